@@ -1,0 +1,88 @@
+// Builds every face of Focal Lens with esbuild: the extension host bundle, the CLI, the webview
+// bundle (browser iife), and the integration-test entry that VS Code loads. `--watch` rebuilds on
+// change; `--production` minifies and drops source maps (what `npm run package` ships).
+import * as esbuild from 'esbuild';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+// Native TensorFlow bindings are loaded at run time only when the user has installed them;
+// bundling would fail (no binary here) and would bloat the .vsix.
+const nativeTf = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+
+const common = {
+  bundle: true,
+  define: { __FOCAL_LENS_VERSION__: JSON.stringify(version) },
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const nodeCommon = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode', ...nativeTf],
+};
+
+const builds = [
+  { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  {
+    ...nodeCommon,
+    entryPoints: { cli: 'src/cli/main.ts', 'parse-worker': 'src/core/readers/parse-worker.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    entryPoints: { webview: 'webview/main.ts' },
+    outdir: 'dist',
+  },
+];
+
+if (!production) {
+  // Loaded by VS Code's extension host (code-server or @vscode/test-electron) as extensionTestsPath.
+  builds.push({
+    ...nodeCommon,
+    external: [...nodeCommon.external, 'mocha'],
+    entryPoints: { index: 'test/integration/index.ts' },
+    outdir: 'out/test',
+  });
+}
+
+async function copyWasmBinaries() {
+  const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  await mkdir(join(root, 'dist'), { recursive: true });
+  for (const name of await readdir(wasmDir)) {
+    if (name.endsWith('.wasm')) await copyFile(join(wasmDir, name), join(root, 'dist', name));
+  }
+}
+
+const existing = [];
+for (const b of builds) {
+  const entries = Object.values(b.entryPoints);
+  const { existsSync } = await import('node:fs');
+  if (entries.every((e) => existsSync(join(root, e)))) existing.push(b);
+}
+
+await copyWasmBinaries();
+if (watch) {
+  for (const b of existing) {
+    const ctx = await esbuild.context(b);
+    await ctx.watch();
+  }
+  console.log('focal-lens: watching for changes');
+} else {
+  await Promise.all(existing.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,48 @@
+// `focal-lens`: the command-line face of src/core. Each subcommand lives in its own module and
+// returns the process exit code: 0 fine, 2 bad input or usage, 3 when --fail-on triggers.
+import { runAnalyzeCommand } from './analyze';
+import { runHintsCommand } from './hints';
+
+const USAGE = `focal-lens: what your focal loss is really doing
+
+Usage:
+  focal-lens analyze <file|folder>... [options]   recompute per-class focal loss from prediction dumps
+  focal-lens hints <config-file> [--format text|json]   what alpha and gamma mean where they are set
+  focal-lens <command> --help                      options of one command
+  focal-lens --version
+
+Exit codes: 0 fine, 2 bad input or usage, 3 when --fail-on triggers.
+`;
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  analyze: runAnalyzeCommand,
+  hints: runHintsCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-V') {
+    process.stdout.write(`${__FOCAL_LENS_VERSION__}\n`);
+    return 0;
+  }
+  const run = commands[command];
+  if (!run) {
+    process.stderr.write(`focal-lens: unknown command '${command}'\n\n${USAGE}`);
+    return 2;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`focal-lens: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
