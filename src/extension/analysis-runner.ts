@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AnalysisReport } from '../core/report';
+
+export interface AnalysisRequest {
+  logPaths: string[];
+  alpha?: number | number[];
+  gamma?: number;
+  convention?: string;
+}
+
+export interface AnalysisProgress {
+  fraction: number | null;
+  message: string;
+}
+
+/** The CLI refused the input: its message names the file and line, shown to the user as is. */
+export class AnalysisInputError extends Error {}
+
+/**
+ * Runs `focal-lens analyze` in a child Node process: parsing hundreds of megabytes and the tfjs
+ * kernels stay off the extension host's thread, a cancellation kills the process at once, and the
+ * extension runs exactly the code the CLI users run. Progress arrives as JSON lines on stderr.
+ */
+export function runAnalysisProcess(
+  extensionUri: vscode.Uri,
+  request: AnalysisRequest,
+  onProgress: (progress: AnalysisProgress) => void,
+  token: vscode.CancellationToken,
+): Promise<AnalysisReport | undefined> {
+  const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
+  const backend = vscode.workspace.getConfiguration('focalLens').get<string>('computeBackend', 'auto');
+  const args = [cli, 'analyze', ...request.logPaths, '--format', 'json', '--progress', 'json', '--backend', backend];
+  if (Array.isArray(request.alpha)) args.push('--alpha-vector', request.alpha.join(','));
+  else if (request.alpha !== undefined) args.push('--alpha', String(request.alpha));
+  if (request.gamma !== undefined) args.push('--gamma', String(request.gamma));
+  if (request.convention !== undefined) args.push('--convention', request.convention);
+
+  return new Promise((resolve, reject) => {
+    // ELECTRON_RUN_AS_NODE makes desktop VS Code's executable behave as plain Node; code-server
+    // and remote hosts already run on Node, where the variable is ignored.
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const stdout: Buffer[] = [];
+    const stderrLines: string[] = [];
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const progress = parseProgressLine(line);
+        if (progress) onProgress(progress);
+        else if (line.trim()) stderrLines.push(line);
+      }
+    });
+    const cancellation = token.onCancellationRequested(() => child.kill('SIGTERM'));
+    child.on('error', (err) => {
+      cancellation.dispose();
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      cancellation.dispose();
+      if (pending.trim()) stderrLines.push(pending);
+      if (token.isCancellationRequested || signal) return resolve(undefined);
+      if (code === 0 || code === 3) {
+        try {
+          resolve(JSON.parse(Buffer.concat(stdout).toString('utf8')) as AnalysisReport);
+        } catch (err) {
+          reject(new Error(`focal-lens analyze printed no valid report: ${(err as Error).message}`));
+        }
+        return;
+      }
+      const message = stderrLines.join('\n').replace(/^focal-lens: /, '') || `focal-lens analyze exited with ${code}`;
+      reject(code === 2 ? new AnalysisInputError(message) : new Error(message));
+    });
+  });
+}
+
+function parseProgressLine(line: string): AnalysisProgress | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const event = JSON.parse(line) as { type?: string; fraction?: number | null; message?: string };
+    if (event.type !== 'progress') return undefined;
+    return { fraction: typeof event.fraction === 'number' ? event.fraction : null, message: event.message ?? '' };
+  } catch {
+    return undefined;
+  }
+}

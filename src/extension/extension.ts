@@ -1,0 +1,138 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { renderMarkdownReport } from '../core/format/markdown';
+import type { AnalysisReport } from '../core/report';
+import type { WebviewKind } from '../protocol/messages';
+import { AnalysisInputError, runAnalysisProcess, type AnalysisRequest } from './analysis-runner';
+import { AnalysisStore } from './analysis-store';
+import { registerHintFeatures } from './hints';
+import { pickPredictionDump } from './log-picker';
+import { ReportPanel } from './report-panel';
+import { SIDE_VIEW_ID, SideViewProvider } from './side-view';
+import { RenderTracker, type RenderedMessage, type WebviewActions } from './webview-connection';
+
+/** What `activate` returns: other extensions and the integration tests use it. */
+export interface FocalLensApi {
+  /** Runs an analysis and shows it in the report panel; resolves with the report (undefined if cancelled). */
+  analyze(request: AnalysisRequest): Promise<AnalysisReport | undefined>;
+  testing: {
+    waitForWebviewRendered(kind: WebviewKind, timeoutMs?: number): Promise<RenderedMessage>;
+  };
+}
+
+export function activate(context: vscode.ExtensionContext): FocalLensApi {
+  const store = new AnalysisStore();
+  const renders = new RenderTracker();
+  const verdictItem = vscode.window.createStatusBarItem('focalLens.verdict', vscode.StatusBarAlignment.Left, 10);
+  verdictItem.name = 'Focal Lens verdict';
+  verdictItem.command = 'focalLens.analyze';
+  let running: vscode.CancellationTokenSource | undefined;
+
+  const actions: WebviewActions = {
+    chooseLog: () => void vscode.commands.executeCommand('focalLens.analyze'),
+    cancel: () => running?.cancel(),
+    openPanel: () => panel.show(),
+    exportReport: (format) => void exportReport(store, format),
+  };
+  const panel = new ReportPanel(context.extensionUri, store, renders, actions);
+  const sideView = new SideViewProvider(context.extensionUri, store, renders, actions);
+
+  /** Runs one analysis at a time: a new request cancels the one before it. */
+  async function analyze(request: AnalysisRequest, outerToken?: vscode.CancellationToken): Promise<AnalysisReport | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Focal Lens reads training logs only in trusted workspaces.');
+      return undefined;
+    }
+    running?.cancel();
+    const source = new vscode.CancellationTokenSource();
+    running = source;
+    outerToken?.onCancellationRequested(() => source.cancel());
+    const label = request.logPaths.map((p) => vscode.workspace.asRelativePath(p)).join(', ');
+    store.set({ phase: 'running', source: label, fraction: null, message: 'Starting…' });
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Focal Lens: analyzing ${path.basename(request.logPaths[0] ?? '')}`, cancellable: true },
+        async (progress, progressToken) => {
+          progressToken.onCancellationRequested(() => source.cancel());
+          let reported = 0;
+          const report = await runAnalysisProcess(
+            context.extensionUri,
+            request,
+            ({ fraction, message }) => {
+              if (source.token.isCancellationRequested) return;
+              const increment = fraction === null ? undefined : Math.max(0, fraction * 100 - reported);
+              if (fraction !== null) reported = fraction * 100;
+              progress.report({ message, increment });
+              store.set({ phase: 'running', source: label, fraction, message });
+            },
+            source.token,
+          );
+          if (!report) {
+            store.set({ phase: 'idle' });
+            return undefined;
+          }
+          store.set({ phase: 'done', source: label, report });
+          showVerdict(verdictItem, report);
+          return report;
+        },
+      );
+    } catch (err) {
+      const message = (err as Error).message;
+      store.set({ phase: 'failed', source: label, message });
+      const kind = err instanceof AnalysisInputError ? 'cannot read the log' : 'analysis failed';
+      void vscode.window.showErrorMessage(`Focal Lens ${kind}: ${message}`);
+      return undefined;
+    } finally {
+      if (running === source) running = undefined;
+      source.dispose();
+    }
+  }
+
+  context.subscriptions.push(
+    store,
+    panel,
+    sideView,
+    verdictItem,
+    vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
+    vscode.commands.registerCommand('focalLens.analyze', async (target?: vscode.Uri, selected?: vscode.Uri[]) => {
+      panel.show();
+      // From the explorer context menu VS Code passes the clicked file and the whole selection.
+      const uris = selected?.length ? selected : target instanceof vscode.Uri ? [target] : await pickPredictionDump();
+      if (!uris?.length) return undefined;
+      return analyze({ logPaths: uris.map((u) => u.fsPath) });
+    }),
+    { dispose: () => running?.cancel() },
+  );
+  registerHintFeatures(context, {
+    runAnalysis: (request, token) => {
+      panel.show();
+      return analyze(request, token);
+    },
+  });
+
+  return {
+    analyze: (request) => {
+      panel.show();
+      return analyze(request);
+    },
+    testing: { waitForWebviewRendered: (kind, timeoutMs) => renders.wait(kind, timeoutMs) },
+  };
+}
+
+function showVerdict(item: vscode.StatusBarItem, report: AnalysisReport): void {
+  const { status, class: onto } = report.verdict;
+  const icon = status === 'healthy' ? '$(pass)' : '$(warning)';
+  item.text = `${icon} Focal Lens: ${status}${onto && status !== 'healthy' ? ` onto ${onto}` : ''}`;
+  item.tooltip = report.verdict.message;
+  item.backgroundColor =
+    status === 'collapsed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : status === 'drifting' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  item.show();
+}
+
+async function exportReport(store: AnalysisStore, format: 'json' | 'markdown'): Promise<void> {
+  const state = store.state;
+  if (state.phase !== 'done') return;
+  const content = format === 'json' ? JSON.stringify(state.report, null, 2) : renderMarkdownReport(state.report);
+  const doc = await vscode.workspace.openTextDocument({ language: format, content });
+  await vscode.window.showTextDocument(doc, { preview: false });
+}
