@@ -30,6 +30,9 @@ const nodeCommon = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
+  // jsonc-parser's CommonJS entry loads its parts with a dynamic require that a bundle cannot
+  // resolve; its ES module entry imports them statically.
+  mainFields: ['module', 'main'],
   external: ['vscode', ...nativeTf],
 };
 
@@ -69,20 +72,13 @@ async function copyWasmBinaries() {
   }
 }
 
-const existing = [];
-for (const b of builds) {
-  const entries = Object.values(b.entryPoints);
-  const { existsSync } = await import('node:fs');
-  if (entries.every((e) => existsSync(join(root, e)))) existing.push(b);
-}
-
 await copyWasmBinaries();
 if (watch) {
-  for (const b of existing) {
+  for (const b of builds) {
     const ctx = await esbuild.context(b);
     await ctx.watch();
   }
   console.log('focal-lens: watching for changes');
 } else {
-  await Promise.all(existing.map((b) => esbuild.build(b)));
+  await Promise.all(builds.map((b) => esbuild.build(b)));
 }

@@ -59,6 +59,8 @@ export interface Verdict {
   onsetEpoch: number | null;
   alphaDriven: boolean;
   message: string;
+  /** Status of every epoch (drifting looks back over the window ending at that epoch). */
+  perEpoch?: Array<{ epoch: number; status: VerdictStatus; class: string | null }>;
 }
 
 export interface WhatIfClass {
@@ -76,6 +78,8 @@ export interface WhatIfRow {
   macroF1: number;
   balancedAccuracy: number;
   accuracy: number;
+  /** Which row this is: the logged alpha, the neutral alpha', the suggestion, or a --what-if value. */
+  label?: 'logged' | 'neutral' | 'suggested' | 'what-if';
 }
 
 export interface Suggestion {
@@ -85,6 +89,8 @@ export interface Suggestion {
   current: number;
   /** The objective's value the counterfactual expects at the suggested alpha. */
   expected: number;
+  /** Vector suggestions: alpha_c proportional to s_c^-beta. */
+  beta?: number;
 }
 
 export interface InputIssue {
@@ -96,6 +102,12 @@ export interface InputIssue {
 
 export interface AnalysisReport {
   backend: BackendName;
+  /** Human-readable backend detail (package, SIMD, threads). */
+  backendDetail?: string;
+  /** The epoch whose per-sample probabilities fed the counterfactual (the last), null when none. */
+  counterfactualEpoch?: number | null;
+  /** Caveats in words (e.g. interleaved epochs, no probabilities kept). */
+  notes?: string[];
   input: {
     files: string[];
     format: string;
@@ -111,6 +123,8 @@ export interface AnalysisReport {
     alphaVector: number[] | null;
     gamma: number;
     convention: AlphaConvention;
+    /** Sigmoid decision threshold on p (default 0.5). */
+    threshold?: number;
   };
   classes: string[];
   epochs: EpochReport[];

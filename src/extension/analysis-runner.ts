@@ -48,6 +48,7 @@ export function runAnalysisProcess(
     const stdout: Buffer[] = [];
     const stderrLines: string[] = [];
     let pending = '';
+    let failure: string | undefined;
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
@@ -55,8 +56,9 @@ export function runAnalysisProcess(
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
-        const progress = parseProgressLine(line);
-        if (progress) onProgress(progress);
+        const event = parseEventLine(line);
+        if (event?.type === 'progress') onProgress({ fraction: event.fraction ?? null, message: event.message ?? '' });
+        else if (event?.type === 'error') failure = event.message;
         else if (line.trim()) stderrLines.push(line);
       }
     });
@@ -77,18 +79,24 @@ export function runAnalysisProcess(
         }
         return;
       }
-      const message = stderrLines.join('\n').replace(/^focal-lens: /, '') || `focal-lens analyze exited with ${code}`;
+      const message = failure ?? (stderrLines.join('\n').replace(/^focal-lens: /, '') || `focal-lens analyze exited with ${code}`);
       reject(code === 2 ? new AnalysisInputError(message) : new Error(message));
     });
   });
 }
 
-function parseProgressLine(line: string): AnalysisProgress | undefined {
+/** The CLI's `--progress json` events (see `focal-lens analyze --help`). */
+interface CliEvent {
+  type: 'progress' | 'error';
+  fraction?: number | null;
+  message?: string;
+}
+
+function parseEventLine(line: string): CliEvent | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
-    const event = JSON.parse(line) as { type?: string; fraction?: number | null; message?: string };
-    if (event.type !== 'progress') return undefined;
-    return { fraction: typeof event.fraction === 'number' ? event.fraction : null, message: event.message ?? '' };
+    const event = JSON.parse(line) as CliEvent;
+    return event.type === 'progress' || event.type === 'error' ? event : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { renderMarkdownReport } from '../core/format/markdown';
+import { renderMarkdown } from '../core/format/markdown';
 import type { AnalysisReport } from '../core/report';
 import type { WebviewKind } from '../protocol/messages';
 import { AnalysisInputError, runAnalysisProcess, type AnalysisRequest } from './analysis-runner';
@@ -132,7 +132,7 @@ function showVerdict(item: vscode.StatusBarItem, report: AnalysisReport): void {
 async function exportReport(store: AnalysisStore, format: 'json' | 'markdown'): Promise<void> {
   const state = store.state;
   if (state.phase !== 'done') return;
-  const content = format === 'json' ? JSON.stringify(state.report, null, 2) : renderMarkdownReport(state.report);
+  const content = format === 'json' ? JSON.stringify(state.report, null, 2) : renderMarkdown(state.report);
   const doc = await vscode.workspace.openTextDocument({ language: format, content });
   await vscode.window.showTextDocument(doc, { preview: false });
 }

@@ -46,3 +46,25 @@ export interface SourcePosition {
   line?: number;
   byteOffset?: number;
 }
+
+/**
+ * What the chunk's numbers mean for the loss, derived from numClasses and targetLayout:
+ * - `binary`: numClasses === 1, one logit/probability of the positive class, index targets 0/1;
+ * - `softmax`: numClasses > 1 with index targets (one class per sample);
+ * - `multilabel`: multi-hot targets, an independent sigmoid per class.
+ * Readers always set {@link PredictionChunk.layout}; {@link chunkLayout} derives it for chunks built elsewhere.
+ */
+export type DumpLayout = 'binary' | 'softmax' | 'multilabel';
+
+// Added by the readers (kept optional so chunks built by hand in tests still type-check).
+export interface PredictionChunk {
+  /** binary / softmax / multilabel; always set by the readers. */
+  layout?: DumpLayout;
+}
+
+/** The layout of a chunk: its `layout` field when set, else derived from numClasses and targetLayout. */
+export function chunkLayout(chunk: Pick<PredictionChunk, 'numClasses' | 'targetLayout' | 'layout'>): DumpLayout {
+  if (chunk.layout) return chunk.layout;
+  if (chunk.targetLayout === 'multi-hot') return 'multilabel';
+  return chunk.numClasses === 1 ? 'binary' : 'softmax';
+}

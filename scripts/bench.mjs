@@ -1,0 +1,283 @@
+// `npm run bench`: speed and memory of Focal Lens against a pandas + numpy peer (bench/peer.py).
+// Generates a deterministic dump into bench-data/ (git-ignored) on first run, then runs every case
+// in `cases` and prints wall time, peak RSS (/usr/bin/time -v: whole process incl. worker threads)
+// and the ratios against each case's targets. Add a section by pushing onto `cases`:
+//   { name, prepare?(): Promise<void>, ours: {cmd, args, env?}, peer?: {cmd, args, env?}, targets?: {time?, mem?} }
+// Options: --quick (fewer samples, for a smoke run), --only <substring>, --reader-only (time the
+// reader through src/core/readers/bench-entry.ts even when the CLI works), --repeat N (best of N).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+const readerOnly = argv.includes('--reader-only');
+const repeat = argv.includes('--repeat') ? Number(argv[argv.indexOf('--repeat') + 1]) : 1;
+const dataDir = join(root, 'bench-data');
+mkdirSync(dataDir, { recursive: true });
+
+const N = quick ? 100_000 : 1_000_000;
+const C = 10;
+const EPOCHS = 2;
+const tag = quick ? 'quick-v2' : 'full-v2';
+const csvPath = join(dataDir, `dump-${tag}.csv`);
+const npzPath = join(dataDir, `last-epoch-${tag}.npz`);
+// Per-class alpha (inverse-frequency-ish), passed to both sides.
+const ALPHA = Array.from({ length: C }, (_, k) => +(0.25 + 0.05 * k).toFixed(2));
+
+// ------------------------------------------------------------------ data
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function npyBytes(descr, shape, data) {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  header += ' '.repeat(pad % 64) + '\n';
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+  out.set(Buffer.from(header, 'latin1'), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
+}
+
+/** A stored (uncompressed) zip, what numpy.savez writes. */
+function writeStoredZip(path, members) {
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, bytes] of members) {
+    const nameB = Buffer.from(name);
+    const crc = crc32(bytes) >>> 0;
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(20, 4);
+    lh.writeUInt32LE(crc, 14);
+    lh.writeUInt32LE(bytes.length, 18);
+    lh.writeUInt32LE(bytes.length, 22);
+    lh.writeUInt16LE(nameB.length, 26);
+    parts.push(lh, nameB, bytes);
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0);
+    ch.writeUInt16LE(20, 4);
+    ch.writeUInt16LE(20, 6);
+    ch.writeUInt32LE(crc, 16);
+    ch.writeUInt32LE(bytes.length, 20);
+    ch.writeUInt32LE(bytes.length, 24);
+    ch.writeUInt16LE(nameB.length, 28);
+    ch.writeUInt32LE(offset, 42);
+    central.push(ch, nameB);
+    offset += 30 + nameB.length + bytes.length;
+  }
+  const cdSize = central.reduce((s, b) => s + b.length, 0);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(members.length, 8);
+  eocd.writeUInt16LE(members.length, 10);
+  eocd.writeUInt32LE(cdSize, 12);
+  eocd.writeUInt32LE(offset, 16);
+  writeFileSync(path, Buffer.concat([...parts, ...central, eocd]));
+}
+
+async function generate() {
+  if (existsSync(csvPath) && existsSync(npzPath)) return;
+  console.log(`bench: generating ${N.toLocaleString()} samples x ${C} classes x ${EPOCHS} epochs into bench-data/ ...`);
+  const rnd = mulberry32(20240917);
+  const gauss = () => {
+    const u = 1 - rnd();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
+  };
+  // Imbalanced classes: prior proportional to 1 / (k + 1).
+  const prior = Array.from({ length: C }, (_, k) => 1 / (k + 1));
+  const cum = [];
+  prior.reduce((s, p, k) => (cum[k] = s + p), 0);
+  const total = cum[C - 1];
+  const out = createWriteStream(csvPath);
+  out.write(`epoch,target,${Array.from({ length: C }, (_, k) => `logit_${k}`).join(',')}\n`);
+  const lastLogits = new Float32Array(N * C);
+  const lastTargets = new BigInt64Array(N);
+  for (let e = 1; e <= EPOCHS; e++) {
+    let buf = '';
+    for (let i = 0; i < N; i++) {
+      const u = rnd() * total;
+      let y = 0;
+      while (cum[y] < u) y++;
+      let line = `${e},${y}`;
+      for (let k = 0; k < C; k++) {
+        // ~4 significant digits, as a training script would print them (trailing zeros kept).
+        const text = (gauss() * 1.2 + (k === y ? 0.8 * e : 0) - 0.15 * k).toPrecision(4);
+        line += `,${text}`;
+        if (e === EPOCHS) lastLogits[i * C + k] = Number(text);
+      }
+      if (e === EPOCHS) lastTargets[i] = BigInt(y);
+      buf += `${line}\n`;
+      if (buf.length > 1 << 20) {
+        if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+        buf = '';
+      }
+    }
+    out.write(buf);
+  }
+  await new Promise((r) => out.end(r));
+  writeStoredZip(npzPath, [
+    ['logits.npy', npyBytes('<f4', [N, C], lastLogits)],
+    ['targets.npy', npyBytes('<i8', [N], lastTargets)],
+  ]);
+}
+
+// ------------------------------------------------------------------ runners
+
+function cliWorks() {
+  if (readerOnly) return false;
+  try {
+    execFileSync('node', [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'pipe' });
+    const r = spawnSync('node', [join(root, 'dist/cli.js'), 'analyze', '--help'], { cwd: root, encoding: 'utf8' });
+    return r.status === 0;
+  } catch {
+    return false;
+  }
+}
+
+async function bundleReaderBench() {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: { 'reader-bench': 'src/core/readers/bench-entry.ts', 'parse-worker': 'src/core/readers/parse-worker.ts' },
+    outdir: join(dataDir, 'bin'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    absWorkingDir: root,
+    logLevel: 'warning',
+  });
+  return join(dataDir, 'bin/reader-bench.js');
+}
+
+/** Run a command under /usr/bin/time -v; returns wall seconds, peak RSS MiB, exit code, stdout. */
+function measure({ cmd, args, env }) {
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, env: env ?? process.env });
+  const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
+  const errTail = r.stderr.split('\n').filter((l) => !/^\s/.test(l) && l.trim() && !l.startsWith('Command')).slice(-3).join(' | ');
+  return { seconds, mib: rss ? Number(rss[1]) / 1024 : NaN, status: r.status, stdout: r.stdout, err: errTail };
+}
+
+function best(spec) {
+  let b;
+  for (let i = 0; i < repeat; i++) {
+    const m = measure(spec);
+    if (!b || m.seconds < b.seconds) b = m;
+  }
+  return b;
+}
+
+function peerEnv() {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+// ------------------------------------------------------------------ cases
+
+await generate();
+const useCli = cliWorks();
+const readerBench = useCli ? undefined : await bundleReaderBench();
+const alphaArg = ALPHA.join(',');
+const ours = (file, extra = []) =>
+  useCli
+    ? { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', file, '--alpha-vector', alphaArg, '--gamma', '2', '--format', 'json', ...extra] }
+    : { cmd: 'node', args: [readerBench, file, '--alpha-vector', alphaArg, '--gamma', '2', ...extra] };
+const peer = (file) => ({ cmd: '/usr/bin/python3', args: [join(root, 'bench/peer.py'), file, '--alpha-vector', alphaArg, '--gamma', '2'], env: peerEnv() });
+
+/** Named benchmark cases; other sections (e.g. config hints) push onto this array. */
+export const cases = [
+  { name: `CSV ${N / 1e6}M x ${C} x ${EPOCHS} epochs (${(statSync(csvPath).size / 1e6).toFixed(0)} MB)`, ours: ours(csvPath), peer: peer(csvPath), targets: { time: 0.5, mem: 0.25 } },
+  { name: `npz last epoch (${(statSync(npzPath).size / 1e6).toFixed(0)} MB)`, ours: ours(npzPath), peer: peer(npzPath), targets: { time: 0.5 } },
+];
+if (!useCli) {
+  // Profile: where the time goes (reader alone; in-thread parsing vs the worker pool).
+  cases.push({ name: 'CSV, reader only (no compute)', ours: ours(csvPath, ['--no-compute']) });
+  cases.push({ name: 'CSV, reader only, in-thread (workers 0)', ours: ours(csvPath, ['--no-compute', '--workers', '0']) });
+  cases.push({ name: 'CSV, reader + JS kernel, in-thread', ours: ours(csvPath, ['--workers', '0']) });
+}
+
+// ------------------------------------------------------------------ run
+
+const rows = [];
+console.log(`bench: ours = ${useCli ? 'node dist/cli.js analyze' : 'reader + plain-JS kernel (src/core/readers/bench-entry.ts; the CLI is not built yet)'}${repeat > 1 ? `, best of ${repeat}` : ''}`);
+for (const c of cases) {
+  if (only && !c.name.includes(only)) continue;
+  if (c.prepare) await c.prepare();
+  const o = best(c.ours);
+  const p = c.peer ? best(c.peer) : undefined;
+  let detail = '';
+  if (o.status !== 0) detail = `ours failed (${o.status}): ${o.err}`;
+  else if (!useCli) {
+    try {
+      const j = JSON.parse(o.stdout);
+      detail = `rows ${j.rows}, in-process: total ${(j.ms.total / 1000).toFixed(2)} s, waiting for reader ${(j.ms.waitingForReader / 1000).toFixed(2)} s, kernel ${(j.ms.compute / 1000).toFixed(2)} s`;
+    } catch {
+      /* not JSON */
+    }
+  }
+  if (p && p.status !== 0) detail += ` peer failed (${p.status}): ${p.err}`;
+  rows.push({ c, o, p, detail });
+}
+
+const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
+const lines = [
+  '| case | ours s | peer s | time ratio (target) | ours MiB | peer MiB | mem ratio (target) |',
+  '|---|---|---|---|---|---|---|',
+];
+for (const { c, o, p } of rows) {
+  const tr = p ? o.seconds / p.seconds : NaN;
+  const mr = p ? o.mib / p.mib : NaN;
+  const tt = c.targets?.time !== undefined ? ` (<= ${c.targets.time} ${tr <= c.targets.time ? 'ok' : 'MISSED'})` : '';
+  const mt = c.targets?.mem !== undefined ? ` (<= ${c.targets.mem} ${mr <= c.targets.mem ? 'ok' : 'MISSED'})` : '';
+  lines.push(`| ${c.name} | ${f2(o.seconds)} | ${p ? f2(p.seconds) : '-'} | ${f2(tr)}${tt} | ${f0(o.mib)} | ${p ? f0(p.mib) : '-'} | ${f2(mr)}${mt} |`);
+}
+console.log(lines.join('\n'));
+for (const { c, detail } of rows) if (detail) console.log(`- ${c.name}: ${detail}`);
+
+// Cross-check: ours vs peer per-class numbers (reader bench output only; the CLI prints the report).
+if (!useCli) {
+  for (const { c, o, p } of rows) {
+    if (!p || o.status !== 0 || p.status !== 0) continue;
+    const a = JSON.parse(o.stdout).epochs;
+    const b = JSON.parse(p.stdout).epochs;
+    let worst = 0;
+    for (let e = 0; e < Math.min(a.length, b.length); e++) {
+      for (let k = 0; k < a[e].perClass.length; k++) {
+        for (const key of ['count', 'predShare', 'recall', 'focalSum', 'gradPos', 'gradNeg']) {
+          const x = a[e].perClass[k][key];
+          const y = b[e].perClass[k][key];
+          worst = Math.max(worst, Math.abs(x - y) / Math.max(1e-9, Math.abs(y)));
+        }
+      }
+    }
+    console.log(`- ${c.name}: max relative difference vs peer over per-class quantities: ${worst.toExponential(2)}`);
+  }
+}
+void readFileSync;
+
+// ------------------------------------------------------------------ config hints (issue 4)
+// Inline hints for a 3,000-line Python config, budget 20 ms. Timed in process (a child `node`
+// would measure its own start-up), so it runs as its own script and prints its own table.
+if (!only || 'config hints'.includes(only)) {
+  execFileSync('node', [join(root, 'scripts/bench-hints.mjs')], { cwd: root, stdio: 'inherit' });
+}

@@ -1,0 +1,216 @@
+// `focal-lens analyze`: recompute per-class focal loss from prediction dumps, judge collapse, and
+// show what other alphas would have done (counterfactual). Exit codes: 0 fine, 2 bad input or
+// usage, 3 when --fail-on triggers.
+import { parseArgs } from 'node:util';
+import { analyze, CONVENTIONS, isUsageError, OBJECTIVES, UsageError, type AnalyzeOptions, type AnalyzeProgress } from '../core/analyze';
+import { isInputError } from '../core/readers/errors';
+import { renderText } from '../core/format/text';
+import { renderMarkdown } from '../core/format/markdown';
+import type { AlphaConvention, AnalysisReport, Objective } from '../core/report';
+import type { BackendPreference } from '../core/compute/backend';
+
+export const ANALYZE_USAGE = `focal-lens analyze: recompute per-class focal loss from prediction dumps
+
+Usage:
+  focal-lens analyze <file|folder>... [options]
+
+Input: JSONL (+.gz), CSV (+.gz), .npy / .npz (or a folder of per-epoch .npz), safetensors, with
+per-sample logits or probabilities and targets (see examples/README.md). A JSONL first line
+{"meta": {"loss", "alpha", "gamma", "convention", "classes", "split"}} supplies the loss settings;
+flags override it.
+
+Options:
+  --alpha A               scalar alpha (or "off": the loss has no alpha)
+  --alpha-vector a,b,...  per-class alpha (convention "vector")
+  --gamma G               focusing parameter
+  --convention ID         what a scalar alpha means: positive (sigmoid; torchvision, fvcore, mmdet),
+                          class0-alpha, class0-complement, uniform (softmax), vector
+  --loss sigmoid|softmax  override the loss kind (default: meta "loss", else from the dump's layout)
+  --classes a,b,...       class names
+  --split NAME            only records of this split (e.g. val)
+  --threshold T           sigmoid decision threshold (default 0.5)
+  --what-if a1,a2,...     extra counterfactual alphas in the log's convention; a vector as a:b:c
+  --objective O           macro-f1 (default) | balanced-accuracy | accuracy, for the suggestion
+  --backend B             auto (default) | tensorflow | wasm | cpu
+  --format F              text (default) | json (the AnalysisReport contract) | markdown
+  --fail-on S             exit 3 when the verdict is at least S: drift (drifting or collapsed) | collapse
+  --lenient               skip bad records (counted, first reasons listed) instead of failing
+  --progress MODE         auto (default: a progress line on stderr when it is a terminal) | json | none
+                          json: one JSON object per line on stderr, for tools that run the CLI:
+                            {"type":"progress","phase":"read","bytesRead":N,"totalBytes":M,"fraction":0.4,"message":"..."}
+                            phases: backend, read, epoch (with "epoch", "epochsDone"), counterfactual, done;
+                          and on failure {"type":"error","exitCode":2,"message":"...","file":"...","line":N}
+  --no-color              no ANSI colours (also NO_COLOR=1; colours only on a terminal anyway)
+  -h, --help              this help
+
+Exit codes: 0 fine, 2 bad input or usage, 3 when --fail-on triggers.
+
+Examples:
+  focal-lens analyze examples/binary-alpha-0.96.jsonl
+  focal-lens analyze runs/val_preds.csv --alpha 0.25 --gamma 2 --what-if 0.5,0.75 --fail-on collapse
+  focal-lens analyze dumps/ --alpha-vector 0.1,0.2,0.3,0.4 --gamma 2 --format json
+`;
+
+/** Where the CLI writes; replaceable for in-process tests. */
+export interface CliIo {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  env: Record<string, string | undefined>;
+}
+
+const defaultIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+
+function parseNumber(flag: string, v: string): number {
+  const n = Number(v.trim());
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} expects a number, got '${v}'`);
+  return n;
+}
+
+function parseList(flag: string, v: string): number[] {
+  return v.split(',').filter((s) => s.trim() !== '').map((s) => parseNumber(flag, s));
+}
+
+export function buildOptions(args: string[]): { options: AnalyzeOptions; format: string; failOn: string | undefined; progress: string; color: boolean | undefined; help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        alpha: { type: 'string' },
+        'alpha-vector': { type: 'string' },
+        gamma: { type: 'string' },
+        convention: { type: 'string' },
+        loss: { type: 'string' },
+        classes: { type: 'string' },
+        split: { type: 'string' },
+        threshold: { type: 'string' },
+        'what-if': { type: 'string', multiple: true },
+        objective: { type: 'string' },
+        backend: { type: 'string' },
+        format: { type: 'string' },
+        'fail-on': { type: 'string' },
+        lenient: { type: 'boolean' },
+        progress: { type: 'string' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  const help = !!v.help;
+  const options: AnalyzeOptions = { paths: parsed.positionals };
+  if (v.alpha !== undefined) {
+    const a = v.alpha.trim().toLowerCase();
+    options.alpha = a === 'off' || a === 'none' || a === 'null' ? null : parseNumber('--alpha', v.alpha);
+  }
+  if (v['alpha-vector'] !== undefined) {
+    if (v.alpha !== undefined) throw new UsageError('give --alpha or --alpha-vector, not both');
+    options.alphaVector = parseList('--alpha-vector', v['alpha-vector']);
+    if (!options.alphaVector.length) throw new UsageError('--alpha-vector expects comma-separated numbers');
+  }
+  if (v.gamma !== undefined) options.gamma = parseNumber('--gamma', v.gamma);
+  if (v.convention !== undefined) {
+    if (!CONVENTIONS.includes(v.convention as AlphaConvention)) throw new UsageError(`--convention must be one of ${CONVENTIONS.join(', ')}; got '${v.convention}'`);
+    options.convention = v.convention as AlphaConvention;
+  }
+  if (v.loss !== undefined) {
+    if (v.loss !== 'sigmoid' && v.loss !== 'softmax') throw new UsageError(`--loss must be sigmoid or softmax; got '${v.loss}'`);
+    options.loss = v.loss;
+  }
+  if (v.classes !== undefined) options.classes = v.classes.split(',').map((s) => s.trim());
+  if (v.split !== undefined) options.split = v.split;
+  if (v.threshold !== undefined) options.threshold = parseNumber('--threshold', v.threshold);
+  if (v['what-if'] !== undefined) {
+    const items: Array<number | number[]> = [];
+    for (const group of v['what-if']) {
+      for (const item of group.split(',')) {
+        if (!item.trim()) continue;
+        items.push(item.includes(':') ? item.split(':').map((s) => parseNumber('--what-if', s)) : parseNumber('--what-if', item));
+      }
+    }
+    options.whatIf = items;
+  }
+  if (v.objective !== undefined) {
+    if (!OBJECTIVES.includes(v.objective as Objective)) throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}; got '${v.objective}'`);
+    options.objective = v.objective as Objective;
+  }
+  if (v.backend !== undefined) {
+    if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(v.backend)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu; got '${v.backend}'`);
+    options.backend = v.backend as BackendPreference;
+  }
+  if (v.lenient) options.lenient = true;
+  const format = v.format ?? 'text';
+  if (!['text', 'json', 'markdown', 'md'].includes(format)) throw new UsageError(`--format must be text, json or markdown; got '${format}'`);
+  const failOn = v['fail-on'];
+  if (failOn !== undefined && failOn !== 'drift' && failOn !== 'collapse') throw new UsageError(`--fail-on must be drift or collapse; got '${failOn}'`);
+  const progress = v.progress ?? 'auto';
+  if (!['auto', 'json', 'none'].includes(progress)) throw new UsageError(`--progress must be auto, json or none; got '${progress}'`);
+  return { options, format, failOn, progress, color: v['no-color'] ? false : undefined, help };
+}
+
+/** Exit code for a verdict under --fail-on. */
+export function failOnCode(report: AnalysisReport, failOn: string | undefined): number {
+  if (failOn === 'collapse') return report.verdict.status === 'collapsed' ? 3 : 0;
+  if (failOn === 'drift') return report.verdict.status === 'healthy' ? 0 : 3;
+  return 0;
+}
+
+export async function runAnalyzeCommand(args: string[], io: CliIo = defaultIo()): Promise<number> {
+  let progressMode = 'auto';
+  const jsonLine = (o: unknown) => io.stderr.write(JSON.stringify(o) + '\n');
+  try {
+    const cli = buildOptions(args);
+    progressMode = cli.progress;
+    if (cli.help) {
+      io.stdout.write(ANALYZE_USAGE);
+      return 0;
+    }
+    if (!cli.options.paths.length) throw new UsageError('no input: give one or more prediction dumps (files or folders)');
+    const ttyProgress = progressMode === 'auto' && !!io.stderr.isTTY;
+    let lastDraw = 0;
+    const onProgress = (e: AnalyzeProgress) => {
+      if (progressMode === 'json') {
+        jsonLine({ type: 'progress', ...e });
+      } else if (ttyProgress) {
+        const now = Date.now();
+        if (e.phase === 'read' && now - lastDraw < 100) return;
+        lastDraw = now;
+        const pct = e.fraction !== undefined ? ` ${Math.floor(e.fraction * 100)}%` : '';
+        io.stderr.write(`\r\u001b[Kfocal-lens: ${e.phase}${pct} ${e.phase === 'read' ? '' : e.message}`);
+        if (e.phase === 'done') io.stderr.write('\r\u001b[K');
+      }
+    };
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    let report: AnalysisReport;
+    try {
+      report = await analyze({ ...cli.options, onProgress, signal: controller.signal });
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+    const color = cli.color ?? (!!io.stdout.isTTY && !io.env.NO_COLOR && io.env.TERM !== 'dumb');
+    if (cli.format === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else if (cli.format === 'markdown' || cli.format === 'md') io.stdout.write(renderMarkdown(report));
+    else io.stdout.write(renderText(report, { color }));
+    return failOnCode(report, cli.failOn);
+  } catch (err) {
+    if (isInputError(err) || isUsageError(err)) {
+      const e = err as Error & { file?: string; line?: number };
+      io.stderr.write(`focal-lens analyze: ${e.message}\n${isUsageError(err) ? "Run 'focal-lens analyze --help' for the options.\n" : ''}`);
+      if (progressMode === 'json') {
+        jsonLine({ type: 'error', exitCode: 2, message: e.message, ...(e.file ? { file: e.file } : {}), ...(e.line !== undefined ? { line: e.line } : {}) });
+      }
+      return 2;
+    }
+    if (err instanceof Error && err.name === 'AbortError') {
+      io.stderr.write('focal-lens analyze: aborted\n');
+      return 130;
+    }
+    throw err;
+  }
+}

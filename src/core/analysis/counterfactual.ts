@@ -1,0 +1,486 @@
+/**
+ * Counterfactual alpha (focal-math.md section 5): what another alpha would have made the model
+ * predict, from one run's per-sample probabilities and targets, without retraining.
+ *
+ * Sigmoid (binary, or one-vs-rest per class): the inferred local positive share
+ *     q_hat = (1 - a0) g-(p) / (a0 g+(p) + (1 - a0) g-(p))
+ * is a function of p alone, and under alpha' the model predicts positive iff p' > t, i.e. iff
+ * q_hat > q*(alpha', t) = (1 - a') g-(t) / (a' g+(t) + (1 - a') g-(t))   (t = 0.5: q* = 1 - a').
+ * So q_hat is computed and sorted once per class; every alpha' is then a binary search.
+ *
+ * Softmax: q_hat_c proportional to 1 / (alpha_c |f'(p_c)|); under alpha' the predicted class is
+ * argmax_c alpha'_c q_hat_c, evaluated as argmax_c (log alpha'_c + log q_hat_c) over a precomputed
+ * Float32Array of log q_hat (one pass of N x C adds and compares per alpha').
+ *
+ * Pure TypeScript, no tfjs: the work is sorting and counting.
+ */
+import type { AlphaConvention, WhatIfClass, WhatIfRow } from '../report';
+
+const EPS = 1e-7;
+const clip = (p: number): number => (p < EPS ? EPS : p > 1 - EPS ? 1 - EPS : p);
+
+/** (1 - p)^gamma [ (1 - p) - gamma p log p ]: the positive gradient term of section 5. */
+export function gPos(p: number, gamma: number): number {
+  p = clip(p);
+  const q = 1 - p;
+  return Math.pow(q, gamma) * (q - gamma * p * Math.log(p));
+}
+
+/** p^gamma [ p - gamma (1 - p) log(1 - p) ]: the negative gradient term of section 5. */
+export function gNeg(p: number, gamma: number): number {
+  p = clip(p);
+  const q = 1 - p;
+  return Math.pow(p, gamma) * (p - gamma * q * Math.log(q));
+}
+
+/** Inferred local positive share of a sample with probability p under a model trained at alpha0. */
+export function inferredShare(p: number, alpha0: number, gamma: number): number {
+  const gp = gPos(p, gamma);
+  const gn = gNeg(p, gamma);
+  const den = alpha0 * gp + (1 - alpha0) * gn;
+  return den > 0 ? ((1 - alpha0) * gn) / den : 0.5;
+}
+
+/**
+ * The smallest local positive share the loss minimum labels positive at alpha and threshold t
+ * (section 4; 1 - alpha at t = 0.5).
+ */
+export function minPositiveShare(alpha: number, gamma: number, threshold = 0.5): number {
+  return inferredShare(threshold, alpha, gamma);
+}
+
+/** |f'(p)| of the softmax focal term: (1 - p)^gamma / p - gamma (1 - p)^(gamma - 1) log p. */
+export function softmaxSlope(p: number, gamma: number): number {
+  p = clip(p);
+  const q = 1 - p;
+  const second = gamma === 0 ? 0 : gamma * Math.pow(q, gamma - 1) * Math.log(p);
+  return Math.pow(q, gamma) / p - second;
+}
+
+/** The per-class alpha vector a scalar alpha means under a softmax convention (section 3). */
+export function conventionVector(convention: AlphaConvention, alpha: number | number[], numClasses: number): number[] {
+  if (Array.isArray(alpha)) {
+    if (alpha.length !== numClasses) throw new RangeError(`alpha vector has ${alpha.length} values for ${numClasses} classes`);
+    return alpha.slice();
+  }
+  switch (convention) {
+    case 'class0-alpha':
+      return Array.from({ length: numClasses }, (_, c) => (c === 0 ? alpha : 1 - alpha));
+    case 'class0-complement':
+      return Array.from({ length: numClasses }, (_, c) => (c === 0 ? 1 - alpha : alpha));
+    default:
+      return new Array<number>(numClasses).fill(alpha);
+  }
+}
+
+/** Input of the counterfactual: one epoch's probabilities and targets. */
+export interface CounterfactualData {
+  kind: 'sigmoid' | 'softmax';
+  /** Score columns: 1 for a binary single-logit head, else the number of classes. */
+  numClasses: number;
+  samples: number;
+  /** Probabilities (not logits), row-major samples x numClasses. */
+  probabilities: Float32Array | Float64Array;
+  /** index: one class index per sample; multi-hot: numClasses 0/1 values per sample. */
+  targets: ArrayLike<number>;
+  targetLayout: 'index' | 'multi-hot';
+  gamma: number;
+  /**
+   * Alpha the run was trained with. Sigmoid: the positive weight per column (one number for all
+   * columns, or one per column; null = alpha off, i.e. a_t = 1). Softmax: the per-class vector
+   * (null = all equal).
+   */
+  alpha0: number | number[] | null;
+  /** Decision threshold of sigmoid heads (default 0.5). */
+  threshold?: number;
+  /** Class names for the rows: binary heads get [negative, positive]. */
+  classes: string[];
+}
+
+/** Confusion counts of one alpha'. */
+export interface CounterfactualCounts {
+  /** Per reported class: true count, predicted count, true positives. */
+  count: Float64Array;
+  predicted: Float64Array;
+  tp: Float64Array;
+  /** Samples (softmax, binary) or sample x column decisions (multi-label, one-vs-rest). */
+  total: number;
+}
+
+export interface CounterfactualEngine {
+  kind: 'sigmoid' | 'softmax';
+  /** Names of the reported classes (binary: [negative, positive]). */
+  classes: string[];
+  samples: number;
+  /** Metrics under alpha' (sigmoid: scalar for every column or one per column; softmax: a vector). */
+  evaluate(alpha: number | number[]): WhatIfRow;
+  /** Raw counts under alpha'. */
+  counts(alpha: number | number[]): CounterfactualCounts;
+  /** The same for the observed predictions (p > t, or argmax p): the run as it was. */
+  observed(): WhatIfRow;
+  /** True for one-vs-rest heads (C >= 2 sigmoid columns): rows judge each column on its own. */
+  oneVsRest: boolean;
+  /**
+   * Softmax only: counts for a whole one-parameter family of alphas at once (the suggestion grids),
+   * in O(N C) instead of O(N C) per alpha. `values` must be ascending.
+   * - beta: alpha_c proportional to exp(-beta logShare_c), i.e. s_c^-beta;
+   * - class0: class 0 gets the extra log-weight t(a) = sign * log(a / (1 - a)) over the others
+   *   (class0-alpha: sign +1; class0-complement: sign -1).
+   */
+  sweep?(family: SweepFamily, values: number[]): CounterfactualCounts[];
+}
+
+export type SweepFamily = { kind: 'beta'; logShares: number[] } | { kind: 'class0'; sign: 1 | -1 };
+
+export function rowFromCounts(alpha: number | number[], classes: string[], c: CounterfactualCounts, oneVsRest: boolean): WhatIfRow {
+  const perClass: WhatIfClass[] = [];
+  let f1Sum = 0;
+  let f1N = 0;
+  let baSum = 0;
+  let baN = 0;
+  let correct = 0;
+  const k = classes.length;
+  for (let i = 0; i < k; i++) {
+    const n = c.count[i]!;
+    const pred = c.predicted[i]!;
+    const tp = c.tp[i]!;
+    const recall = n > 0 ? tp / n : 0;
+    const precision = pred > 0 ? tp / pred : 0;
+    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+    perClass.push({ class: classes[i]!, predShare: c.total > 0 ? pred / (oneVsRest ? c.total / k : c.total) : 0, recall, precision, f1 });
+    if (n > 0 || pred > 0) {
+      f1Sum += f1;
+      f1N++;
+    }
+    if (oneVsRest) {
+      // per column: balanced accuracy (TPR + TNR) / 2 and accuracy (TP + TN) / N
+      const rows = c.total / k;
+      const neg = rows - n;
+      const tn = neg - (pred - tp);
+      if (n > 0 && neg > 0) {
+        baSum += (recall + tn / neg) / 2;
+        baN++;
+      } else if (n > 0 || neg > 0) {
+        baSum += n > 0 ? recall : tn / neg;
+        baN++;
+      }
+      correct += tp + tn;
+    } else {
+      if (n > 0) {
+        baSum += recall;
+        baN++;
+      }
+      correct += tp;
+    }
+  }
+  return {
+    alpha: Array.isArray(alpha) ? alpha.slice() : alpha,
+    perClass,
+    macroF1: f1N > 0 ? f1Sum / f1N : 0,
+    balancedAccuracy: baN > 0 ? baSum / baN : 0,
+    accuracy: c.total > 0 ? correct / c.total : 0,
+  };
+}
+
+/** Number of values in a sorted array strictly greater than x. */
+function countAbove(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return sorted.length - lo;
+}
+
+function columnAlpha(alpha: number | number[] | null, col: number): number {
+  if (alpha === null) return 0.5; // alpha off: both sides weigh 1, the same decisions as 0.5
+  if (Array.isArray(alpha)) return alpha[col] ?? 0.5;
+  return alpha < 0 ? 0.5 : alpha;
+}
+
+function sigmoidEngine(d: CounterfactualData): CounterfactualEngine {
+  const C = d.numClasses;
+  const N = d.samples;
+  const t = d.threshold ?? 0.5;
+  const binary = C === 1;
+  // sorted inferred shares per column, positives and negatives apart
+  const posSorted: Float64Array[] = [];
+  const negSorted: Float64Array[] = [];
+  const obsPred: number[] = [];
+  const obsTp: number[] = [];
+  const nPos: number[] = [];
+  for (let col = 0; col < C; col++) {
+    const a0 = columnAlpha(d.alpha0, col);
+    let np = 0;
+    for (let i = 0; i < N; i++) if (isPositive(d, i, col)) np++;
+    const pos = new Float64Array(np);
+    const neg = new Float64Array(N - np);
+    let ip = 0;
+    let ineg = 0;
+    let pred = 0;
+    let tp = 0;
+    for (let i = 0; i < N; i++) {
+      const p = d.probabilities[i * C + col]!;
+      const q = inferredShare(p, a0, d.gamma);
+      const positive = isPositive(d, i, col);
+      if (positive) pos[ip++] = q;
+      else neg[ineg++] = q;
+      if (p > t) {
+        pred++;
+        if (positive) tp++;
+      }
+    }
+    pos.sort();
+    neg.sort();
+    posSorted.push(pos);
+    negSorted.push(neg);
+    obsPred.push(pred);
+    obsTp.push(tp);
+    nPos.push(np);
+  }
+  const classes = binary ? binaryNames(d.classes) : d.classes.slice(0, C);
+  const toCounts = (pred: number[], tp: number[]): CounterfactualCounts => {
+    if (binary) {
+      const np = nPos[0]!;
+      const nn = N - np;
+      const pp = pred[0]!;
+      const tpp = tp[0]!;
+      const tn = nn - (pp - tpp);
+      return {
+        count: Float64Array.from([nn, np]),
+        predicted: Float64Array.from([N - pp, pp]),
+        tp: Float64Array.from([tn, tpp]),
+        total: N,
+      };
+    }
+    return { count: Float64Array.from(nPos), predicted: Float64Array.from(pred), tp: Float64Array.from(tp), total: N * C };
+  };
+  const counts = (alpha: number | number[]): CounterfactualCounts => {
+    const pred: number[] = [];
+    const tp: number[] = [];
+    for (let col = 0; col < C; col++) {
+      const a = Array.isArray(alpha) ? (alpha[col] ?? 0.5) : alpha;
+      // q_hat > q*(a, t); alpha 1 or 0 are limits: everything / nothing positive
+      const qStar = a >= 1 ? -1 : a <= 0 ? 2 : minPositiveShare(a, d.gamma, t);
+      const tpc = countAbove(posSorted[col]!, qStar);
+      tp.push(tpc);
+      pred.push(tpc + countAbove(negSorted[col]!, qStar));
+    }
+    return toCounts(pred, tp);
+  };
+  return {
+    kind: 'sigmoid',
+    classes,
+    samples: N,
+    oneVsRest: !binary,
+    counts,
+    evaluate: (alpha) => rowFromCounts(alpha, classes, counts(alpha), !binary),
+    observed: () => rowFromCounts(d.alpha0 ?? 0.5, classes, toCounts(obsPred, obsTp), !binary),
+  };
+}
+
+function isPositive(d: CounterfactualData, i: number, col: number): boolean {
+  if (d.targetLayout === 'multi-hot') return d.targets[i * d.numClasses + col]! > 0;
+  return d.numClasses === 1 ? d.targets[i]! > 0 : d.targets[i] === col;
+}
+
+function binaryNames(classes: string[]): string[] {
+  if (classes.length >= 2) return [classes[0]!, classes[1]!];
+  if (classes.length === 1) return [`not ${classes[0]!}`, classes[0]!];
+  return ['negative', 'positive'];
+}
+
+function softmaxEngine(d: CounterfactualData): CounterfactualEngine {
+  const C = d.numClasses;
+  const N = d.samples;
+  const alpha0 = d.alpha0 === null ? new Array<number>(C).fill(1) : conventionVector('vector', d.alpha0, C);
+  const negLogA0 = alpha0.map((a) => -Math.log(a > 0 ? a : EPS));
+  const logQ = new Float32Array(N * C);
+  const count = new Float64Array(C);
+  const obsPred = new Float64Array(C);
+  const obsTp = new Float64Array(C);
+  const targets = new Int32Array(N);
+  for (let i = 0; i < N; i++) {
+    let y: number;
+    if (d.targetLayout === 'multi-hot') {
+      y = 0;
+      for (let c = 0; c < C; c++) if (d.targets[i * C + c]! > 0) y = c;
+    } else y = d.targets[i]!;
+    targets[i] = y;
+    if (y >= 0 && y < C) count[y]! += 1;
+    let best = -1;
+    let bestP = -Infinity;
+    for (let c = 0; c < C; c++) {
+      const p = d.probabilities[i * C + c]!;
+      if (p > bestP) {
+        bestP = p;
+        best = c;
+      }
+      // log q_hat up to a per-sample constant (the normalisation does not move any argmax)
+      logQ[i * C + c] = negLogA0[c]! - Math.log(softmaxSlope(p, d.gamma));
+    }
+    obsPred[best]! += 1;
+    if (best === y) obsTp[best]! += 1;
+  }
+  const classes = d.classes.slice(0, C);
+  const counts = (alpha: number | number[]): CounterfactualCounts => {
+    const vec = Array.isArray(alpha) ? alpha : new Array<number>(C).fill(alpha);
+    const logA = Float64Array.from({ length: C }, (_, c) => Math.log(Math.max(vec[c] ?? 0, 1e-300)));
+    const predicted = new Float64Array(C);
+    const tp = new Float64Array(C);
+    for (let i = 0, o = 0; i < N; i++, o += C) {
+      let best = 0;
+      let bestV = logQ[o]! + logA[0]!;
+      for (let c = 1; c < C; c++) {
+        const v = logQ[o + c]! + logA[c]!;
+        if (v > bestV) {
+          bestV = v;
+          best = c;
+        }
+      }
+      predicted[best]! += 1;
+      if (best === targets[i]) tp[best]! += 1;
+    }
+    return { count, predicted, tp, total: N };
+  };
+  const sweep = (family: SweepFamily, values: number[]): CounterfactualCounts[] => {
+    const G = values.length;
+    const pred = new Float64Array(C * (G + 1));
+    const tpd = new Float64Array(C * (G + 1));
+    const mark = (c: number, j0: number, j1: number, hit: boolean) => {
+      if (j1 <= j0) return;
+      pred[c * (G + 1) + j0]! += 1;
+      pred[c * (G + 1) + j1]! -= 1;
+      if (hit) {
+        tpd[c * (G + 1) + j0]! += 1;
+        tpd[c * (G + 1) + j1]! -= 1;
+      }
+    };
+    if (family.kind === 'class0') {
+      const ts = Float64Array.from(values, (a) => (a <= 0 ? -Infinity : a >= 1 ? Infinity : family.sign * Math.log(a / (1 - a))));
+      // ts must be ascending for the index ranges: class0-complement reverses the order
+      const asc = family.sign > 0;
+      for (let i = 0, o = 0; i < N; i++, o += C) {
+        let k = 1;
+        let m = logQ[o + 1]!;
+        for (let c = 2; c < C; c++) if (logQ[o + c]! > m) { m = logQ[o + c]!; k = c; }
+        const dlt = m - logQ[o]!; // class 0 wins iff t >= dlt
+        const y = targets[i]!;
+        // first index where class 0 wins (asc) / last index where it wins (desc)
+        let lo = 0;
+        let hi = G;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          const wins = ts[mid]! >= dlt;
+          if (asc ? wins : !wins) hi = mid;
+          else lo = mid + 1;
+        }
+        if (asc) {
+          mark(k, 0, lo, y === k);
+          mark(0, lo, G, y === 0);
+        } else {
+          mark(0, 0, lo, y === 0);
+          mark(k, lo, G, y === k);
+        }
+      }
+    } else {
+      const slope = family.logShares.map((l) => -l);
+      const b0 = values[0]!;
+      const bEnd = values[G - 1]!;
+      const lowerBound = (b: number) => {
+        let lo = 0;
+        let hi = G;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (values[mid]! >= b) hi = mid;
+          else lo = mid + 1;
+        }
+        return lo;
+      };
+      for (let i = 0, o = 0; i < N; i++, o += C) {
+        const y = targets[i]!;
+        let cur = 0;
+        let bestV = logQ[o]! + b0 * slope[0]!;
+        for (let c = 1; c < C; c++) {
+          const v = logQ[o + c]! + b0 * slope[c]!;
+          if (v > bestV) { bestV = v; cur = c; }
+        }
+        let b = b0;
+        let j = 0;
+        for (;;) {
+          let next = Infinity;
+          let nc = -1;
+          for (let c = 0; c < C; c++) {
+            const ds = slope[c]! - slope[cur]!;
+            if (ds <= 0) continue;
+            const x = (logQ[o + cur]! - logQ[o + c]!) / ds;
+            if (x > b && (x < next || (x === next && slope[c]! > slope[nc]!))) { next = x; nc = c; }
+          }
+          if (nc < 0 || next > bEnd) {
+            mark(cur, j, G, y === cur);
+            break;
+          }
+          const jn = lowerBound(next);
+          mark(cur, j, jn, y === cur);
+          j = jn;
+          b = next;
+          cur = nc;
+        }
+      }
+    }
+    const out: CounterfactualCounts[] = [];
+    const runP = new Float64Array(C);
+    const runT = new Float64Array(C);
+    for (let g = 0; g < G; g++) {
+      for (let c = 0; c < C; c++) {
+        runP[c]! += pred[c * (G + 1) + g]!;
+        runT[c]! += tpd[c * (G + 1) + g]!;
+      }
+      out.push({ count, predicted: runP.slice(), tp: runT.slice(), total: N });
+    }
+    return out;
+  };
+  return {
+    kind: 'softmax',
+    classes,
+    samples: N,
+    oneVsRest: false,
+    sweep,
+    counts,
+    evaluate: (alpha) => rowFromCounts(alpha, classes, counts(alpha), false),
+    observed: () => rowFromCounts(alpha0, classes, { count, predicted: obsPred, tp: obsTp, total: N }, false),
+  };
+}
+
+/** Build the counterfactual for one epoch's data (sorting / log-share precomputation happens here). */
+export function counterfactual(data: CounterfactualData): CounterfactualEngine {
+  if (data.probabilities.length < data.samples * data.numClasses) {
+    throw new RangeError(`counterfactual: ${data.probabilities.length} probabilities for ${data.samples} x ${data.numClasses}`);
+  }
+  return data.kind === 'sigmoid' ? sigmoidEngine(data) : softmaxEngine(data);
+}
+
+/** The suggestion grid of scalar alphas: 0.01 to 0.99 by 0.01. */
+export function scalarGrid(): number[] {
+  return Array.from({ length: 99 }, (_, i) => Math.round((i + 1)) / 100);
+}
+
+/** alpha_c proportional to s_c^-beta, normalised to sum 1 (classes with s_c = 0 get the largest weight). */
+export function inverseShareVector(trueShares: number[], beta: number): number[] {
+  const positive = trueShares.filter((s) => s > 0);
+  const floor = positive.length ? Math.min(...positive) : 1;
+  const raw = trueShares.map((s) => Math.pow(s > 0 ? s : floor, -beta));
+  const sum = raw.reduce((a, b) => a + b, 0);
+  return raw.map((v) => round4(v / sum));
+}
+
+/** The beta grid of vector suggestions: 0 to 1 by 0.01. */
+export function betaGrid(): number[] {
+  return Array.from({ length: 101 }, (_, i) => i / 100);
+}
+
+export function round4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}

@@ -1,0 +1,442 @@
+/**
+ * The analysis pipeline: options -> prediction-dump reader -> one EpochAccumulator per epoch ->
+ * verdict, what-if rows and suggestion from the last epoch's counterfactual -> AnalysisReport.
+ *
+ * Streaming: when epochs arrive in order (the usual case) one accumulator is alive at a time and
+ * only the newest epoch's per-sample probabilities are kept (the previous epoch's are dropped as
+ * soon as a later epoch starts), so peak memory does not grow with the number of epochs. When an
+ * epoch reappears after a later one (interleaved files), the dump is read again with one
+ * accumulator per epoch alive (their state is small) and probabilities kept for the largest epoch
+ * only.
+ */
+import type { AlphaConvention, AnalysisReport, LossKind, Objective, WhatIfRow } from './report';
+import type { DumpMeta, PredictionChunk } from './readers/types';
+import { chunkLayout } from './readers/types';
+import { openPredictionDump, type PredictionDump } from './readers/index';
+import { selectBackend, type BackendPreference } from './compute/backend';
+import { EpochAccumulator, type EpochResult } from './compute/epoch-accumulator';
+import { resolveClassAlpha, type ResolvedLoss } from './focal';
+import { conventionVector, counterfactual, minPositiveShare, round4, type CounterfactualEngine } from './analysis/counterfactual';
+import { DEFAULT_THRESHOLDS, verdict as judge, type VerdictThresholds } from './analysis/verdict';
+import { suggest } from './analysis/suggestion';
+
+export const CONVENTIONS: AlphaConvention[] = ['positive', 'class0-alpha', 'class0-complement', 'uniform', 'vector'];
+export const OBJECTIVES: Objective[] = ['macro-f1', 'balanced-accuracy', 'accuracy'];
+
+export interface AnalyzeProgress {
+  phase: 'backend' | 'read' | 'epoch' | 'counterfactual' | 'done';
+  /** read: bytes read so far and the total size of the input files. */
+  bytesRead?: number;
+  totalBytes?: number;
+  /** epoch: the epoch just finished, and how many are finished. */
+  epoch?: number;
+  epochsDone?: number;
+  /** 0..1 when known (reading dominates: it follows the bytes). */
+  fraction?: number;
+  message: string;
+}
+
+export interface AnalyzeOptions {
+  /** Files or folders of prediction dumps. */
+  paths: string[];
+  /** Scalar alpha (overrides the log's meta); null = alpha off. */
+  alpha?: number | null;
+  /** Per-class alpha vector (overrides alpha and the meta). */
+  alphaVector?: number[];
+  gamma?: number;
+  /** What a scalar alpha means (section 3). Default: meta, else `positive` for sigmoid, `vector` for a vector. */
+  convention?: AlphaConvention;
+  /** Sigmoid or softmax; default from the meta's `loss`, else from the dump's layout. */
+  loss?: LossKind;
+  classes?: string[];
+  split?: string;
+  /** Sigmoid decision threshold (default 0.5). */
+  threshold?: number;
+  /** Extra counterfactual rows: scalars in the log's convention, or vectors. */
+  whatIf?: Array<number | number[]>;
+  objective?: Objective;
+  backend?: BackendPreference;
+  lenient?: boolean;
+  verdictThresholds?: Partial<VerdictThresholds>;
+  onProgress?: (event: AnalyzeProgress) => void;
+  signal?: AbortSignal;
+  /** Base directory for file names in the report and messages. */
+  displayBase?: string;
+}
+
+/** Bad usage: a missing or contradictory option. The message says how to fix it. CLI exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'E_FOCAL_LENS_USAGE';
+}
+
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof UsageError || (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'E_FOCAL_LENS_USAGE');
+}
+
+interface LossSettings {
+  alpha: number | number[] | null;
+  gamma: number;
+  convention: AlphaConvention | undefined;
+}
+
+function abortError(): Error {
+  const e = new Error('analysis aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+function metaName(dump: PredictionDump): string {
+  return dump.files.length === 1 ? dump.files[0]! : `${dump.files[0]!} (and ${dump.files.length - 1} more)`;
+}
+
+/** Alpha, gamma and convention from flags over meta; throws UsageError when something is unknown. */
+export function resolveSettings(opts: AnalyzeOptions, meta: DumpMeta, where: string): LossSettings {
+  let convention: AlphaConvention | undefined = opts.convention;
+  if (convention !== undefined && !CONVENTIONS.includes(convention)) {
+    throw new UsageError(`unknown convention '${String(convention)}': use one of ${CONVENTIONS.join(', ')}`);
+  }
+  if (convention === undefined && meta.convention !== undefined && meta.convention !== null) {
+    if (!CONVENTIONS.includes(meta.convention as AlphaConvention)) {
+      throw new UsageError(`${where}'s meta has convention '${meta.convention}', which is none of ${CONVENTIONS.join(', ')}: pass --convention`);
+    }
+    convention = meta.convention as AlphaConvention;
+  }
+  let alpha: number | number[] | null;
+  if (opts.alphaVector && opts.alphaVector.length) {
+    alpha = opts.alphaVector.slice();
+    if (opts.convention === undefined) convention = 'vector';
+  } else if (opts.alpha !== undefined) {
+    alpha = opts.alpha;
+    if (opts.convention === undefined && convention === 'vector') convention = undefined; // the meta's 'vector' does not fit a scalar flag
+  } else if (meta.alpha !== undefined) {
+    alpha = meta.alpha === null ? null : Array.isArray(meta.alpha) ? meta.alpha.slice() : meta.alpha;
+    if (Array.isArray(alpha) && convention === undefined) convention = 'vector';
+  } else {
+    throw new UsageError(
+      `alpha is not in ${where}'s meta: pass --alpha 0.25 (a scalar; with a sigmoid loss the torchvision "positive" convention: positives x0.25, negatives x0.75), ` +
+        '--alpha-vector 0.25,0.75,... (one weight per class), or --alpha off (the loss has no alpha)',
+    );
+  }
+  // values read as float32 (0.10000000149011612) print as written (0.1)
+  if (typeof alpha === 'number') alpha = tidy(alpha);
+  else if (Array.isArray(alpha)) alpha = alpha.map(tidy);
+  if (typeof alpha === 'number' && !Number.isFinite(alpha)) throw new UsageError(`alpha must be a number, got ${alpha}`);
+  if (Array.isArray(alpha) && alpha.some((a) => !Number.isFinite(a) || a < 0)) throw new UsageError(`alpha vector must hold non-negative numbers, got ${alpha.join(',')}`);
+  const gamma = opts.gamma ?? (meta.gamma !== undefined && meta.gamma !== null ? tidy(meta.gamma) : meta.gamma);
+  if (gamma === undefined || gamma === null) {
+    throw new UsageError(`gamma is not in ${where}'s meta: pass --gamma 2 (the paper's and torchvision's default; 1.5 in YOLOv5/ultralytics)`);
+  }
+  if (!Number.isFinite(gamma) || gamma < 0) throw new UsageError(`gamma must be a number >= 0, got ${gamma}`);
+  return { alpha, gamma, convention };
+}
+
+/** Loss kind from the option, the meta, or the chunk layout. */
+function lossKind(opts: AnalyzeOptions, meta: DumpMeta, chunk: PredictionChunk): LossKind {
+  if (opts.loss) return opts.loss;
+  if (meta.loss === 'sigmoid_focal') return 'sigmoid';
+  if (meta.loss === 'softmax_focal') return 'softmax';
+  return chunkLayout(chunk) === 'softmax' ? 'softmax' : 'sigmoid';
+}
+
+interface Resolved {
+  loss: ResolvedLoss;
+  kind: LossKind;
+  layout: 'binary' | 'multilabel' | 'softmax';
+  convention: AlphaConvention;
+  alphaScalar: number | null;
+  alphaVector: number[] | null;
+}
+
+function resolveLoss(opts: AnalyzeOptions, settings: LossSettings, meta: DumpMeta, chunk: PredictionChunk, where: string): Resolved {
+  const kind = lossKind(opts, meta, chunk);
+  const C = chunk.numClasses;
+  const layout: Resolved['layout'] = kind === 'softmax' ? 'softmax' : C === 1 ? 'binary' : 'multilabel';
+  if (kind === 'softmax' && C < 2) throw new UsageError(`${where} has one score column per sample: a softmax loss needs one per class (or pass --loss sigmoid)`);
+  let convention = settings.convention;
+  const a = settings.alpha;
+  if (convention === undefined) {
+    if (Array.isArray(a)) convention = 'vector';
+    else if (kind === 'sigmoid' || a === null || (typeof a === 'number' && a < 0)) convention = 'positive';
+    else {
+      throw new UsageError(
+        `alpha ${a} is a scalar and the loss is softmax: say what it means with --convention class0-alpha (class 0 x${a}, others x${round4(1 - a)}; Focal-Loss-Pytorch), ` +
+          `class0-complement (class 0 x${round4(1 - a)}, others x${a}; kornia, MONAI) or uniform (every class x${a}; Keras), or pass --alpha-vector`,
+      );
+    }
+  }
+  if (kind === 'sigmoid' && (convention === 'class0-alpha' || convention === 'class0-complement')) {
+    throw new UsageError(`convention '${convention}' is a softmax convention; a sigmoid focal loss uses 'positive' (or an --alpha-vector)`);
+  }
+  if (convention === 'vector' && typeof a === 'number') throw new UsageError(`convention 'vector' needs --alpha-vector with ${C} values, got the scalar ${a}`);
+  if (Array.isArray(a) && a.length !== C) {
+    throw new UsageError(`the alpha vector has ${a.length} values but ${where} has ${C} score column${C === 1 ? '' : 's'}${C === 1 ? ' (binary head: pass --alpha instead)' : ''}`);
+  }
+  let classAlpha: number[] | null;
+  try {
+    classAlpha = resolveClassAlpha(kind, C, a, convention);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const threshold = opts.threshold ?? 0.5;
+  if (!(threshold > 0 && threshold < 1)) throw new UsageError(`--threshold must be between 0 and 1, got ${threshold}`);
+  return {
+    loss: { kind, gamma: settings.gamma, classAlpha, threshold, numClasses: C },
+    kind,
+    layout,
+    convention,
+    alphaScalar: typeof a === 'number' ? a : null,
+    alphaVector: Array.isArray(a) ? a.slice() : kind === 'softmax' ? classAlpha : null,
+  };
+}
+
+export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
+  const progress = opts.onProgress ?? (() => undefined);
+  const signal = opts.signal;
+  if (!opts.paths.length) throw new UsageError('no input: give one or more prediction dumps (files or folders)');
+  if (opts.objective && !OBJECTIVES.includes(opts.objective)) throw new UsageError(`unknown objective '${String(opts.objective)}': use ${OBJECTIVES.join(', ')}`);
+  const th: VerdictThresholds = { ...DEFAULT_THRESHOLDS, ...(opts.verdictThresholds ?? {}) };
+  if (signal?.aborted) throw abortError();
+
+  progress({ phase: 'backend', message: `selecting the ${opts.backend ?? 'auto'} backend` });
+  let backend;
+  try {
+    backend = await selectBackend(opts.backend ?? 'auto');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+
+  const open = () =>
+    openPredictionDump(opts.paths, {
+      lenient: opts.lenient ?? false,
+      ...(opts.split !== undefined ? { split: opts.split } : {}),
+      ...(signal ? { signal } : {}),
+      ...(opts.displayBase !== undefined ? { displayBase: opts.displayBase } : {}),
+      onProgress: (bytesRead, totalBytes) =>
+        progress({ phase: 'read', bytesRead, totalBytes, fraction: totalBytes > 0 ? bytesRead / totalBytes : undefined, message: `read ${bytesRead} of ${totalBytes} bytes` }),
+    });
+
+  let dump = await open();
+  const where = metaName(dump);
+  const settings = resolveSettings(opts, dump.meta, where);
+  const classesOpt = opts.classes ?? dump.meta.classes ?? null;
+
+  let resolved: Resolved | null = null;
+  const results: EpochResult[] = [];
+  let lastProbs: EpochResult | null = null;
+  const notes: string[] = [];
+  let interleaved = false;
+
+  // pass 1: streaming, one accumulator alive
+  {
+    let cur: { epoch: number; acc: EpochAccumulator } | null = null;
+    const finished = new Set<number>();
+    const finishCur = () => {
+      if (!cur) return;
+      const r = cur.acc.finish(cur.epoch);
+      finished.add(cur.epoch);
+      results.push({ report: r.report });
+      lastProbs = r;
+      progress({ phase: 'epoch', epoch: cur.epoch, epochsDone: results.length, message: `epoch ${cur.epoch} done` });
+      cur = null;
+    };
+    for await (const chunk of dump.chunks) {
+      if (signal?.aborted) throw abortError();
+      if (!resolved) resolved = resolveLoss(opts, settings, dump.meta, chunk, where);
+      if (!cur || cur.epoch !== chunk.epoch) {
+        finishCur();
+        if (finished.has(chunk.epoch)) {
+          interleaved = true;
+          break;
+        }
+        lastProbs = null; // a later epoch started: the previous one is not the last
+        cur = { epoch: chunk.epoch, acc: new EpochAccumulator(resolved.loss, classesOpt, { keepProbabilities: true }) };
+      }
+      cur.acc.add(chunk);
+    }
+    if (!interleaved) finishCur();
+  }
+
+  if (interleaved) {
+    // pass 2: epochs interleave; aggregate by epoch, keep probabilities for the largest epoch only.
+    notes.push('Epochs are interleaved across records or files: the dump was read twice (first pass to find that out).');
+    results.length = 0;
+    lastProbs = null;
+    dump = await open();
+    const accs = new Map<number, EpochAccumulator>();
+    let maxEpoch = -Infinity;
+    // the largest epoch is not known up front: keep the raw chunks of the largest epoch seen so far
+    let kept: PredictionChunk[] = [];
+    for await (const chunk of dump.chunks) {
+      if (signal?.aborted) throw abortError();
+      let acc = accs.get(chunk.epoch);
+      if (!acc) {
+        acc = new EpochAccumulator(resolved!.loss, classesOpt, { keepProbabilities: false });
+        accs.set(chunk.epoch, acc);
+      }
+      acc.add(chunk);
+      if (chunk.epoch > maxEpoch) {
+        maxEpoch = chunk.epoch;
+        kept = [];
+      }
+      if (chunk.epoch === maxEpoch) kept.push(copyChunk(chunk));
+    }
+    const epochs = [...accs.keys()].sort((x, y) => x - y);
+    for (const e of epochs) {
+      results.push({ report: accs.get(e)!.finish(e).report });
+      progress({ phase: 'epoch', epoch: e, epochsDone: results.length, message: `epoch ${e} done` });
+    }
+    if (kept.length) {
+      const probe = new EpochAccumulator(resolved!.loss, classesOpt, { keepProbabilities: true });
+      for (const c of kept) probe.add(c);
+      lastProbs = probe.finish(maxEpoch);
+    }
+  } else {
+    results.sort((x, y) => x.report.epoch - y.report.epoch);
+  }
+
+  if (!resolved || results.length === 0) {
+    const { skipped } = dump.issues();
+    throw new UsageError(`${where}: no samples to analyse${opts.split ? ` in split '${opts.split}'` : ''}${skipped ? ` (${skipped} records skipped as bad)` : ''}`);
+  }
+  const r = resolved;
+  const epochs = results.map((x) => x.report);
+  const classes = epochs[0]!.perClass.map((c) => c.class);
+  const lastEpoch = epochs[epochs.length - 1]!;
+
+  // counterfactual
+  if (signal?.aborted) throw abortError();
+  progress({ phase: 'counterfactual', message: `counterfactual alpha from epoch ${lastEpoch.epoch}` });
+  const lp = lastProbs as EpochResult | null;
+  let engine: CounterfactualEngine | null = null;
+  if (lp && lp.probabilities && lp.targets) {
+    engine = counterfactual({
+      kind: r.kind,
+      numClasses: r.loss.numClasses,
+      samples: lp.report.samples,
+      probabilities: lp.probabilities,
+      targets: lp.targets,
+      targetLayout: lp.targetLayout ?? 'index',
+      gamma: r.loss.gamma,
+      alpha0: r.kind === 'sigmoid' ? (r.loss.classAlpha ? (r.loss.numClasses === 1 ? r.loss.classAlpha[0]! : r.loss.classAlpha) : null) : r.loss.classAlpha,
+      threshold: r.loss.threshold,
+      classes,
+    });
+  } else notes.push('No per-sample probabilities were kept for the last epoch: no counterfactual, what-if or suggestion.');
+
+  // evaluate an alpha of the log's convention
+  const C = r.loss.numClasses;
+  const toEngine = (a: number | number[]): number | number[] => (r.kind === 'softmax' && !Array.isArray(a) ? conventionVector(r.convention, a, C) : a);
+  const evaluate = (a: number | number[], label: WhatIfRow['label']): WhatIfRow => {
+    const row = engine!.evaluate(toEngine(a));
+    return { ...row, alpha: Array.isArray(a) ? a.slice() : a, label };
+  };
+  const loggedAlpha: number | number[] =
+    r.alphaVector && (r.convention === 'vector' || r.alphaScalar === null) ? r.alphaVector : (r.alphaScalar !== null && r.alphaScalar >= 0 ? r.alphaScalar : 0.5);
+  const neutralAlpha: number | number[] =
+    r.kind === 'softmax' && (r.convention === 'vector' || r.convention === 'uniform')
+      ? new Array<number>(C).fill(round4(1 / C))
+      : 0.5;
+
+  const whatIf: WhatIfRow[] = [];
+  let neutralRow: WhatIfRow | null = null;
+  let suggestion: AnalysisReport['suggestion'] = null;
+  if (engine) {
+    const seen = new Set<string>();
+    const push = (row: WhatIfRow) => {
+      const key = JSON.stringify(row.alpha);
+      if (seen.has(key)) return;
+      seen.add(key);
+      whatIf.push(row);
+    };
+    const observed = { ...engine.observed(), alpha: loggedAlpha, label: 'logged' as const };
+    push(observed);
+    neutralRow = evaluate(neutralAlpha, 'neutral');
+    push(neutralRow);
+    for (const a of opts.whatIf ?? []) {
+      if (Array.isArray(a) && a.length !== C) throw new UsageError(`--what-if vector has ${a.length} values for ${C} score columns`);
+      push(evaluate(a, 'what-if'));
+    }
+    const trueShares = engine.classes.map((name) => lastEpoch.perClass.find((c) => c.class === name)?.trueShare ?? 0);
+    const s = suggest(
+      engine,
+      { kind: r.kind, layout: r.layout, convention: r.convention, trueShares, objective: opts.objective ?? 'macro-f1', observed },
+      (a) => evaluate(a, 'suggested'),
+    );
+    suggestion = { objective: s.objective, alpha: s.alpha, current: s.current, expected: s.expected, ...(s.beta !== undefined ? { beta: s.beta } : {}) };
+    push({ ...s.row, alpha: s.alpha, label: 'suggested' });
+  }
+
+  const perClassAlpha = (cls: string): number | null => {
+    if (r.kind !== 'sigmoid') return null;
+    if (!r.loss.classAlpha) return 0.5;
+    if (r.loss.numClasses === 1) return r.loss.classAlpha[0]!;
+    const i = classes.indexOf(cls);
+    return i >= 0 ? (r.loss.classAlpha[i] ?? null) : null;
+  };
+  const v = judge(
+    epochs,
+    {
+      kind: r.kind,
+      layout: r.layout,
+      alpha: r.alphaScalar,
+      alphaVector: r.alphaVector,
+      gamma: r.loss.gamma,
+      convention: r.convention,
+      threshold: r.loss.threshold,
+      neutral: neutralRow,
+      neutralAlpha: engine ? neutralAlpha : null,
+      classAlpha: perClassAlpha,
+      minShare: (cls) => {
+        const a = perClassAlpha(cls);
+        return a === null ? null : minPositiveShare(a, r.loss.gamma, r.loss.threshold);
+      },
+    },
+    th,
+  );
+
+  const { skipped, issues } = dump.issues();
+  const report: AnalysisReport = {
+    backend: backend.name,
+    backendDetail: backend.detail,
+    input: {
+      files: dump.files,
+      format: dump.format,
+      samples: epochs.reduce((s, e) => s + e.samples, 0),
+      epochs: epochs.length,
+      ...(skipped > 0 ? { skipped, issues } : {}),
+    },
+    loss: {
+      kind: r.kind,
+      alpha: r.alphaScalar,
+      alphaVector: r.alphaVector,
+      gamma: r.loss.gamma,
+      convention: r.convention,
+      threshold: r.loss.threshold,
+    },
+    classes,
+    epochs,
+    verdict: {
+      status: v.status,
+      class: v.class,
+      onsetEpoch: v.onsetEpoch,
+      alphaDriven: v.alphaDriven,
+      message: v.message,
+      perEpoch: v.perEpoch.map((p) => ({ epoch: p.epoch, status: p.status, class: p.onto })),
+    },
+    whatIf,
+    suggestion,
+    counterfactualEpoch: engine ? lastEpoch.epoch : null,
+  };
+  if (notes.length) report.notes = notes;
+  progress({ phase: 'done', fraction: 1, message: `verdict: ${v.status}` });
+  return report;
+}
+
+function tidy(v: number): number {
+  return Number.isFinite(v) ? Number(v.toPrecision(7)) : v;
+}
+
+function copyChunk(c: PredictionChunk): PredictionChunk {
+  return { ...c, scores: c.scores.slice(), targets: c.targets.slice() };
+}

@@ -1,0 +1,472 @@
+/**
+ * Per-epoch accumulation of focal-math.md sections 1 and 2 over PredictionChunks.
+ *
+ * Usage: select a backend (backend.ts), then per epoch:
+ *
+ *     const acc = new EpochAccumulator(loss, classes, { keepProbabilities: isLastEpoch });
+ *     for (const chunk of chunksOfThisEpoch) acc.add(chunk);
+ *     const { report, probabilities, targets } = acc.finish(epoch);
+ *
+ * Chunks are staged into batches of about 2^20 scores, each batch runs one tf.tidy kernel
+ * (kernels.ts) and returns float32 sums over blocks of 256 samples, which are added here in float64.
+ * Counts are exact integers counted in JS. Everything is synchronous (dataSync).
+ *
+ * Class definitions (ClassEpochStats):
+ * - sigmoid, C >= 2 heads (multi-label / one-vs-rest, index or multi-hot targets): class c is head c;
+ *   positives y_c = 1, negatives y_c = 0. focalSum = FL+ + FL- of that head, so the per-class
+ *   focalSums add up to the epoch focalSum (= torchvision sigmoid_focal_loss, reduction "sum").
+ *   With index targets, an index outside [0, C) (e.g. -1 or C for background) makes every head 0.
+ * - sigmoid binary (numClasses 1): classes are [negative, positive] (names from `classes`, default
+ *   "negative", "positive"). "positive" is the head: positives y = 1. "negative" is the same head
+ *   seen from the other side: its positives are the y = 0 samples, so negative.gradPos = positive.gradNeg,
+ *   negative.gradNeg = positive.gradPos, its balance is the reciprocal, its alpha factor (1-alpha)/alpha,
+ *   and it is predicted when p <= threshold. focalSum: positive = FL over y = 1, negative = FL over
+ *   y = 0; they add up to the epoch focalSum (nothing counted twice).
+ * - softmax: class c positives y = c, negatives y != c. focalSum = FL over y = c; meanWeightPos =
+ *   mean over y = c of alpha_c (1 - p_t)^gamma, meanWeightNeg = mean over y != c of alpha_y (1 - p_t)^gamma;
+ *   gradPos = sum over y = c of |h| p_t (1 - p_t), gradNeg = sum over y != c of |h| p_t p_c.
+ *
+ * Balance factors (alpha * count * gamma = balance = gradPos / gradNeg):
+ * - sigmoid: alpha = alpha / (1 - alpha) (1 when alpha is off), count = n+ / n-,
+ *   gamma = (G+ / n+ / alpha) / (G- / n- / (1 - alpha)).
+ * - softmax: alpha = alpha_c / abar_c where abar_c = sum_{k != c} n_k alpha_k / sum_{k != c} n_k is the
+ *   count-weighted mean alpha of the samples of the other classes (the alpha that weights class c's
+ *   negatives); count = n_c / (N - n_c); gamma = (G+ / n+ / alpha_c) / (G- / n- / abar_c).
+ * Undefined ratios (zero denominator: no positives, nothing predicted, G- = 0) are reported as 0.
+ * recall = TP / n+, precision = TP / predicted, f1 = 2 P R / (P + R).
+ */
+
+import type { ClassEpochStats, EpochReport } from '../report';
+import type { PredictionChunk, ScoreKind } from '../readers/types';
+import { balanceFactors, ratio, type ResolvedLoss } from '../focal';
+import { BLOCK, SIGMOID_Q, SOFTMAX_Q, sigmoidKernel, softmaxKernel } from './kernels';
+
+export type { ResolvedLoss } from '../focal';
+
+export interface EpochAccumulatorOptions {
+  /** Keep per-sample probabilities and targets of this epoch (the counterfactual needs them). */
+  keepProbabilities?: boolean;
+  /** Scores per kernel batch (samples x columns), rounded to blocks; default 2^20. */
+  batchScores?: number;
+}
+
+export interface EpochResult {
+  report: EpochReport;
+  /**
+   * Row-major per-sample probabilities, numClasses values a sample (1 for binary: p of the positive
+   * class); sigmoid p or softmax p, after clipping for probability inputs. Only with keepProbabilities.
+   */
+  probabilities?: Float32Array;
+  /** The targets as the chunks gave them: Int32Array of indices or Uint8Array multi-hot rows. */
+  targets?: Int32Array | Uint8Array;
+  /** 'index' or 'multi-hot': how `targets` is laid out. */
+  targetLayout?: 'index' | 'multi-hot';
+}
+
+/** Default class names: binary ["negative", "positive"], otherwise "class_0".."class_{C-1}". */
+export function defaultClassNames(kind: ResolvedLoss['kind'], numClasses: number): string[] {
+  if (kind === 'sigmoid' && numClasses === 1) return ['negative', 'positive'];
+  return Array.from({ length: numClasses }, (_, i) => `class_${i}`);
+}
+
+export class EpochAccumulator {
+  private readonly loss: ResolvedLoss;
+  private readonly C: number;
+  private readonly classes: string[];
+  private readonly keep: boolean;
+  private readonly cap: number;
+  private scoreKind: ScoreKind | null = null;
+
+  // staging
+  private fill = 0;
+  private readonly sScores: Float32Array;
+  private readonly sY: Float32Array | null; // sigmoid, column-major [C, cap]
+  private readonly sT: Int32Array | null; // softmax, [cap]
+  private readonly sValid: Float32Array;
+
+  // float64 accumulators
+  private samples = 0;
+  private readonly countPos: Float64Array; // exact, from JS
+  /** sigmoid: [2][Q][C]; softmax: by true class [Q][C]. */
+  private readonly acc: Float64Array;
+  private readonly predCount: Float64Array;
+  private readonly truePos: Float64Array;
+  private readonly accGradNeg: Float64Array;
+
+  private readonly keptProbs: Float32Array[] = [];
+  private readonly keptTargets: (Int32Array | Uint8Array)[] = [];
+  private keptLayout: 'index' | 'multi-hot' | undefined;
+
+  constructor(loss: ResolvedLoss, classes?: string[] | null, opts: EpochAccumulatorOptions = {}) {
+    const C = loss.numClasses;
+    if (!Number.isInteger(C) || C < 1) throw new RangeError(`numClasses must be a positive integer, got ${C}`);
+    if (loss.kind === 'softmax' && C < 2) throw new RangeError('a softmax focal loss needs at least 2 classes');
+    if (!(loss.gamma >= 0) || !Number.isFinite(loss.gamma)) throw new RangeError(`gamma must be >= 0, got ${loss.gamma}`);
+    if (loss.classAlpha && loss.classAlpha.length !== C) {
+      throw new RangeError(`classAlpha has ${loss.classAlpha.length} values for ${C} classes`);
+    }
+    this.loss = loss;
+    this.C = C;
+    const nNames = loss.kind === 'sigmoid' && C === 1 ? 2 : C;
+    this.classes = classes && classes.length === nNames ? classes.slice() : defaultClassNames(loss.kind, C);
+    this.keep = !!opts.keepProbabilities;
+    const batchScores = opts.batchScores ?? 1 << 20;
+    this.cap = Math.max(BLOCK, Math.floor(batchScores / C / BLOCK) * BLOCK);
+    this.sScores = new Float32Array(this.cap * C);
+    this.sValid = new Float32Array(this.cap);
+    if (loss.kind === 'sigmoid') {
+      this.sY = new Float32Array(this.cap * C);
+      this.sT = null;
+      this.acc = new Float64Array(2 * SIGMOID_Q.length * C);
+    } else {
+      this.sY = null;
+      this.sT = new Int32Array(this.cap);
+      this.acc = new Float64Array(SOFTMAX_Q.length * C);
+    }
+    this.predCount = new Float64Array(C);
+    this.truePos = new Float64Array(C);
+    this.accGradNeg = new Float64Array(C);
+    this.countPos = new Float64Array(C);
+  }
+
+  /** Add one chunk (synchronous; runs a kernel each time the staging batch fills up). */
+  add(chunk: PredictionChunk): void {
+    const C = this.C;
+    if (chunk.numClasses !== C) {
+      throw new RangeError(`chunk has ${chunk.numClasses} score columns, the loss expects ${C}`);
+    }
+    if (this.scoreKind === null) this.scoreKind = chunk.scoreKind;
+    else if (this.scoreKind !== chunk.scoreKind) {
+      this.flush();
+      this.scoreKind = chunk.scoreKind;
+    }
+    const n = chunk.samples;
+    const multiHot = chunk.targetLayout === 'multi-hot';
+    if (chunk.scores.length < n * C) throw new RangeError(`chunk has ${chunk.scores.length} scores for ${n} samples x ${C}`);
+    if (chunk.targets.length < (multiHot ? n * C : n)) throw new RangeError('chunk has fewer targets than samples');
+    if (this.keep) {
+      this.keptTargets.push(chunk.targets.slice(0, multiHot ? n * C : n));
+      if (this.keptLayout && this.keptLayout !== chunk.targetLayout) throw new RangeError('target layout changed within an epoch');
+      this.keptLayout = chunk.targetLayout;
+    }
+    let start = 0;
+    while (start < n) {
+      const take = Math.min(n - start, this.cap - this.fill);
+      this.stage(chunk, start, take, multiHot);
+      start += take;
+      if (this.fill === this.cap) this.flush();
+    }
+    this.samples += n;
+  }
+
+  private stage(chunk: PredictionChunk, start: number, take: number, multiHot: boolean): void {
+    const C = this.C;
+    const cap = this.cap;
+    const f = this.fill;
+    const scores = chunk.scores;
+    const targets = chunk.targets;
+    this.sValid.fill(1, f, f + take);
+    if (this.sY) {
+      const sY = this.sY;
+      const sS = this.sScores;
+      const cnt = this.countPos;
+      if (C === 1) {
+        sS.set(scores.subarray(start, start + take), f);
+        let pos = 0;
+        for (let i = 0; i < take; i++) {
+          const t = targets[start + i];
+          if (t !== 0 && t !== 1) throw new RangeError(`binary target must be 0 or 1, got ${t} (sample ${start + i})`);
+          sY[f + i] = t;
+          pos += t;
+        }
+        cnt[0] += pos;
+      } else {
+        for (let i = 0; i < take; i++) {
+          const row = (start + i) * C;
+          for (let c = 0; c < C; c++) sS[c * cap + f + i] = scores[row + c];
+        }
+        if (multiHot) {
+          for (let i = 0; i < take; i++) {
+            const row = (start + i) * C;
+            for (let c = 0; c < C; c++) {
+              const t = targets[row + c] ? 1 : 0;
+              sY[c * cap + f + i] = t;
+              cnt[c] += t;
+            }
+          }
+        } else {
+          for (let c = 0; c < C; c++) sY.fill(0, c * cap + f, c * cap + f + take);
+          for (let i = 0; i < take; i++) {
+            const t = targets[start + i];
+            if (t >= 0 && t < C) {
+              sY[t * cap + f + i] = 1;
+              cnt[t] += 1;
+            }
+          }
+        }
+      }
+    } else {
+      const sT = this.sT as Int32Array;
+      this.sScores.set(scores.subarray(start * C, (start + take) * C), f * C);
+      const cnt = this.countPos;
+      if (multiHot) {
+        for (let i = 0; i < take; i++) {
+          const row = (start + i) * C;
+          let best = -1;
+          for (let c = 0; c < C; c++) if (targets[row + c]) { best = c; break; }
+          if (best < 0) throw new RangeError(`softmax sample ${start + i} has an all-zero one-hot target`);
+          sT[f + i] = best;
+          cnt[best] += 1;
+        }
+      } else {
+        for (let i = 0; i < take; i++) {
+          const t = targets[start + i];
+          if (!(t >= 0 && t < C)) throw new RangeError(`softmax target ${t} outside [0, ${C}) (sample ${start + i})`);
+          sT[f + i] = t;
+          cnt[t] += 1;
+        }
+      }
+    }
+    this.fill = f + take;
+  }
+
+  /** Run the kernel on the staged samples (padding the tail to a whole block). */
+  private flush(): void {
+    const real = this.fill;
+    if (real === 0 || this.scoreKind === null) return;
+    const C = this.C;
+    const cap = this.cap;
+    const n = Math.ceil(real / BLOCK) * BLOCK;
+    // Zero the padding: scores 0, targets 0 / class 0, valid 0 (every sum masks with valid or y).
+    this.sValid.fill(0, real, n);
+    const kl = { gamma: this.loss.gamma, classAlpha: this.loss.classAlpha, threshold: this.loss.threshold };
+    if (this.sY) {
+      // Column-major staging has stride cap: compact to [C, n] when the batch is short.
+      let scores = this.sScores;
+      let y = this.sY;
+      if (n !== cap && C > 1) {
+        scores = new Float32Array(C * n);
+        y = new Float32Array(C * n);
+        for (let c = 0; c < C; c++) {
+          scores.set(this.sScores.subarray(c * cap, c * cap + real), c * n);
+          y.set(this.sY.subarray(c * cap, c * cap + real), c * n);
+        }
+      } else {
+        for (let c = 0; c < C; c++) {
+          scores.fill(0, c * cap + real, c * cap + n);
+          y.fill(0, c * cap + real, c * cap + n);
+        }
+        if (n !== cap) {
+          scores = scores.subarray(0, n);
+          y = y.subarray(0, n);
+        }
+      }
+      const res = sigmoidKernel(
+        { scoreKind: this.scoreKind, C, n, scores, y, valid: this.sValid.subarray(0, n) },
+        kl,
+        this.keep,
+        real,
+      );
+      const nb = n / BLOCK;
+      const Q = SIGMOID_Q.length;
+      const s = res.sums;
+      for (let side = 0; side < 2; side++) {
+        for (let q = 0; q < Q; q++) {
+          for (let c = 0; c < C; c++) {
+            const base = ((side * Q + q) * C + c) * nb;
+            let tot = 0;
+            for (let b = 0; b < nb; b++) tot += s[base + b];
+            this.acc[(side * Q + q) * C + c] += tot;
+          }
+        }
+      }
+      if (res.probabilities) this.keptProbs.push(res.probabilities);
+    } else {
+      const sT = this.sT as Int32Array;
+      this.sScores.fill(0, real * C, n * C);
+      sT.fill(0, real, n);
+      const yT = new Float32Array(C * n);
+      for (let i = 0; i < real; i++) yT[sT[i] * n + i] = 1;
+      const res = softmaxKernel(
+        {
+          scoreKind: this.scoreKind,
+          C,
+          n,
+          scores: this.sScores.subarray(0, n * C),
+          targets: sT.subarray(0, n),
+          yT,
+          valid: this.sValid.subarray(0, n),
+        },
+        kl,
+        this.keep,
+        real,
+      );
+      const nb = n / BLOCK;
+      const Q = SOFTMAX_Q.length;
+      for (let q = 0; q < Q; q++) {
+        for (let c = 0; c < C; c++) {
+          const base = (q * C + c) * nb;
+          let tot = 0;
+          for (let b = 0; b < nb; b++) tot += res.byClass[base + b];
+          this.acc[q * C + c] += tot;
+        }
+      }
+      const pred = res.pred;
+      for (let i = 0; i < real; i++) {
+        const pc = pred[i];
+        this.predCount[pc] += 1;
+        if (pc === sT[i]) this.truePos[pc] += 1;
+      }
+      for (let c = 0; c < C; c++) {
+        let tot = 0;
+        for (let b = 0; b < nb; b++) tot += res.gradNeg[b * C + c];
+        this.accGradNeg[c] += tot;
+      }
+      if (res.probabilities) this.keptProbs.push(res.probabilities);
+    }
+    this.fill = 0;
+  }
+
+  /** Flush, and build the epoch's report (and the kept per-sample arrays). */
+  finish(epoch: number): EpochResult {
+    this.flush();
+    const report = this.loss.kind === 'sigmoid' ? this.sigmoidReport(epoch) : this.softmaxReport(epoch);
+    const result: EpochResult = { report };
+    if (this.keep) {
+      result.probabilities = concatF32(this.keptProbs);
+      result.targets = concatTargets(this.keptTargets, this.keptLayout === 'multi-hot');
+      result.targetLayout = this.keptLayout ?? 'index';
+    }
+    return result;
+  }
+
+  private sigmoidReport(epoch: number): EpochReport {
+    const C = this.C;
+    const Q = SIGMOID_Q.length;
+    const N = this.samples;
+    const get = (side: number, q: (typeof SIGMOID_Q)[number], c: number) => this.acc[(side * Q + SIGMOID_Q.indexOf(q)) * C + c];
+    const perClass: ClassEpochStats[] = [];
+    let focalSum = 0;
+    let ceSum = 0;
+    for (let c = 0; c < C; c++) {
+      const nPos = this.countPos[c];
+      const nNeg = N - nPos;
+      const flPos = get(0, 'focal', c);
+      const flNeg = get(1, 'focal', c);
+      const wPos = get(0, 'weight', c);
+      const wNeg = get(1, 'weight', c);
+      const gPos = get(0, 'grad', c);
+      const gNeg = get(1, 'grad', c);
+      const tp = get(0, 'pred', c);
+      const fp = get(1, 'pred', c);
+      focalSum += flPos + flNeg;
+      ceSum += get(0, 'ce', c) + get(1, 'ce', c);
+      const a = this.loss.classAlpha ? this.loss.classAlpha[c] : null;
+      const aPos = a === null ? 1 : a;
+      const aNeg = a === null ? 1 : 1 - a;
+      if (C === 1) {
+        const predNeg = N - tp - fp;
+        const tn = nNeg - fp;
+        perClass.push(
+          classStats(this.classes[0], N, nNeg, predNeg, tn, flNeg, wNeg, wPos, nPos, gNeg, gPos, aNeg, aPos),
+          classStats(this.classes[1], N, nPos, tp + fp, tp, flPos, wPos, wNeg, nNeg, gPos, gNeg, aPos, aNeg),
+        );
+      } else {
+        perClass.push(classStats(this.classes[c], N, nPos, tp + fp, tp, flPos + flNeg, wPos, wNeg, nNeg, gPos, gNeg, aPos, aNeg));
+      }
+    }
+    return { epoch, samples: N, focalSum, ceSum, perClass };
+  }
+
+  private softmaxReport(epoch: number): EpochReport {
+    const C = this.C;
+    const N = this.samples;
+    const col = (q: (typeof SOFTMAX_Q)[number], c: number) => this.acc[SOFTMAX_Q.indexOf(q) * C + c];
+    const alpha = this.loss.classAlpha ?? new Array<number>(C).fill(1);
+    let focalSum = 0;
+    let ceSum = 0;
+    let wTotal = 0;
+    let alphaWeighted = 0;
+    for (let c = 0; c < C; c++) {
+      focalSum += col('focal', c);
+      ceSum += col('ce', c);
+      wTotal += col('weight', c);
+      alphaWeighted += this.countPos[c] * alpha[c];
+    }
+    const perClass: ClassEpochStats[] = [];
+    for (let c = 0; c < C; c++) {
+      const nPos = this.countPos[c];
+      const nNeg = N - nPos;
+      const wPos = col('weight', c);
+      // Count-weighted mean alpha of the other classes (unweighted when they have no samples).
+      let aBar: number;
+      if (nNeg > 0) aBar = (alphaWeighted - nPos * alpha[c]) / nNeg;
+      else aBar = C > 1 ? (alpha.reduce((s, x) => s + x, 0) - alpha[c]) / (C - 1) : 1;
+      perClass.push(
+        classStats(
+          this.classes[c], N, nPos, this.predCount[c], this.truePos[c],
+          col('focal', c), wPos, wTotal - wPos, nNeg, col('gradPos', c), this.accGradNeg[c], alpha[c], aBar,
+        ),
+      );
+    }
+    return { epoch, samples: N, focalSum, ceSum, perClass };
+  }
+}
+
+function classStats(
+  name: string,
+  N: number,
+  nPos: number,
+  predicted: number,
+  tp: number,
+  focalSum: number,
+  wPosSum: number,
+  wNegSum: number,
+  nNeg: number,
+  gradPos: number,
+  gradNeg: number,
+  alphaPos: number,
+  alphaNeg: number,
+): ClassEpochStats {
+  const recall = ratio(tp, nPos);
+  const precision = ratio(tp, predicted);
+  const f = balanceFactors(gradPos, gradNeg, nPos, nNeg, alphaPos, alphaNeg);
+  return {
+    class: name,
+    count: nPos,
+    trueShare: ratio(nPos, N),
+    predShare: ratio(predicted, N),
+    recall,
+    precision,
+    f1: ratio(2 * precision * recall, precision + recall),
+    focalSum,
+    meanWeightPos: ratio(wPosSum, nPos),
+    meanWeightNeg: ratio(wNegSum, nNeg),
+    gradPos,
+    gradNeg,
+    balance: f.balance,
+    factors: { alpha: f.alpha, count: f.count, gamma: f.gamma },
+  };
+}
+
+function concatF32(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function concatTargets(parts: (Int32Array | Uint8Array)[], multiHot: boolean): Int32Array | Uint8Array {
+  const total = parts.reduce((s, p) => s + p.length, 0);
+  const out = multiHot ? new Uint8Array(total) : new Int32Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

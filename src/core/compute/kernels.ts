@@ -1,0 +1,236 @@
+/**
+ * Batched tfjs kernels of focal-math.md sections 1 (sigmoid) and 2 (softmax).
+ *
+ * Each kernel takes one staged batch (see epoch-accumulator.ts: padded to a multiple of BLOCK
+ * samples, with a validity mask) and returns per-class sums over blocks of BLOCK samples, read back
+ * to JS. Per-sample values and the within-block sums are float32 (tfjs); the caller adds the block
+ * sums in float64. With BLOCK = 256 the float32 part contributes about 1e-7..1e-6 relative error,
+ * independent of the epoch size.
+ *
+ * Numerics (float32):
+ * - sigmoid logits: log p = min(z, 0) - log1p(exp(-|z|)), log(1 - p) = min(-z, 0) - log1p(exp(-|z|)),
+ *   p = sigmoid(z), 1 - p = sigmoid(-z): no cancellation for confident samples, no clipping.
+ * - sigmoid probabilities: p clipped to [CLIP_LO, CLIP_HI], log(1 - p) = log1p(-p).
+ * - softmax logits: shifted by the row max, E = exp(z - max), E_y and O = sum of the other E;
+ *   log p_t = (z_y - max) - log1p((E_y - 1) + O), 1 - p_t = O / (E_y + O): accurate both for hard
+ *   and for confident samples.
+ * - softmax probabilities: clipped, p_t = p_y, 1 - p_t = 1 - p_y (no renormalisation).
+ * - all p_t / 1 - p_t / log p_t selections by the 0/1 target are exact (y a + (1 - y) b).
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+
+import { PROB_EPS } from '../focal';
+import type { ScoreKind } from '../readers/types';
+
+/** Samples per float32 partial sum. */
+export const BLOCK = 256;
+
+/** The clip bounds as float32 values (what the kernels actually use): 1e-7 and 1 - 1.1920929e-7. */
+export const CLIP_LO = Math.fround(PROB_EPS);
+export const CLIP_HI = Math.fround(1 - PROB_EPS);
+
+export interface KernelLoss {
+  gamma: number;
+  classAlpha: number[] | null;
+  threshold: number;
+}
+
+/** Quantities summed per class by the sigmoid kernel, in this order. */
+export const SIGMOID_Q = ['focal', 'weight', 'grad', 'pred', 'ce'] as const;
+
+export interface SigmoidBatch {
+  scoreKind: ScoreKind;
+  /** Heads (1 for binary). */
+  C: number;
+  /** Padded batch length, a multiple of BLOCK. */
+  n: number;
+  /** Column-major [C, n] scores; padded rows 0. */
+  scores: Float32Array;
+  /** Column-major [C, n] 0/1 targets; padded rows 0. */
+  y: Float32Array;
+  /** [n] 1 for real samples, 0 for padding. */
+  valid: Float32Array;
+}
+
+export interface SigmoidBatchResult {
+  /**
+   * Block sums, layout [2 (positives y=1, negatives y=0), SIGMOID_Q.length, C, n / BLOCK].
+   * `pred` summed over positives is TP, over negatives FP.
+   */
+  sums: Float32Array;
+  /** Row-major [n, C] probabilities of the real rows only, when asked. */
+  probabilities?: Float32Array;
+}
+
+/** (1 - p_t)^gamma with cheap paths for the usual integer gammas. */
+function powGamma(omp: tf.Tensor, gamma: number): tf.Tensor | null {
+  if (gamma === 0) return null;
+  if (gamma === 1) return omp;
+  if (gamma === 2) return tf.square(omp);
+  if (gamma === 3) return tf.mul(tf.square(omp), omp);
+  return tf.pow(omp, tf.scalar(gamma));
+}
+
+export function sigmoidKernel(batch: SigmoidBatch, loss: KernelLoss, keepProbabilities: boolean, realRows: number): SigmoidBatchResult {
+  const { C, n } = batch;
+  const nb = n / BLOCK;
+  let probabilities: Float32Array | undefined;
+  const sums = tf.tidy(() => {
+    const s = tf.tensor2d(batch.scores, [C, n]);
+    const y = tf.tensor2d(batch.y, [C, n]);
+    const v = tf.tensor2d(batch.valid, [1, n]);
+    const yc = tf.sub(1, y);
+    let p: tf.Tensor, q: tf.Tensor, logp: tf.Tensor, logq: tf.Tensor;
+    if (batch.scoreKind === 'logits') {
+      const negz = tf.neg(s);
+      const l = tf.log1p(tf.exp(tf.neg(tf.abs(s))));
+      // min(z, 0) = -relu(-z), min(-z, 0) = -relu(z) (relu is far cheaper than minimum on wasm)
+      logp = tf.neg(tf.add(tf.relu(negz), l));
+      logq = tf.neg(tf.add(tf.relu(s), l));
+      p = tf.sigmoid(s);
+      q = tf.sigmoid(negz);
+    } else {
+      p = tf.clipByValue(s, CLIP_LO, CLIP_HI);
+      q = tf.sub(1, p);
+      logp = tf.log(p);
+      logq = tf.log1p(tf.neg(p));
+    }
+    if (keepProbabilities) probabilities = readRows(C === 1 ? p : tf.transpose(p), realRows * C);
+    // Exact selections by the 0/1 target.
+    const pick = (a: tf.Tensor, b: tf.Tensor) => tf.add(tf.mul(y, a), tf.mul(yc, b));
+    const pt = pick(p, q);
+    const omp = pick(q, p);
+    const ce = tf.neg(pick(logp, logq));
+    let w = powGamma(omp, loss.gamma);
+    if (loss.classAlpha) {
+      const a = tf.tensor2d(loss.classAlpha, [C, 1]);
+      const at = tf.add(tf.mul(y, a), tf.mul(yc, tf.sub(1, a)));
+      w = w ? tf.mul(at, w) : at;
+    }
+    const fl = w ? tf.mul(w, ce) : ce;
+    // |dFL/dz| = w [ (1 - p_t) + gamma p_t (-log p_t) ]
+    const inner = loss.gamma === 0 ? omp : tf.add(omp, tf.mul(tf.mul(pt, ce), loss.gamma));
+    const grad = w ? tf.mul(w, inner) : inner;
+    const weight = w ?? tf.onesLike(ce);
+    // p > threshold; for logits compared as z > logit(threshold) (exact where float32 sigmoid rounds to
+    // the threshold). step(x) = 1 for x > 0, else 0.
+    const pred =
+      batch.scoreKind === 'logits'
+        ? tf.step(tf.sub(s, logit(loss.threshold)))
+        : tf.step(tf.sub(p, loss.threshold));
+    const q5 = tf.stack([fl, weight, grad, pred, ce]); // [5, C, n]
+    const masks = tf.reshape(tf.stack([y, tf.mul(yc, v)]), [2, 1, C, n]);
+    const masked = tf.mul(masks, q5); // [2, 5, C, n]
+    return tf.sum(tf.reshape(masked, [2, SIGMOID_Q.length, C, nb, BLOCK]), -1);
+  });
+  const out = sums.dataSync() as Float32Array;
+  sums.dispose();
+  return { sums: out, probabilities };
+}
+
+export interface SoftmaxBatch {
+  scoreKind: ScoreKind;
+  C: number;
+  /** Padded batch length, a multiple of BLOCK. */
+  n: number;
+  /** Row-major [n, C] scores; padded rows 0. */
+  scores: Float32Array;
+  /** [n] class indices in [0, C); padded rows 0 (masked out by `valid`). */
+  targets: Int32Array;
+  /** Column-major [C, n] one-hot targets of the real rows (padded rows all 0). */
+  yT: Float32Array;
+  /** [n] 1 for real samples, 0 for padding. */
+  valid: Float32Array;
+}
+
+/** Per-sample quantities the softmax kernel sums by true class, in this order. */
+export const SOFTMAX_Q = ['focal', 'weight', 'gradPos', 'ce'] as const;
+
+export interface SoftmaxBatchResult {
+  /** Block sums [SOFTMAX_Q.length, C, n / BLOCK], grouped by true class. */
+  byClass: Float32Array;
+  /** [n] argmax class per sample (padded rows included; the caller counts the real ones in JS). */
+  pred: Int32Array;
+  /** Block sums [n / BLOCK, C] of G-_c = sum over y != c of |h| p_t p_c. */
+  gradNeg: Float32Array;
+  probabilities?: Float32Array;
+}
+
+export function softmaxKernel(batch: SoftmaxBatch, loss: KernelLoss, keepProbabilities: boolean, realRows: number): SoftmaxBatchResult {
+  const { C, n } = batch;
+  const nb = n / BLOCK;
+  const gamma = loss.gamma;
+  let probabilities: Float32Array | undefined;
+  const results = tf.tidy(() => {
+    const s = tf.tensor2d(batch.scores, [n, C]);
+    const t = tf.tensor1d(batch.targets, 'int32');
+    const v = tf.tensor1d(batch.valid);
+    const y = tf.cast(tf.oneHot(t, C), 'float32'); // [n, C]
+    let P: tf.Tensor, pt: tf.Tensor, omp: tf.Tensor, logpt: tf.Tensor;
+    if (batch.scoreKind === 'logits') {
+      const sh = tf.sub(s, tf.max(s, 1, true));
+      const E = tf.exp(sh);
+      const Ey_full = tf.mul(E, y);
+      const Ey = tf.sum(Ey_full, 1);
+      const O = tf.sum(tf.sub(E, Ey_full), 1);
+      const S = tf.add(Ey, O);
+      logpt = tf.sub(tf.sum(tf.mul(sh, y), 1), tf.log1p(tf.add(tf.sub(Ey, 1), O)));
+      pt = tf.div(Ey, S);
+      omp = tf.div(O, S);
+      P = tf.div(E, tf.reshape(S, [n, 1]));
+    } else {
+      P = tf.clipByValue(s, CLIP_LO, CLIP_HI);
+      pt = tf.sum(tf.mul(P, y), 1);
+      omp = tf.sub(1, pt);
+      logpt = tf.log(pt);
+    }
+    if (keepProbabilities) probabilities = readRows(P, realRows * C);
+    const ce = tf.neg(logpt);
+    const ay = loss.classAlpha ? tf.sum(tf.mul(y, tf.tensor2d(loss.classAlpha, [1, C])), 1) : null;
+    // k = |h| p_t = a_y (1 - p_t)^(gamma - 1) [ (1 - p_t) + gamma p_t (-log p_t) ]; G+ term = k (1 - p_t).
+    let k: tf.Tensor;
+    let m: tf.Tensor | null; // (1 - p_t)^gamma
+    if (gamma === 0) {
+      k = ay ?? tf.onesLike(ce);
+      m = null;
+    } else {
+      const inner = tf.add(omp, tf.mul(tf.mul(pt, ce), gamma));
+      // (1 - p_t)^(gamma - 1); guarded so that 0 < gamma < 1 with 1 - p_t == 0 gives 0, not NaN.
+      const mm1 = gamma === 1 ? null : gamma === 2 ? omp : tf.pow(tf.maximum(omp, 1e-30), tf.scalar(gamma - 1));
+      m = mm1 ? tf.mul(mm1, omp) : omp;
+      const k0 = mm1 ? tf.mul(mm1, inner) : inner;
+      k = ay ? tf.mul(ay, k0) : k0;
+    }
+    const w = m ? (ay ? tf.mul(ay, m) : m) : (ay ?? tf.onesLike(ce));
+    const fl = tf.mul(w, ce);
+    const gpos = tf.mul(k, omp);
+    const pred = tf.argMax(batch.scoreKind === 'logits' ? s : P, 1);
+    // Grouped by true class: each [1, n] quantity times yT [C, n] (zero on padded rows), block sums.
+    const yT = tf.tensor2d(batch.yT, [C, n]);
+    const byClass = tf.sum(
+      tf.reshape(tf.stack([fl, w, gpos, ce].map((q) => tf.mul(yT, tf.reshape(q, [1, n])))), [SOFTMAX_Q.length, C, nb, BLOCK]),
+      -1,
+    );
+    const PN = tf.sub(P, tf.mul(P, y)); // p_c where c != y, else 0
+    const kv = tf.mul(k, v);
+    const gradNeg = tf.matMul(tf.reshape(kv, [nb, 1, BLOCK]), tf.reshape(PN, [nb, BLOCK, C]));
+    return [byClass, gradNeg, pred];
+  });
+  const [byClass, gradNeg, pred] = results.map((r) => {
+    const d = r.dataSync();
+    r.dispose();
+    return d;
+  });
+  return { byClass: byClass as Float32Array, gradNeg: gradNeg as Float32Array, pred: pred as Int32Array, probabilities };
+}
+
+function logit(t: number): number {
+  return t <= 0 ? -Infinity : t >= 1 ? Infinity : Math.log(t / (1 - t));
+}
+
+/** Read the first `count` values of a tensor (row-major) into a fresh Float32Array. */
+function readRows(x: tf.Tensor, count: number): Float32Array {
+  const all = x.dataSync() as Float32Array;
+  return all.length === count ? Float32Array.from(all) : all.slice(0, count);
+}

@@ -1,0 +1,77 @@
+/** Focal-loss settings in YAML, with source ranges from the `yaml` package. */
+import { isMap, isScalar, isSeq, parseAllDocuments, Parser, type Node as YamlNode } from 'yaml';
+import { sitesFromEntries, type EntryValue, type KeyedEntry } from './keyed';
+import type { CommentToken, ExtractResult } from './types';
+
+function scalarValue(node: unknown): EntryValue {
+  if (!isScalar(node)) return undefined;
+  const v = node.value;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || v === null) return v;
+  return undefined;
+}
+
+export function extractYaml(text: string): ExtractResult {
+  const entries: KeyedEntry[] = [];
+  let parseError: string | undefined;
+  const docs = parseAllDocuments(text);
+  const docList = Array.isArray(docs) ? docs : [];
+  const walk = (node: YamlNode | null | undefined, path: string[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (!isScalar(key) || !key.range) continue;
+        const keyStr = String(key.value);
+        const value = pair.value as YamlNode | null;
+        if (isMap(value) || (isSeq(value) && value.items.some((i) => isMap(i) || isSeq(i)))) {
+          walk(value, [...path, keyStr]);
+          continue;
+        }
+        if (!value || !value.range) continue;
+        let v: EntryValue;
+        if (isSeq(value)) {
+          const nums = value.items.map(scalarValue);
+          v = nums.every((n) => typeof n === 'number') ? (nums as number[]) : undefined;
+        } else v = scalarValue(value);
+        const valueRange = { start: value.range[0], end: value.range[1] };
+        entries.push({
+          path,
+          key: keyStr,
+          keyRange: { start: key.range[0], end: key.range[1] },
+          valueRange,
+          valueText: text.slice(valueRange.start, valueRange.end),
+          value: v,
+        });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item as YamlNode, [...path, `[${i}]`]));
+    }
+  };
+  for (const doc of docList) {
+    if (doc.errors.length > 0 && !parseError) parseError = doc.errors[0]!.message.split('\n')[0];
+    walk(doc.contents as YamlNode | null, []);
+  }
+  return { sites: sitesFromEntries(entries), comments: yamlComments(text), parseError };
+}
+
+/** Comment tokens from the CST (the composed documents keep comments without positions). */
+function yamlComments(text: string): CommentToken[] {
+  const out: CommentToken[] = [];
+  const seen = new Set<unknown>();
+  const visit = (x: unknown): void => {
+    if (x === null || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    if (Array.isArray(x)) {
+      for (const item of x) visit(item);
+      return;
+    }
+    const t = x as { type?: unknown; offset?: unknown; source?: unknown };
+    if (t.type === 'comment' && typeof t.offset === 'number' && typeof t.source === 'string') {
+      out.push({ start: t.offset, end: t.offset + t.source.length, text: t.source });
+      return;
+    }
+    for (const v of Object.values(x)) visit(v);
+  };
+  for (const token of new Parser().parse(text)) visit(token);
+  out.sort((a, b) => a.start - b.start);
+  return out;
+}

@@ -1,0 +1,231 @@
+// Turns named arrays (scores, targets, optional epoch) from .npy / .npz / safetensors into chunks,
+// reading chunkSize rows at a time from their byte sources.
+import { decodeInto, MemorySource, type ByteSource, type DType } from './binary';
+import { InputError, type IssueLog } from './errors';
+import type { PredictionChunk, ScoreKind } from './types';
+
+/** One array to read: its byte source positioned anywhere, dtype, shape, order and data start. */
+export interface ArrayRef {
+  /** Key it was found under, e.g. "logits" (for messages). */
+  key: string;
+  src: ByteSource;
+  dtype: DType;
+  shape: number[];
+  fortran: boolean;
+  /** Offset of the data in src. */
+  dataOffset: number;
+}
+
+export interface ArraySet {
+  /** File name for set-level messages. */
+  file: string;
+  scores: ArrayRef;
+  scoreKind: ScoreKind;
+  targets: ArrayRef;
+  epoch?: ArrayRef;
+  /** Epoch for every row when there is no epoch array (from the file name), else 0. */
+  fixedEpoch: number;
+}
+
+export interface ArrayReadOptions {
+  chunkSize: number;
+  split?: string;
+  checkSoftmaxSum: boolean;
+  signal?: AbortSignal;
+}
+
+const dtypeName = (d: DType) => d.text;
+
+/** Reads rows [r0, r1) of an array in C order (row-major), whatever its storage order. */
+class RowReader {
+  readonly rowElems: number;
+  private mem: ByteSource | undefined;
+  constructor(
+    readonly a: ArrayRef,
+    readonly rows: number,
+  ) {
+    this.rowElems = a.shape.length > 1 ? a.shape.slice(1).reduce((x, y) => x * y, 1) : 1;
+  }
+
+  async read(r0: number, r1: number): Promise<Uint8Array> {
+    const a = this.a;
+    const isz = a.dtype.size;
+    const n = r1 - r0;
+    if (!a.fortran || this.rowElems === 1) {
+      // Sequential: the source is positioned at the data start when reading begins.
+      if (a.src.position !== a.dataOffset + r0 * this.rowElems * isz) {
+        if (a.src.readAt) return a.src.readAt(a.dataOffset + r0 * this.rowElems * isz, n * this.rowElems * isz);
+        throw new Error(`internal: non-sequential read of ${a.src.name}`);
+      }
+      return a.src.read(n * this.rowElems * isz);
+    }
+    // Fortran order (column-major) 2-D: gather each column's slice, then interleave.
+    let src: ByteSource = this.mem ?? a.src;
+    if (!src.readAt) {
+      // Deflated member: load it whole (documented: Fortran-ordered compressed arrays are held in memory).
+      const all = await a.src.read(a.src.size - a.src.position);
+      const whole = new Uint8Array(a.dataOffset + all.length);
+      whole.set(all, a.dataOffset);
+      this.mem = src = new MemorySource(a.src.name, whole);
+    }
+    const C = this.rowElems;
+    const out = new Uint8Array(n * C * isz);
+    for (let k = 0; k < C; k++) {
+      const col = await (src.readAt as (p: number, n: number) => Promise<Uint8Array>)(a.dataOffset + (k * this.rows + r0) * isz, n * isz);
+      if (col.length < n * isz) return out.subarray(0, 0);
+      for (let r = 0; r < n; r++) {
+        const d = (r * C + k) * isz;
+        const s = r * isz;
+        for (let b = 0; b < isz; b++) out[d + b] = col[s + b];
+      }
+    }
+    return out;
+  }
+}
+
+function pos(a: ArrayRef, byteOffset: number) {
+  return { file: a.src.name, byteOffset };
+}
+
+/**
+ * Validate the set's shapes and stream its rows as chunks (cut at epoch changes and chunkSize).
+ * Row problems (NaN, label out of range, ...) go to the issue log; structure problems throw.
+ */
+export async function* arrayChunks(set: ArraySet, opts: ArrayReadOptions, log: IssueLog): AsyncGenerator<PredictionChunk> {
+  const { scores, targets, epoch } = set;
+  if (scores.dtype.kind !== 'f' && scores.dtype.kind !== 'h') {
+    throw new InputError(pos(scores, 0), `expected a float array (float16/32/64) for "${scores.key}", got dtype '${dtypeName(scores.dtype)}'`);
+  }
+  if (scores.shape.length < 1 || scores.shape.length > 2) throw new InputError(pos(scores, 0), `expected "${scores.key}" to have shape [N] or [N, C], got [${scores.shape.join(', ')}]`);
+  const N = scores.shape[0];
+  const C = scores.shape.length === 2 ? scores.shape[1] : 1;
+  if (C < 1) throw new InputError(pos(scores, 0), `expected "${scores.key}" to have at least one class column, got shape [${scores.shape.join(', ')}]`);
+  let multi = false;
+  if (targets.shape.length === 2 && !(targets.shape[1] === 1 && C === 1)) {
+    if (targets.shape[1] !== C) throw new InputError(pos(targets, 0), `expected "${targets.key}" to have shape [${N}] (class indices) or [${N}, ${C}] (multi-hot), got [${targets.shape.join(', ')}]`);
+    multi = true;
+  } else if (targets.shape.length !== 1 && targets.shape.length !== 2) {
+    throw new InputError(pos(targets, 0), `expected "${targets.key}" to have shape [${N}] or [${N}, ${C}], got [${targets.shape.join(', ')}]`);
+  }
+  if (targets.shape[0] !== N) throw new InputError(pos(targets, 0), `expected "${targets.key}" to have ${N} rows like "${scores.key}", got ${targets.shape[0]}`);
+  if (epoch && (epoch.shape.length !== 1 || epoch.shape[0] !== N)) throw new InputError(pos(epoch, 0), `expected "${epoch.key}" to have shape [${N}], got [${epoch.shape.join(', ')}]`);
+  if (epoch && epoch.dtype.kind === 'b') throw new InputError(pos(epoch, 0), `expected a numeric array for "${epoch.key}", got dtype '${epoch.dtype.text}'`);
+
+  // Truncation: the data must hold N rows.
+  let rows = N;
+  for (const a of [scores, targets, epoch]) {
+    if (!a) continue;
+    const elems = a.shape.reduce((x, y) => x * y, 1);
+    const need = elems * a.dtype.size;
+    const have = a.src.size - a.dataOffset;
+    if (have < need) {
+      const rowBytes = (elems / Math.max(1, a.shape[0])) * a.dtype.size;
+      const fit = a.fortran && a.shape.length > 1 ? 0 : Math.floor(Math.max(0, have) / Math.max(1, rowBytes));
+      log.report(pos(a, a.src.size), `truncated data: expected ${need} bytes (${a.shape.join(' x ')} of '${a.dtype.text}') after the header for "${a.key}", got ${Math.max(0, have)}`, N - fit);
+      rows = Math.min(rows, fit);
+    }
+  }
+
+  const sr = new RowReader(scores, N);
+  const tr = new RowReader(targets, N);
+  const er = epoch ? new RowReader(epoch, N) : undefined;
+  const tw = multi ? C : 1;
+  const probs = set.scoreKind === 'probs';
+  const checkSum = opts.checkSoftmaxSum && probs && C > 1 && !multi;
+  const hi = C === 1 ? 1 : C - 1;
+  const tmpT = new Float64Array(opts.chunkSize * tw);
+  const tmpE = new Float64Array(opts.chunkSize);
+  const splitName = opts.split;
+  for (let r0 = 0; r0 < rows; r0 += opts.chunkSize) {
+    if (opts.signal?.aborted) {
+      const e = new Error('aborted');
+      e.name = 'AbortError';
+      throw e;
+    }
+    const r1 = Math.min(rows, r0 + opts.chunkSize);
+    const n = r1 - r0;
+    const sb = await sr.read(r0, r1);
+    const tb = await tr.read(r0, r1);
+    const eb = er ? await er.read(r0, r1) : undefined;
+    const sc = new Float32Array(n * C);
+    decodeInto(sb, scores.dtype, n * C, sc);
+    decodeInto(tb, targets.dtype, n * tw, tmpT);
+    if (eb && epoch) decodeInto(eb, epoch.dtype, n, tmpE);
+    const tg = multi ? new Uint8Array(n * C) : new Int32Array(n);
+    const ep = new Float64Array(n);
+    // Validate and compact.
+    let w = 0;
+    for (let r = 0; r < n; r++) {
+      let err: string | null = null;
+      let where = scores;
+      const sbase = r * C;
+      let sum = 0;
+      for (let k = 0; k < C; k++) {
+        const v = sc[sbase + k];
+        if (!Number.isFinite(v)) {
+          err = `expected "${scores.key}"[${r0 + r}${C > 1 ? `, ${k}` : ''}] to be a finite number, got ${v}`;
+          break;
+        }
+        if (probs && (v < 0 || v > 1)) {
+          err = `expected "${scores.key}"[${r0 + r}${C > 1 ? `, ${k}` : ''}] to be a probability in [0, 1], got ${v}`;
+          break;
+        }
+        sum += v;
+      }
+      if (!err && checkSum && Math.abs(sum - 1) > 1e-3) err = `expected softmax probabilities in "${scores.key}"[${r0 + r}] to sum to 1 (tolerance 1e-3), got ${+sum.toFixed(6)}`;
+      if (!err) {
+        where = targets;
+        if (multi) {
+          for (let k = 0; k < C; k++) {
+            const x = tmpT[r * C + k];
+            if (x !== 0 && x !== 1) {
+              err = `expected "${targets.key}"[${r0 + r}, ${k}] to be 0 or 1 (multi-hot), got ${x}`;
+              break;
+            }
+            tg[w * C + k] = x;
+          }
+        } else {
+          const x = tmpT[r];
+          if (!Number.isInteger(x)) err = `expected "${targets.key}"[${r0 + r}] to be an integer class index in [0, ${hi}], got ${x}${targets.dtype.kind === 'f' ? ` (dtype '${targets.dtype.text}': float labels must be integral)` : ''}`;
+          else if (x < 0 || x > hi) err = `expected "${targets.key}"[${r0 + r}] to be a class index in [0, ${hi}]${C === 1 ? ' (binary)' : ''}, got ${x}`;
+          else tg[w] = x;
+        }
+      }
+      let e = set.fixedEpoch;
+      if (!err && epoch) {
+        e = tmpE[r];
+        if (!Number.isFinite(e)) {
+          where = epoch;
+          err = `expected "${epoch.key}"[${r0 + r}] to be a finite number, got ${e}`;
+        }
+      }
+      if (err) {
+        const rowBytes = (where === scores ? C : where === targets ? tw : 1) * where.dtype.size;
+        log.report(pos(where, where.dataOffset + (r0 + r) * rowBytes), err);
+        continue;
+      }
+      if (w !== r) sc.copyWithin(w * C, r * C, r * C + C);
+      ep[w] = e;
+      w++;
+    }
+    // Cut into epoch runs.
+    let s = 0;
+    while (s < w) {
+      let t = s + 1;
+      while (t < w && ep[t] === ep[s]) t++;
+      const chunk: PredictionChunk = {
+        epoch: ep[s],
+        scoreKind: set.scoreKind,
+        numClasses: C,
+        scores: sc.subarray(s * C, t * C),
+        targetLayout: multi ? 'multi-hot' : 'index',
+        targets: tg.subarray(s * tw, t * tw),
+        samples: t - s,
+        layout: multi ? 'multilabel' : C === 1 ? 'binary' : 'softmax',
+      };
+      if (splitName !== undefined) chunk.split = splitName;
+      yield chunk;
+      s = t;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// Inline hints in a real VS Code: inlay hints, diagnostics and a quick fix on fixture configs of the
+// workspace (a temporary copy of test/fixtures/workspace/, configs/ holds the files used here).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'focal-lens.focal-lens';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function configUri(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'no workspace folder');
+  return vscode.Uri.joinPath(folder.uri, 'configs', name);
+}
+
+async function open(name: string): Promise<vscode.TextDocument> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
+  const doc = await vscode.workspace.openTextDocument(configUri(name));
+  await vscode.window.showTextDocument(doc);
+  if (!ext.isActive) await ext.activate();
+  return doc;
+}
+
+async function poll<T>(get: () => Thenable<T> | T, ok: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await get();
+  while (!ok(last)) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await sleep(150);
+    last = await get();
+  }
+  return last;
+}
+
+function labelText(h: vscode.InlayHint): string {
+  return typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('');
+}
+
+async function inlayHints(doc: vscode.TextDocument): Promise<vscode.InlayHint[]> {
+  const range = new vscode.Range(0, 0, doc.lineCount, 0);
+  return (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range)) ?? [];
+}
+
+describe('inline hints in config files', function () {
+  this.timeout(60_000);
+
+  it('shows inlay hints for an MMDetection config', async () => {
+    const doc = await open('retinanet_r50_fpn_1x_coco.py');
+    const hints = await poll(() => inlayHints(doc), (h) => h.some((x) => labelText(x).includes('pos x0.25 / neg x0.75')), 'the alpha inlay hint');
+    const alpha = hints.find((x) => labelText(x).includes('pos x0.25 / neg x0.75'))!;
+    assert.equal(alpha.position.line, 51);
+    assert.ok(hints.some((x) => labelText(x) === 'p_t=0.9 -> x0.01'), 'gamma hint');
+  });
+
+  it('shows inlay hints for a Detectron2 YAML config', async () => {
+    const doc = await open('detectron2_retinanet_R_50_FPN_1x.yaml');
+    const hints = await poll(() => inlayHints(doc), (h) => h.length >= 2, 'YAML inlay hints');
+    assert.ok(hints.some((x) => labelText(x) === 'pos x0.25 / neg x0.75'));
+  });
+
+  it('hover explains the convention and the decision rule', async () => {
+    const doc = await open('retinanet_r50_fpn_1x_coco.py');
+    const hovers = await poll(
+      () => vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(51, 19)),
+      (h) => (h ?? []).some((x) => x.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('Focal Lens'))),
+      'the Focal Lens hover',
+    );
+    const md = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(md, /75% of similar samples are positive/);
+  });
+
+  it('puts the warnings in the Problems panel', async () => {
+    const doc = await open('torchvision_train.py');
+    const diags = await poll(
+      () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Focal Lens'),
+      (d) => d.some((x) => x.code === 'alpha-collapse-positives'),
+      'the collapse warning',
+    );
+    const collapse = diags.find((x) => x.code === 'alpha-collapse-positives')!;
+    assert.equal(collapse.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(collapse.range.start.line, 6);
+    assert.ok(diags.some((x) => x.code === 'gamma-below-one' && x.severity === vscode.DiagnosticSeverity.Information));
+  });
+
+  it('applies the Keras quick fix through the code-action API', async () => {
+    const doc = await open('keras_train.py');
+    const diag = await poll(
+      () => vscode.languages.getDiagnostics(doc.uri).find((d) => d.code === 'keras-alpha-ignored'),
+      (d) => d !== undefined,
+      'the Keras warning',
+    );
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diag!.range);
+    const fix = (actions ?? []).find((a) => a.title === 'Set apply_class_balancing=True');
+    assert.ok(fix?.edit, `no quick fix among: ${(actions ?? []).map((a) => a.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.match(doc.getText(), /from_logits=True, apply_class_balancing=True\)/);
+    await doc.save();
+    const after = await poll(
+      () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.code === 'keras-alpha-ignored'),
+      (d) => d.length === 0,
+      'the Keras warning to go away',
+    );
+    assert.equal(after.length, 0);
+    const hints = await inlayHints(doc);
+    assert.ok(hints.some((x) => labelText(x) === 'pos x0.75 / neg x0.25'));
+  });
+
+  it('declares a convention through the command', async () => {
+    const doc = await open('keras_train.py');
+    const ok = await vscode.commands.executeCommand<boolean>('focalLens.declareConvention', doc.uri, 1, 'vector');
+    assert.equal(ok, true);
+    assert.match(doc.getText(), /# focal-lens: convention=vector\nmulti = /);
+  });
+});

@@ -1,0 +1,130 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyze, isUsageError, type AnalyzeProgress } from '../../src/core/analyze';
+import { counterfactual } from '../../src/core/analysis/counterfactual';
+import { suggest } from '../../src/core/analysis/suggestion';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A binary JSONL dump: per epoch, logits drift upward by `shift` (the model says "positive" more and more). */
+function binaryDump(epochs: number[], opts: { meta?: object | null; shift?: number; n?: number } = {}): string {
+  const r = rng(7);
+  const n = opts.n ?? 1000;
+  const lines: string[] = [];
+  if (opts.meta !== null) lines.push(JSON.stringify({ meta: opts.meta ?? { loss: 'sigmoid_focal', alpha: 0.25, gamma: 2 } }));
+  for (const e of epochs) {
+    const targets: number[] = [];
+    const logits: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const y = i % 25 === 0 ? 1 : 0;
+      targets.push(y);
+      logits.push(Math.round(((y ? 0.5 : -1.5) + (r() - 0.5) * 3 + (opts.shift ?? 0) * e) * 1000) / 1000);
+    }
+    lines.push(JSON.stringify({ epoch: e, targets, logits }));
+  }
+  return lines.join('\n') + '\n';
+}
+
+describe('analyze() pipeline', function () {
+  this.timeout(120000);
+  let tmp: string;
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'focal-lens-analyze-'));
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('reads meta, runs one accumulator per epoch, reports progress and a suggestion', async () => {
+    const f = join(tmp, 'a.jsonl');
+    writeFileSync(f, binaryDump([1, 2, 3, 4, 5], { shift: 0.6 }));
+    const events: AnalyzeProgress[] = [];
+    const rep = await analyze({ paths: [f], backend: 'cpu', onProgress: (e) => events.push(e), whatIf: [0.9] });
+    assert.equal(rep.epochs.length, 5);
+    assert.deepEqual(rep.epochs.map((e) => e.epoch), [1, 2, 3, 4, 5]);
+    assert.equal(rep.loss.alpha, 0.25);
+    assert.equal(rep.loss.convention, 'positive');
+    assert.equal(rep.counterfactualEpoch, 5);
+    assert.equal(rep.whatIf[0]!.label, 'logged');
+    assert.equal(rep.whatIf[1]!.label, 'neutral');
+    assert.ok(rep.whatIf.some((w) => w.alpha === 0.9 && w.label === 'what-if'));
+    assert.ok(rep.suggestion);
+    assert.equal(events.filter((e) => e.phase === 'epoch').length, 5);
+    assert.equal(events[events.length - 1]!.phase, 'done');
+    // the shift makes the model over-predict positives more each epoch
+    assert.notEqual(rep.verdict.status, 'healthy');
+    assert.equal(rep.verdict.class, 'positive');
+  });
+
+  it('flags override the meta', async () => {
+    const f = join(tmp, 'b.jsonl');
+    writeFileSync(f, binaryDump([1, 2]));
+    const rep = await analyze({ paths: [f], backend: 'cpu', alpha: 0.75, gamma: 1 });
+    assert.equal(rep.loss.alpha, 0.75);
+    assert.equal(rep.loss.gamma, 1);
+  });
+
+  it('missing alpha or gamma is a usage error saying how to give it', async () => {
+    const f = join(tmp, 'nometa.jsonl');
+    writeFileSync(f, binaryDump([1], { meta: null }));
+    await assert.rejects(analyze({ paths: [f], backend: 'cpu' }), (e: Error) => isUsageError(e) && /alpha is not in .*nometa\.jsonl's meta: pass --alpha 0\.25/.test(e.message));
+    await assert.rejects(analyze({ paths: [f], backend: 'cpu', alpha: 0.25 }), (e: Error) => isUsageError(e) && /pass --gamma/.test(e.message));
+    const rep = await analyze({ paths: [f], backend: 'cpu', alpha: null, gamma: 2 });
+    assert.equal(rep.loss.alpha, null);
+  });
+
+  it('interleaved epochs (an epoch reappears) are aggregated by epoch', async () => {
+    const f = join(tmp, 'inter.jsonl');
+    const one = binaryDump([1, 2], { n: 500 }).trim().split('\n');
+    const two = binaryDump([1, 2], { n: 500, meta: null }).trim().split('\n');
+    writeFileSync(f, [one[0], one[1], one[2], two[0], two[1]].join('\n') + '\n');
+    const rep = await analyze({ paths: [f], backend: 'cpu' });
+    assert.deepEqual(rep.epochs.map((e) => [e.epoch, e.samples]), [[1, 1000], [2, 1000]]);
+    assert.equal(rep.counterfactualEpoch, 2);
+    assert.ok(rep.notes?.some((n) => /interleaved/.test(n)));
+  });
+
+  it('aborts with an AbortError', async () => {
+    const f = join(tmp, 'c.jsonl');
+    writeFileSync(f, binaryDump([1, 2, 3]));
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(analyze({ paths: [f], backend: 'cpu', signal: ac.signal }), (e: Error) => e.name === 'AbortError');
+  });
+
+  it('suggestion: maximises the objective on the grid; expected >= current', () => {
+    const r = rng(9);
+    const N = 5000;
+    const probs = new Float32Array(N);
+    const targets = new Int32Array(N);
+    for (let i = 0; i < N; i++) {
+      targets[i] = r() < 0.1 ? 1 : 0;
+      probs[i] = 1 / (1 + Math.exp(-((targets[i] ? 0 : -2) + (r() - 0.5) * 3)));
+    }
+    const cf = counterfactual({ kind: 'sigmoid', numClasses: 1, samples: N, probabilities: probs, targets, targetLayout: 'index', gamma: 2, alpha0: 0.25, classes: ['negative', 'positive'] });
+    for (const objective of ['macro-f1', 'balanced-accuracy', 'accuracy'] as const) {
+      const s = suggest(cf, { kind: 'sigmoid', layout: 'binary', convention: 'positive', trueShares: [0.9, 0.1], objective, observed: cf.observed() });
+      assert.ok(s.expected >= s.current - 1e-12, objective);
+      // brute force over the grid
+      let best = -Infinity;
+      for (let a = 1; a < 100; a++) {
+        const row = cf.evaluate(a / 100);
+        best = Math.max(best, objective === 'macro-f1' ? row.macroF1 : objective === 'accuracy' ? row.accuracy : row.balancedAccuracy);
+      }
+      assert.ok(Math.abs(best - s.expected) < 1e-12, objective);
+    }
+    // balanced accuracy prefers a larger alpha than accuracy on a rare positive class
+    const ba = suggest(cf, { kind: 'sigmoid', layout: 'binary', convention: 'positive', trueShares: [0.9, 0.1], objective: 'balanced-accuracy', observed: cf.observed() });
+    const acc = suggest(cf, { kind: 'sigmoid', layout: 'binary', convention: 'positive', trueShares: [0.9, 0.1], objective: 'accuracy', observed: cf.observed() });
+    assert.ok((ba.alpha as number) > (acc.alpha as number));
+  });
+});

@@ -1,0 +1,154 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAnalyzeCommand, type CliIo } from '../../src/cli/analyze';
+import type { AnalysisReport } from '../../src/core/report';
+
+const root = join(__dirname, '..', '..');
+const ex = (name: string) => join(root, 'examples', name);
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    stdout: { write: (s: string) => (out += s), isTTY: false },
+    stderr: { write: (s: string) => (err += s), isTTY: false },
+    env: {},
+  };
+  const code = await runAnalyzeCommand(args, io);
+  return { code, out, err };
+}
+
+describe('focal-lens analyze (CLI)', function () {
+  this.timeout(120000);
+  let tmp: string;
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'focal-lens-cli-'));
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('--help documents the options and the JSON progress mode', async () => {
+    const r = await run(['--help']);
+    assert.equal(r.code, 0);
+    for (const flag of ['--alpha', '--alpha-vector', '--gamma', '--convention', '--what-if', '--objective', '--fail-on', '--progress', '--format']) {
+      assert.ok(r.out.includes(flag), flag);
+    }
+    assert.match(r.out, /"type":"progress"/);
+  });
+
+  it('text report of the alpha 0.96 example: verdict first, drift onto positives, alpha-driven', async () => {
+    const r = await run([ex('binary-alpha-0.96.jsonl'), '--backend', 'cpu']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Verdict: (DRIFTING|COLLAPSED) onto 'positive'/);
+    assert.match(r.out, /alpha-driven/);
+    assert.match(r.out, /at least 4% of similar samples/);
+    assert.match(r.out, /What if/);
+    assert.match(r.out, /Suggestion: alpha 0\.\d+ maximises macro-f1/);
+    assert.match(r.out, /Backend: cpu/);
+    assert.ok(!r.out.includes('\u001b['), 'no colours when stdout is not a terminal');
+  });
+
+  it('--fail-on drift exits 3 on the alpha 0.96 example; --fail-on collapse exits 3 on the alpha 0.25 example', async () => {
+    assert.equal((await run([ex('binary-alpha-0.96.jsonl'), '--backend', 'cpu', '--fail-on', 'drift'])).code, 3);
+    const low = await run([ex('binary-alpha-0.25.jsonl'), '--backend', 'cpu', '--fail-on', 'collapse', '--format', 'json']);
+    assert.equal(low.code, 3);
+    const rep = JSON.parse(low.out) as AnalysisReport;
+    assert.equal(rep.verdict.status, 'collapsed');
+    assert.equal(rep.verdict.class, 'negative');
+  });
+
+  it('JSON output is the AnalysisReport contract', async () => {
+    const r = await run([ex('binary-alpha-0.96.jsonl'), '--backend', 'cpu', '--format', 'json', '--what-if', '0.5,0.8', '--objective', 'balanced-accuracy']);
+    assert.equal(r.code, 0, r.err);
+    const rep = JSON.parse(r.out) as AnalysisReport;
+    assert.equal(rep.backend, 'cpu');
+    assert.equal(rep.loss.kind, 'sigmoid');
+    assert.equal(rep.loss.alpha, 0.96);
+    assert.equal(rep.loss.gamma, 2);
+    assert.equal(rep.loss.convention, 'positive');
+    assert.deepEqual(rep.classes, ['negative', 'positive']);
+    assert.equal(rep.input.format, 'jsonl');
+    assert.equal(rep.input.epochs, rep.epochs.length);
+    assert.ok(rep.epochs.length >= 2);
+    assert.ok(['healthy', 'drifting', 'collapsed'].includes(rep.verdict.status));
+    const alphas = rep.whatIf.map((w) => w.alpha);
+    assert.deepEqual(alphas.slice(0, 2), [0.96, 0.5]);
+    assert.ok(alphas.includes(0.8));
+    assert.equal(rep.suggestion!.objective, 'balanced-accuracy');
+    assert.ok(rep.suggestion!.expected >= rep.suggestion!.current - 1e-9);
+    // the logged row reproduces the last epoch's observed shares
+    const last = rep.epochs[rep.epochs.length - 1]!;
+    const logged = rep.whatIf[0]!;
+    for (const c of last.perClass) {
+      const w = logged.perClass.find((x) => x.class === c.class)!;
+      assert.ok(Math.abs(w.predShare - c.predShare) < 1e-6, c.class);
+      assert.ok(Math.abs(w.recall - c.recall) < 1e-6, c.class);
+    }
+  });
+
+  it('markdown output', async () => {
+    const r = await run([ex('softmax-4class-vector.jsonl'), '--backend', 'cpu', '--format', 'markdown']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^# Focal Lens report/);
+    assert.match(r.out, /\| class \| count \|/);
+    assert.match(r.out, /## Suggestion/);
+  });
+
+  it('a CSV without meta needs the loss settings as flags', async () => {
+    const r = await run([ex('softmax-4class-vector.csv'), '--backend', 'cpu']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /alpha is not in .*softmax-4class-vector\.csv's meta: pass --alpha/);
+    const ok = await run([ex('softmax-4class-vector.csv'), '--backend', 'cpu', '--alpha-vector', '0.1,0.2,0.3,0.4', '--gamma', '2', '--classes', 'background,car,person,bicycle', '--format', 'json']);
+    assert.equal(ok.code, 0, ok.err);
+    const rep = JSON.parse(ok.out) as AnalysisReport;
+    assert.equal(rep.loss.convention, 'vector');
+    assert.deepEqual(rep.classes, ['background', 'car', 'person', 'bicycle']);
+  });
+
+  it('softmax with a scalar alpha and no convention asks for --convention', async () => {
+    const r = await run([ex('softmax-4class-vector.csv'), '--backend', 'cpu', '--alpha', '0.25', '--gamma', '2']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--convention class0-alpha/);
+    const ok = await run([ex('softmax-4class-vector.csv'), '--backend', 'cpu', '--alpha', '0.25', '--gamma', '2', '--convention', 'class0-alpha', '--format', 'json']);
+    assert.equal(ok.code, 0, ok.err);
+    const rep = JSON.parse(ok.out) as AnalysisReport;
+    assert.deepEqual(rep.loss.alphaVector, [0.25, 0.75, 0.75, 0.75]);
+    assert.equal(typeof rep.suggestion!.alpha, 'number');
+  });
+
+  it('bad input exits 2 naming file and line', async () => {
+    const f = join(tmp, 'bad.jsonl');
+    writeFileSync(f, '{"meta": {"alpha": 0.25, "gamma": 2}}\n{"epoch": 1, "target": 1, "logit": 0.3}\n{"epoch": 1, "target": 1, "logit": "x"\n');
+    const r = await run([f, '--backend', 'cpu']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /bad\.jsonl:3/);
+    const lenient = await run([f, '--backend', 'cpu', '--lenient', '--format', 'json']);
+    assert.equal(lenient.code, 0, lenient.err);
+    assert.equal((JSON.parse(lenient.out) as AnalysisReport).input.skipped, 1);
+  });
+
+  it('usage errors exit 2', async () => {
+    assert.equal((await run([])).code, 2);
+    assert.equal((await run([ex('binary-alpha-0.96.jsonl'), '--bogus'])).code, 2);
+    assert.equal((await run([ex('binary-alpha-0.96.jsonl'), '--format', 'xml'])).code, 2);
+    assert.equal((await run([ex('binary-alpha-0.96.jsonl'), '--alpha', 'abc'])).code, 2);
+    const missing = await run([join(tmp, 'nope.jsonl'), '--backend', 'cpu']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /nope\.jsonl/);
+  });
+
+  it('--progress json writes progress events as JSON lines on stderr', async () => {
+    const r = await run([ex('binary-alpha-0.25.jsonl'), '--backend', 'cpu', '--progress', 'json', '--format', 'json']);
+    assert.equal(r.code, 0);
+    const events = r.err.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase: string });
+    assert.ok(events.every((e) => e.type === 'progress'));
+    const phases = new Set(events.map((e) => e.phase));
+    for (const p of ['backend', 'read', 'epoch', 'counterfactual', 'done']) assert.ok(phases.has(p), p);
+    assert.equal(events[events.length - 1]!.phase, 'done');
+    const bad = await run([join(tmp, 'nope.jsonl'), '--backend', 'cpu', '--progress', 'json']);
+    const last = JSON.parse(bad.err.trim().split('\n').pop()!) as { type: string; exitCode: number };
+    assert.equal(last.type, 'error');
+    assert.equal(last.exitCode, 2);
+  });
+});
