@@ -6,8 +6,9 @@
 // Options: --quick (fewer samples, for a smoke run), --only <substring>, --reader-only (time the
 // reader through src/core/readers/bench-entry.ts even when the CLI works), --repeat N (best of N).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 
@@ -168,11 +169,14 @@ async function bundleReaderBench() {
 /** Run a command under /usr/bin/time -v; returns wall seconds, peak RSS MiB, exit code, stdout. */
 function measure({ cmd, args, env }) {
   const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, env: env ?? process.env });
+  const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const cpu = user && sys ? Number(user[1]) + Number(sys[1]) : NaN;
   const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
   const errTail = r.stderr.split('\n').filter((l) => !/^\s/.test(l) && l.trim() && !l.startsWith('Command')).slice(-3).join(' | ');
-  return { seconds, mib: rss ? Number(rss[1]) / 1024 : NaN, status: r.status, stdout: r.stdout, err: errTail };
+  return { seconds, cpu, mib: rss ? Number(rss[1]) / 1024 : NaN, status: r.status, stdout: r.stdout, err: errTail };
 }
 
 function best(spec) {
@@ -195,30 +199,35 @@ function peerEnv() {
 
 await generate();
 const useCli = cliWorks();
-const readerBench = useCli ? undefined : await bundleReaderBench();
+const readerBench = await bundleReaderBench();
 const alphaArg = ALPHA.join(',');
-const ours = (file, extra = []) =>
-  useCli
-    ? { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', file, '--alpha-vector', alphaArg, '--gamma', '2', '--format', 'json', ...extra] }
-    : { cmd: 'node', args: [readerBench, file, '--alpha-vector', alphaArg, '--gamma', '2', ...extra] };
+const cli = (file, extra = []) => ({ cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', file, '--alpha-vector', alphaArg, '--gamma', '2', '--format', 'json', ...extra] });
+const reader = (file, extra = []) => ({ cmd: 'node', args: [readerBench, file, '--alpha-vector', alphaArg, '--gamma', '2', ...extra] });
+const ours = useCli ? cli : reader;
 const peer = (file) => ({ cmd: '/usr/bin/python3', args: [join(root, 'bench/peer.py'), file, '--alpha-vector', alphaArg, '--gamma', '2'], env: peerEnv() });
+const csvMB = (statSync(csvPath).size / 1e6).toFixed(0);
+const npzMB = (statSync(npzPath).size / 1e6).toFixed(0);
 
 /** Named benchmark cases; other sections (e.g. config hints) push onto this array. */
 export const cases = [
-  { name: `CSV ${N / 1e6}M x ${C} x ${EPOCHS} epochs (${(statSync(csvPath).size / 1e6).toFixed(0)} MB)`, ours: ours(csvPath), peer: peer(csvPath), targets: { time: 0.5, mem: 0.25 } },
-  { name: `npz last epoch (${(statSync(npzPath).size / 1e6).toFixed(0)} MB)`, ours: ours(npzPath), peer: peer(npzPath), targets: { time: 0.5 } },
+  { name: `CSV ${N / 1e6}M x ${C} x ${EPOCHS} epochs (${csvMB} MB)${useCli ? ', CLI' : ''}`, ours: ours(csvPath), peer: peer(csvPath), targets: { time: 0.5, mem: 0.25 } },
+  { name: `npz last epoch (${npzMB} MB)${useCli ? ', CLI' : ''}`, ours: ours(npzPath), peer: peer(npzPath), targets: { time: 0.5 } },
+  // Where the time goes: the readers with a plain-JS kernel (src/core/readers/bench-entry.ts), and alone.
+  ...(useCli
+    ? [
+        { name: 'CSV, readers + plain-JS kernel', ours: reader(csvPath), peer: peer(csvPath), targets: { time: 0.5, mem: 0.25 } },
+        { name: 'npz, readers + plain-JS kernel', ours: reader(npzPath), peer: peer(npzPath), targets: { time: 0.5 } },
+      ]
+    : []),
+  { name: 'CSV, readers only (worker pool)', ours: reader(csvPath, ['--no-compute']) },
+  { name: 'CSV, readers only (in-thread, workers 0)', ours: reader(csvPath, ['--no-compute', '--workers', '0']) },
+  { name: 'npz, readers only', ours: reader(npzPath, ['--no-compute']) },
 ];
-if (!useCli) {
-  // Profile: where the time goes (reader alone; in-thread parsing vs the worker pool).
-  cases.push({ name: 'CSV, reader only (no compute)', ours: ours(csvPath, ['--no-compute']) });
-  cases.push({ name: 'CSV, reader only, in-thread (workers 0)', ours: ours(csvPath, ['--no-compute', '--workers', '0']) });
-  cases.push({ name: 'CSV, reader + JS kernel, in-thread', ours: ours(csvPath, ['--workers', '0']) });
-}
 
 // ------------------------------------------------------------------ run
 
 const rows = [];
-console.log(`bench: ours = ${useCli ? 'node dist/cli.js analyze' : 'reader + plain-JS kernel (src/core/readers/bench-entry.ts; the CLI is not built yet)'}${repeat > 1 ? `, best of ${repeat}` : ''}`);
+console.log(`bench: ours = ${useCli ? 'node dist/cli.js analyze' : 'reader + plain-JS kernel (src/core/readers/bench-entry.ts; the CLI is not built yet)'}${repeat > 1 ? `, best of ${repeat}` : ''}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
 for (const c of cases) {
   if (only && !c.name.includes(only)) continue;
   if (c.prepare) await c.prepare();
@@ -241,23 +250,23 @@ for (const c of cases) {
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
 const lines = [
-  '| case | ours s | peer s | time ratio (target) | ours MiB | peer MiB | mem ratio (target) |',
-  '|---|---|---|---|---|---|---|',
+  '| case | ours s | peer s | time ratio (target) | ours CPU s | peer CPU s | ours MiB | peer MiB | mem ratio (target) |',
+  '|---|---|---|---|---|---|---|---|---|',
 ];
 for (const { c, o, p } of rows) {
   const tr = p ? o.seconds / p.seconds : NaN;
   const mr = p ? o.mib / p.mib : NaN;
   const tt = c.targets?.time !== undefined ? ` (<= ${c.targets.time} ${tr <= c.targets.time ? 'ok' : 'MISSED'})` : '';
   const mt = c.targets?.mem !== undefined ? ` (<= ${c.targets.mem} ${mr <= c.targets.mem ? 'ok' : 'MISSED'})` : '';
-  lines.push(`| ${c.name} | ${f2(o.seconds)} | ${p ? f2(p.seconds) : '-'} | ${f2(tr)}${tt} | ${f0(o.mib)} | ${p ? f0(p.mib) : '-'} | ${f2(mr)}${mt} |`);
+  lines.push(`| ${c.name} | ${f2(o.seconds)} | ${p ? f2(p.seconds) : '-'} | ${f2(tr)}${tt} | ${f2(o.cpu)} | ${p ? f2(p.cpu) : '-'} | ${f0(o.mib)} | ${p ? f0(p.mib) : '-'} | ${f2(mr)}${mt} |`);
 }
 console.log(lines.join('\n'));
 for (const { c, detail } of rows) if (detail) console.log(`- ${c.name}: ${detail}`);
 
 // Cross-check: ours vs peer per-class numbers (reader bench output only; the CLI prints the report).
-if (!useCli) {
+{
   for (const { c, o, p } of rows) {
-    if (!p || o.status !== 0 || p.status !== 0) continue;
+    if (!p || o.status !== 0 || p.status !== 0 || c.ours.args[0] !== readerBench) continue;
     const a = JSON.parse(o.stdout).epochs;
     const b = JSON.parse(p.stdout).epochs;
     let worst = 0;
@@ -273,7 +282,7 @@ if (!useCli) {
     console.log(`- ${c.name}: max relative difference vs peer over per-class quantities: ${worst.toExponential(2)}`);
   }
 }
-void readFileSync;
+
 
 // ------------------------------------------------------------------ config hints (issue 4)
 // Inline hints for a 3,000-line Python config, budget 20 ms. Timed in process (a child `node`

@@ -40,6 +40,7 @@ Options:
                             {"type":"progress","phase":"read","bytesRead":N,"totalBytes":M,"fraction":0.4,"message":"..."}
                             phases: backend, read, epoch (with "epoch", "epochsDone"), counterfactual, done;
                           and on failure {"type":"error","exitCode":2,"message":"...","file":"...","line":N}
+                          ("missing":["alpha","gamma"] when the log's meta lacks them and no flag gave them)
   --no-color              no ANSI colours (also NO_COLOR=1; colours only on a terminal anyway)
   -h, --help              this help
 
@@ -203,7 +204,8 @@ export async function runAnalyzeCommand(args: string[], io: CliIo = defaultIo())
       const e = err as Error & { file?: string; line?: number };
       io.stderr.write(`focal-lens analyze: ${e.message}\n${isUsageError(err) ? "Run 'focal-lens analyze --help' for the options.\n" : ''}`);
       if (progressMode === 'json') {
-        jsonLine({ type: 'error', exitCode: 2, message: e.message, ...(e.file ? { file: e.file } : {}), ...(e.line !== undefined ? { line: e.line } : {}) });
+        const missing = isUsageError(err) && err.missing?.length ? { missing: err.missing } : {};
+        jsonLine({ type: 'error', exitCode: 2, message: e.message, ...(e.file ? { file: e.file } : {}), ...(e.line !== undefined ? { line: e.line } : {}), ...missing });
       }
       return 2;
     }

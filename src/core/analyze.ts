@@ -68,6 +68,14 @@ export interface AnalyzeOptions {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
   readonly code = 'E_FOCAL_LENS_USAGE';
+
+  /** Loss settings neither the flags nor the log's meta gave: a front end can ask for them. */
+  constructor(
+    message: string,
+    readonly missing: readonly ('alpha' | 'gamma')[] = [],
+  ) {
+    super(message);
+  }
 }
 
 export function isUsageError(err: unknown): err is UsageError {
@@ -116,6 +124,7 @@ export function resolveSettings(opts: AnalyzeOptions, meta: DumpMeta, where: str
     throw new UsageError(
       `alpha is not in ${where}'s meta: pass --alpha 0.25 (a scalar; with a sigmoid loss the torchvision "positive" convention: positives x0.25, negatives x0.75), ` +
         '--alpha-vector 0.25,0.75,... (one weight per class), or --alpha off (the loss has no alpha)',
+      opts.gamma === undefined && meta.gamma === undefined ? ['alpha', 'gamma'] : ['alpha'],
     );
   }
   // values read as float32 (0.10000000149011612) print as written (0.1)
@@ -125,7 +134,7 @@ export function resolveSettings(opts: AnalyzeOptions, meta: DumpMeta, where: str
   if (Array.isArray(alpha) && alpha.some((a) => !Number.isFinite(a) || a < 0)) throw new UsageError(`alpha vector must hold non-negative numbers, got ${alpha.join(',')}`);
   const gamma = opts.gamma ?? (meta.gamma !== undefined && meta.gamma !== null ? tidy(meta.gamma) : meta.gamma);
   if (gamma === undefined || gamma === null) {
-    throw new UsageError(`gamma is not in ${where}'s meta: pass --gamma 2 (the paper's and torchvision's default; 1.5 in YOLOv5/ultralytics)`);
+    throw new UsageError(`gamma is not in ${where}'s meta: pass --gamma 2 (the paper's and torchvision's default; 1.5 in YOLOv5/ultralytics)`, ['gamma']);
   }
   if (!Number.isFinite(gamma) || gamma < 0) throw new UsageError(`gamma must be a number >= 0, got ${gamma}`);
   return { alpha, gamma, convention };
@@ -218,7 +227,13 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
 
   let dump = await open();
   const where = metaName(dump);
-  const settings = resolveSettings(opts, dump.meta, where);
+  let settings: LossSettings;
+  try {
+    settings = resolveSettings(opts, dump.meta, where);
+  } catch (e) {
+    await discard(dump);
+    throw e;
+  }
   const classesOpt = opts.classes ?? dump.meta.classes ?? null;
 
   let resolved: Resolved | null = null;
@@ -431,6 +446,21 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   if (notes.length) report.notes = notes;
   progress({ phase: 'done', fraction: 1, message: `verdict: ${v.status}` });
   return report;
+}
+
+/**
+ * Release an opened dump that will not be read (the reader has no close(): start the stream and
+ * return it, which runs the readers' finally blocks that close their file handles).
+ */
+async function discard(dump: PredictionDump): Promise<void> {
+  const it = dump.chunks[Symbol.asyncIterator]();
+  try {
+    await it.next();
+  } catch {
+    // bad input does not matter here: the caller is already failing
+  } finally {
+    await it.return?.(undefined);
+  }
 }
 
 function tidy(v: number): number {

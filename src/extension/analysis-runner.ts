@@ -5,9 +5,12 @@ import type { AnalysisReport } from '../core/report';
 
 export interface AnalysisRequest {
   logPaths: string[];
-  alpha?: number | number[];
+  /** null: the loss has no alpha. */
+  alpha?: number | number[] | null;
   gamma?: number;
   convention?: string;
+  /** Skip unreadable records (counted and reported) instead of stopping at the first. */
+  lenient?: boolean;
 }
 
 export interface AnalysisProgress {
@@ -15,8 +18,18 @@ export interface AnalysisProgress {
   message: string;
 }
 
-/** The CLI refused the input: its message names the file and line, shown to the user as is. */
-export class AnalysisInputError extends Error {}
+/** The CLI refused the input or the settings: its message names the file and line, shown as is. */
+export class AnalysisInputError extends Error {
+  constructor(
+    message: string,
+    /** Loss settings the log's meta lacks (the user can supply them). */
+    readonly missing: readonly ('alpha' | 'gamma')[] = [],
+    /** Set when a record of this file was unreadable (as opposed to a bad setting). */
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Runs `focal-lens analyze` in a child Node process: parsing hundreds of megabytes and the tfjs
@@ -32,10 +45,12 @@ export function runAnalysisProcess(
   const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
   const backend = vscode.workspace.getConfiguration('focalLens').get<string>('computeBackend', 'auto');
   const args = [cli, 'analyze', ...request.logPaths, '--format', 'json', '--progress', 'json', '--backend', backend];
-  if (Array.isArray(request.alpha)) args.push('--alpha-vector', request.alpha.join(','));
-  else if (request.alpha !== undefined) args.push('--alpha', String(request.alpha));
-  if (request.gamma !== undefined) args.push('--gamma', String(request.gamma));
+  // `--flag=value` keeps a negative number from reading as an option.
+  if (Array.isArray(request.alpha)) args.push(`--alpha-vector=${request.alpha.join(',')}`);
+  else if (request.alpha !== undefined) args.push(`--alpha=${request.alpha === null ? 'off' : request.alpha}`);
+  if (request.gamma !== undefined) args.push(`--gamma=${request.gamma}`);
   if (request.convention !== undefined) args.push('--convention', request.convention);
+  if (request.lenient) args.push('--lenient');
 
   return new Promise((resolve, reject) => {
     // ELECTRON_RUN_AS_NODE makes desktop VS Code's executable behave as plain Node; code-server
@@ -48,7 +63,7 @@ export function runAnalysisProcess(
     const stdout: Buffer[] = [];
     const stderrLines: string[] = [];
     let pending = '';
-    let failure: string | undefined;
+    let failure: CliEvent | undefined;
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
@@ -58,7 +73,7 @@ export function runAnalysisProcess(
       for (const line of lines) {
         const event = parseEventLine(line);
         if (event?.type === 'progress') onProgress({ fraction: event.fraction ?? null, message: event.message ?? '' });
-        else if (event?.type === 'error') failure = event.message;
+        else if (event?.type === 'error') failure = event;
         else if (line.trim()) stderrLines.push(line);
       }
     });
@@ -79,8 +94,8 @@ export function runAnalysisProcess(
         }
         return;
       }
-      const message = failure ?? (stderrLines.join('\n').replace(/^focal-lens: /, '') || `focal-lens analyze exited with ${code}`);
-      reject(code === 2 ? new AnalysisInputError(message) : new Error(message));
+      const message = failure?.message ?? (stderrLines.join('\n').replace(/^focal-lens: /, '') || `focal-lens analyze exited with ${code}`);
+      reject(code === 2 ? new AnalysisInputError(message, failure?.missing, failure?.file) : new Error(message));
     });
   });
 }
@@ -90,6 +105,8 @@ interface CliEvent {
   type: 'progress' | 'error';
   fraction?: number | null;
   message?: string;
+  missing?: ('alpha' | 'gamma')[];
+  file?: string;
 }
 
 function parseEventLine(line: string): CliEvent | undefined {

@@ -13,7 +13,10 @@ import { RenderTracker, type RenderedMessage, type WebviewActions } from './webv
 
 /** What `activate` returns: other extensions and the integration tests use it. */
 export interface FocalLensApi {
-  /** Runs an analysis and shows it in the report panel; resolves with the report (undefined if cancelled). */
+  /**
+   * Runs an analysis and shows it in the report panel; resolves with the report (undefined if
+   * cancelled) and rejects with the engine's message (naming file and line) on bad input.
+   */
   analyze(request: AnalysisRequest): Promise<AnalysisReport | undefined>;
   testing: {
     waitForWebviewRendered(kind: WebviewKind, timeoutMs?: number): Promise<RenderedMessage>;
@@ -37,25 +40,27 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
   const panel = new ReportPanel(context.extensionUri, store, renders, actions);
   const sideView = new SideViewProvider(context.extensionUri, store, renders, actions);
 
-  /** Runs one analysis at a time: a new request cancels the one before it. */
+  /**
+   * Runs one analysis at a time (a new request cancels the one before it) and shows it in both
+   * views. Rejects with the CLI's error; `analyzeAndReport` turns errors into notifications.
+   */
   async function analyze(request: AnalysisRequest, outerToken?: vscode.CancellationToken): Promise<AnalysisReport | undefined> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Focal Lens reads training logs only in trusted workspaces.');
-      return undefined;
+      throw new Error('Focal Lens reads training logs only in trusted workspaces.');
     }
     running?.cancel();
     const source = new vscode.CancellationTokenSource();
     running = source;
-    outerToken?.onCancellationRequested(() => source.cancel());
+    const outer = outerToken?.onCancellationRequested(() => source.cancel());
     const label = request.logPaths.map((p) => vscode.workspace.asRelativePath(p)).join(', ');
     store.set({ phase: 'running', source: label, fraction: null, message: 'Starting…' });
     try {
-      return await vscode.window.withProgress(
+      const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Focal Lens: analyzing ${path.basename(request.logPaths[0] ?? '')}`, cancellable: true },
-        async (progress, progressToken) => {
+        (progress, progressToken) => {
           progressToken.onCancellationRequested(() => source.cancel());
           let reported = 0;
-          const report = await runAnalysisProcess(
+          return runAnalysisProcess(
             context.extensionUri,
             request,
             ({ fraction, message }) => {
@@ -67,24 +72,39 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
             },
             source.token,
           );
-          if (!report) {
-            store.set({ phase: 'idle' });
-            return undefined;
-          }
-          store.set({ phase: 'done', source: label, report });
-          showVerdict(verdictItem, report);
-          return report;
         },
       );
+      if (!report) {
+        store.set({ phase: 'idle' });
+        return undefined;
+      }
+      store.set({ phase: 'done', source: label, report });
+      showVerdict(verdictItem, report);
+      return report;
     } catch (err) {
-      const message = (err as Error).message;
-      store.set({ phase: 'failed', source: label, message });
-      const kind = err instanceof AnalysisInputError ? 'cannot read the log' : 'analysis failed';
-      void vscode.window.showErrorMessage(`Focal Lens ${kind}: ${message}`);
-      return undefined;
+      store.set({ phase: 'failed', source: label, message: (err as Error).message });
+      throw err;
     } finally {
+      outer?.dispose();
       if (running === source) running = undefined;
       source.dispose();
+    }
+  }
+
+  /** `analyze` for people: asks for loss settings the log lacks, offers to skip bad records. */
+  async function analyzeAndReport(request: AnalysisRequest, token?: vscode.CancellationToken): Promise<AnalysisReport | undefined> {
+    try {
+      return await analyze(request, token);
+    } catch (err) {
+      if (err instanceof AnalysisInputError && err.missing.length) {
+        const settings = await askLossSettings(err.missing);
+        return settings ? analyzeAndReport({ ...request, ...settings }, token) : undefined;
+      }
+      const skip = 'Skip bad records';
+      const canSkip = err instanceof AnalysisInputError && err.file !== undefined && !request.lenient;
+      const what = err instanceof AnalysisInputError ? 'cannot read the log' : 'analysis failed';
+      const choice = await vscode.window.showErrorMessage(`Focal Lens ${what}: ${(err as Error).message}`, ...(canSkip ? [skip] : []));
+      return choice === skip ? analyzeAndReport({ ...request, lenient: true }, token) : undefined;
     }
   }
 
@@ -99,14 +119,14 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
       // From the explorer context menu VS Code passes the clicked file and the whole selection.
       const uris = selected?.length ? selected : target instanceof vscode.Uri ? [target] : await pickPredictionDump();
       if (!uris?.length) return undefined;
-      return analyze({ logPaths: uris.map((u) => u.fsPath) });
+      return analyzeAndReport({ logPaths: uris.map((u) => u.fsPath) });
     }),
     { dispose: () => running?.cancel() },
   );
   registerHintFeatures(context, {
     runAnalysis: (request, token) => {
       panel.show();
-      return analyze(request, token);
+      return analyzeAndReport(request, token);
     },
   });
 
@@ -117,6 +137,40 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     },
     testing: { waitForWebviewRendered: (kind, timeoutMs) => renders.wait(kind, timeoutMs) },
   };
+}
+
+/** Asks for the loss settings the log's meta does not record. Undefined when the user backs out. */
+async function askLossSettings(missing: readonly ('alpha' | 'gamma')[]): Promise<Pick<AnalysisRequest, 'alpha' | 'gamma'> | undefined> {
+  const settings: Pick<AnalysisRequest, 'alpha' | 'gamma'> = {};
+  if (missing.includes('alpha')) {
+    const value = await vscode.window.showInputBox({
+      title: 'Focal Lens: the log does not record alpha',
+      prompt: 'alpha of the run (a scalar in your library\'s convention, a comma-separated per-class vector, or "off")',
+      placeHolder: '0.25',
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() === 'off' || parseAlpha(v) !== undefined ? undefined : 'a number, a comma-separated list of numbers, or off'),
+    });
+    if (value === undefined) return undefined;
+    settings.alpha = value.trim() === 'off' ? null : parseAlpha(value);
+  }
+  if (missing.includes('gamma')) {
+    const value = await vscode.window.showInputBox({
+      title: 'Focal Lens: the log does not record gamma',
+      prompt: 'gamma of the run (2 in the paper and torchvision, 1.5 in YOLOv5)',
+      placeHolder: '2',
+      ignoreFocusOut: true,
+      validateInput: (v) => (Number(v) >= 0 && v.trim() !== '' ? undefined : 'a number >= 0'),
+    });
+    if (value === undefined) return undefined;
+    settings.gamma = Number(value);
+  }
+  return settings;
+}
+
+function parseAlpha(text: string): number | number[] | undefined {
+  const values = text.split(',').map((v) => Number(v.trim()));
+  if (values.some((v) => !Number.isFinite(v) || v < 0)) return undefined;
+  return values.length === 1 ? values[0] : values;
 }
 
 function showVerdict(item: vscode.StatusBarItem, report: AnalysisReport): void {

@@ -31,21 +31,23 @@ describe('Focal Lens report (UI)', function () {
     // The panel opens at once; then a quick pick asks which prediction dump to analyze.
     const items = await quickPickItems(page);
     const dumpIndex = items.findIndex((label) => !label.includes('Browse for a file'));
+    const dumpName = items[dumpIndex]?.match(/^\S+?\.(jsonl|ndjson|csv|npz|npy|safetensors)(\.gz)?/)?.[0] ?? items[dumpIndex];
     assert.ok(dumpIndex >= 0, `the workspace offers no prediction dump to analyze; quick pick: ${items.join(' | ')}`);
     await quickInput(page).locator('.quick-input-list .monaco-list-row').nth(dumpIndex).click();
 
     const frame = await webviewFrame(page, 'Focal Lens');
-    // The analysis runs (progress callout), then the report replaces it, or an alert says why not.
+    // The analysis runs (progress callout), then the report replaces it, or an error callout says why not.
     const outcome = await waitUntil(
       async () => {
-        if (await frame.locator('[role="alert"]').count()) return { failed: await frame.locator('[role="alert"]').innerText() };
+        const failure = frame.locator('.callout.error');
+        if (await failure.count()) return { failed: await failure.first().innerText() };
         if (await frame.locator('.report').count()) return { verdict: await frame.locator('.report .verdict-title').first().innerText().catch(() => '') };
         return undefined;
       },
-      { timeout: 90_000, message: `the report of ${items[dumpIndex]}` },
+      { timeout: 90_000, message: `the report of ${dumpName}` },
     );
-    assert.ok(!outcome.failed, `the analysis of ${items[dumpIndex]} failed: ${outcome.failed}`);
-    console.log(`      analyzed ${items[dumpIndex].split(/\s/)[0]}: ${outcome.verdict.replace(/\s+/g, ' ')}`);
+    assert.ok(!outcome.failed, `the analysis of ${dumpName} failed: ${outcome.failed}`);
+    console.log(`      analyzed ${dumpName}: ${outcome.verdict.replace(/\s+/g, ' ')}`);
     const ink = await waitUntil(
       async () => {
         const canvases = await canvasInk(frame);

@@ -529,21 +529,27 @@ export async function launchBrowser({ headless = process.env.FOCAL_LENS_HEADED !
 }
 
 /**
- * The workspace a test run opens: a fresh temporary copy of `test/fixtures/workspace/` when it
- * exists, else of `examples/` (created when missing), so tests may write files freely.
+ * The workspace a test run opens, as a fresh temporary copy so tests may write files freely.
+ * Default (integration): `test/fixtures/workspace/` when it exists, else `examples/` (created when
+ * missing). `sources` (absolute or repo-relative folders) are copied in order, later ones over
+ * earlier ones; missing ones are skipped.
+ * @param {{ sources?: string[] }} [options]
  * @returns {{ path: string, source: string, dispose: () => void }}
  */
-export function prepareWorkspace() {
+export function prepareWorkspace({ sources } = {}) {
   const fixture = join(repoRoot, 'test', 'fixtures', 'workspace');
   const examples = join(repoRoot, 'examples');
-  const source = existsSync(fixture) ? fixture : examples;
-  mkdirSync(source, { recursive: true });
+  mkdirSync(examples, { recursive: true });
+  const chosen = (sources ?? [existsSync(fixture) ? fixture : examples])
+    .map((s) => resolve(repoRoot, s))
+    .filter((s) => existsSync(s));
   const parent = mkdtempSync(join(tmpdir(), 'focal-lens-ws-'));
   const path = join(parent, 'workspace');
-  execFileSync('cp', ['-R', source, path]);
+  mkdirSync(path);
+  for (const source of chosen) execFileSync('cp', ['-R', `${source}/.`, path]);
   const dispose = () => rmSync(parent, { recursive: true, force: true, maxRetries: 3 });
   onCleanup(async () => dispose());
-  return { path, source, dispose };
+  return { path, source: chosen.map((s) => s.slice(repoRoot.length + 1) || s).join(' + ') || '(empty)', dispose };
 }
 
 // `node test/harness/code-server.mjs` installs (or checks) the cache.

@@ -52,7 +52,8 @@ export class ConsoleReporter extends Mocha.reporters.Base {
         console.error(`\n${i + 1}) ${title}`);
         console.error(`   ${err?.stack ?? String(err)}`);
         const showDiff = (err as { showDiff?: boolean }).showDiff !== false;
-        if (err && showDiff && 'expected' in err && 'actual' in err && typeof err.expected !== 'boolean') {
+        const hasDiff = /\+ actual - expected/.test(err?.message ?? '');
+        if (err && showDiff && !hasDiff && 'expected' in err && 'actual' in err && typeof err.expected !== 'boolean') {
           console.error(`   expected: ${safeJson(err.expected)}\n   actual:   ${safeJson(err.actual)}`);
         }
       });

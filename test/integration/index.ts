@@ -7,6 +7,7 @@ import { mocha } from './mocha-setup'; // must stay the first import: installs d
 // ---- The integration suites. Add new suites here (esbuild bundles them into one file). ----
 import './extension.test';
 import './hints.test';
+import './analysis.test';
 // -------------------------------------------------------------------------------------------
 
 export function run(): Promise<void> {

@@ -41,6 +41,9 @@ describe('counterfactual alpha on a real training experiment', () => {
       const diff = Math.abs(predicted - run.final.predPositiveRate);
       console.log(`      alpha ${alpha}: counterfactual ${predicted.toFixed(4)}, retrained ${run.final.predPositiveRate.toFixed(4)}, |diff| ${diff.toFixed(4)}`);
       assert.ok(diff <= 0.05, `counterfactual ${predicted} vs retrained ${run.final.predPositiveRate}`);
+      const recall = cf.evaluate(alpha).perClass[1]!.recall;
+      console.log(`        recall: counterfactual ${recall.toFixed(4)}, retrained ${run.final.recall.toFixed(4)}`);
+      assert.ok(Math.abs(recall - run.final.recall) <= 0.1);
     });
   }
 });

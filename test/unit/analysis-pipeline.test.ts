@@ -93,6 +93,55 @@ describe('analyze() pipeline', function () {
     assert.ok(rep.notes?.some((n) => /interleaved/.test(n)));
   });
 
+  it('multi-label sigmoid heads (multi-hot targets) with a per-class alpha vector', async () => {
+    const r = rng(11);
+    const f = join(tmp, 'ml.jsonl');
+    const lines = [JSON.stringify({ meta: { loss: 'sigmoid_focal', alpha: [0.25, 0.5, 0.9], gamma: 2, classes: ['cat', 'dog', 'bird'] } })];
+    for (const e of [1, 2, 3]) {
+      const targets: number[][] = [];
+      const logits: number[][] = [];
+      for (let i = 0; i < 600; i++) {
+        const t = [r() < 0.3 ? 1 : 0, r() < 0.1 ? 1 : 0, r() < 0.05 ? 1 : 0];
+        targets.push(t);
+        logits.push(t.map((y, c) => Math.round(((y ? 1 : -1) * 1.5 - c * 0.3 + (r() - 0.5) * 4) * 1000) / 1000));
+      }
+      lines.push(JSON.stringify({ epoch: e, targets, logits }));
+    }
+    writeFileSync(f, lines.join('\n') + '\n');
+    const rep = await analyze({ paths: [f], backend: 'cpu' });
+    assert.deepEqual(rep.classes, ['cat', 'dog', 'bird']);
+    assert.equal(rep.loss.convention, 'vector');
+    assert.deepEqual(rep.loss.alphaVector, [0.25, 0.5, 0.9]);
+    assert.ok(Array.isArray(rep.suggestion!.alpha) && (rep.suggestion!.alpha as number[]).length === 3);
+    assert.ok(rep.suggestion!.expected >= rep.suggestion!.current - 1e-9);
+    const logged = rep.whatIf[0]!;
+    const last = rep.epochs[rep.epochs.length - 1]!;
+    for (const c of last.perClass) assert.ok(Math.abs(logged.perClass.find((w) => w.class === c.class)!.predShare - c.predShare) < 1e-9);
+  });
+
+  it('softmax dump with probabilities and a class0-complement scalar', async () => {
+    const r = rng(12);
+    const f = join(tmp, 'sm.jsonl');
+    const lines = [JSON.stringify({ meta: { loss: 'softmax_focal', alpha: 0.25, convention: 'class0-complement', gamma: 2 } })];
+    for (const e of [1, 2]) {
+      for (let i = 0; i < 400; i++) {
+        const y = i % 10 === 0 ? 2 : i % 3 === 0 ? 1 : 0;
+        const raw = [0, 1, 2].map((c) => Math.exp((c === y ? 1 : 0) + r() * 2));
+        const s = raw.reduce((a, b) => a + b, 0);
+        lines.push(JSON.stringify({ epoch: e, target: y, probs: raw.map((v) => v / s) }));
+      }
+    }
+    writeFileSync(f, lines.join('\n') + '\n');
+    const rep = await analyze({ paths: [f], backend: 'cpu', objective: 'balanced-accuracy' });
+    assert.equal(rep.loss.kind, 'softmax');
+    assert.deepEqual(rep.loss.alphaVector, [0.75, 0.25, 0.25]);
+    assert.equal(typeof rep.suggestion!.alpha, 'number');
+    assert.equal(rep.whatIf[0]!.alpha, 0.25);
+    assert.equal(rep.whatIf[1]!.alpha, 0.5);
+    const last = rep.epochs[rep.epochs.length - 1]!;
+    for (const c of last.perClass) assert.ok(Math.abs(rep.whatIf[0]!.perClass.find((w) => w.class === c.class)!.predShare - c.predShare) < 1e-9);
+  });
+
   it('aborts with an AbortError', async () => {
     const f = join(tmp, 'c.jsonl');
     writeFileSync(f, binaryDump([1, 2, 3]));

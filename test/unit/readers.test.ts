@@ -66,7 +66,7 @@ describe('readers: good inputs', () => {
     assert.equal(c.scores.length, c.samples * 4);
   });
 
-  for (const name of ['softmax.jsonl.gz', 'gzip-any-name.log', 'softmax.csv', 'softmax-crlf.csv', 'softmax.csv.gz', 'npz/stored.npz', 'npy-v1/logits.npy', 'npy-v1', 'npy-v2/val_targets.npy', 'npy-v3', 'npy-fortran', 'npy-bigendian', 'npy-float-labels']) {
+  for (const name of ['softmax.jsonl.gz', 'gzip-any-name.log', 'softmax.csv', 'softmax-crlf.csv', 'softmax.csv.gz', 'npz/stored.npz', 'npz/fortran-deflated.npz', 'npy-v1/logits.npy', 'npy-v1', 'npy-v2/val_targets.npy', 'npy-v3', 'npy-fortran', 'npy-bigendian', 'npy-float-labels']) {
     it(`${name}: same samples as the JSONL`, async () => {
       const r = await readAll([f(name)]);
       const scores = Float32Array.from(r.chunks.flatMap((c) => [...c.scores]));
@@ -156,6 +156,21 @@ describe('readers: good inputs', () => {
     assert.deepEqual(r.meta, { loss: 'softmax_focal', gamma: 2, alpha: [0.1, 0.2, 0.3, 0.4] });
     assert.deepEqual([...r.perEpoch], [[3, 6], [4, 6]]);
     close(Float32Array.from(r.chunks.flatMap((c) => [...c.scores])), Float32Array.from(reference.chunks.flatMap((c) => [...c.scores])));
+  });
+
+  it('an aborted signal stops reading with an AbortError', async () => {
+    for (const name of ['softmax.csv', 'npz/stored.npz']) {
+      const ac = new AbortController();
+      ac.abort();
+      // Either the head read (text formats) or the first chunk throws.
+      await assert.rejects(
+        (async () => {
+          const dump = await openPredictionDump([f(name)], { signal: ac.signal, displayBase: FIX });
+          for await (const c of dump.chunks) void c;
+        })(),
+        (e: unknown) => (e as Error).name === 'AbortError',
+      );
+    }
   });
 
   it('chunks never exceed chunkSize and progress reaches the total', async () => {

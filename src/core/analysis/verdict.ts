@@ -157,8 +157,11 @@ export function epochStatuses(shares: ClassShares[][], epochs: number[], samples
       if (c.trueShare <= 0) continue;
       const dev = deviation(c, eps);
       if (dev < limit - 1e-12) continue;
+      // "getting worse" in the direction of the current mismatch: a class that went from
+      // under-predicted to over-predicted got worse, not better
+      const sign = Math.log(ratio(c, eps)) >= 0 ? 1 : -1;
       const first = shares[start]!.find((x) => x.class === c.class);
-      const firstDev = first ? deviation(first, eps) : 0;
+      const firstDev = first ? sign * Math.log(ratio(first, eps)) : 0;
       if (dev >= firstDev * (1 - th.driftTolerance) && (!worst || dev > worst.dev)) worst = { c, dev };
     }
     if (worst) {
@@ -245,7 +248,11 @@ export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictT
   let onsetIdx = statuses.length - 1;
   while (onsetIdx > 0) {
     const prev = statuses[onsetIdx - 1]!;
-    if (last.status === 'collapsed' ? prev.status === 'collapsed' : prev.status !== 'healthy' || isExtreme(shares[onsetIdx - 1]!, th)) onsetIdx--;
+    const same =
+      last.status === 'collapsed'
+        ? prev.status === 'collapsed' && prev.onto === last.onto
+        : (prev.status !== 'healthy' && prev.onto === last.onto) || overPredictedBeyond(shares[onsetIdx - 1]!, last.onto, th);
+    if (same) onsetIdx--;
     else break;
   }
   const onsetEpoch = statuses[onsetIdx]!.epoch;
@@ -291,9 +298,10 @@ export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictT
   };
 }
 
-function isExtreme(shares: ClassShares[], th: VerdictThresholds): boolean {
-  const limit = Math.log(th.driftRatio);
-  return shares.some((c) => c.trueShare > 0 && Math.abs(Math.log(ratio(c, 1e-6))) >= limit);
+/** True when `cls` is predicted at least driftRatio times as often as it occurs. */
+function overPredictedBeyond(shares: ClassShares[], cls: string | null, th: VerdictThresholds): boolean {
+  const c = shares.find((x) => x.class === cls);
+  return !!c && c.trueShare > 0 && ratio(c, 1e-6) >= th.driftRatio;
 }
 
 function isNeutralAlpha(ctx: VerdictContext): boolean {

@@ -119,9 +119,10 @@ export function sigmoidKernel(batch: SigmoidBatch, loss: KernelLoss, keepProbabi
       batch.scoreKind === 'logits'
         ? tf.step(tf.sub(s, logit(loss.threshold)))
         : tf.step(tf.sub(p, loss.threshold));
-    const q5 = tf.stack([fl, weight, grad, pred, ce]); // [5, C, n]
-    const masks = tf.reshape(tf.stack([y, tf.mul(yc, v)]), [2, 1, C, n]);
-    const masked = tf.mul(masks, q5); // [2, 5, C, n]
+    const q5 = [fl, weight, grad, pred, ce];
+    const negMask = tf.mul(yc, v);
+    // Same-shape products (the fast path on every backend), stacked to [2, 5, C, n].
+    const masked = tf.stack([...q5.map((q) => tf.mul(y, q)), ...q5.map((q) => tf.mul(negMask, q))]);
     return tf.sum(tf.reshape(masked, [2, SIGMOID_Q.length, C, nb, BLOCK]), -1);
   });
   const out = sums.dataSync() as Float32Array;

@@ -110,7 +110,8 @@ export const CLASS_HEADER = ['class', 'count', 'true', 'pred', 'recall', 'prec',
 function focusClass(r: AnalysisReport): string | null {
   const last = r.epochs[r.epochs.length - 1];
   if (!last) return null;
-  if (r.verdict.class && last.perClass.some((c) => c.class === r.verdict.class)) return r.verdict.class;
+  const v = last.perClass.find((c) => c.class === r.verdict.class);
+  if (v && v.trueShare < 0.5) return v.class;
   return [...last.perClass].sort((a, b) => a.trueShare - b.trueShare)[0]?.class ?? null;
 }
 

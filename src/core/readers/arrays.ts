@@ -40,6 +40,9 @@ const dtypeName = (d: DType) => d.text;
 class RowReader {
   readonly rowElems: number;
   private mem: ByteSource | undefined;
+  /** Two scratch buffers, alternated (one being decoded while the next is read). */
+  private scratch: Uint8Array[] = [];
+  private flip = 0;
   constructor(
     readonly a: ArrayRef,
     readonly rows: number,
@@ -57,7 +60,11 @@ class RowReader {
         if (a.src.readAt) return a.src.readAt(a.dataOffset + r0 * this.rowElems * isz, n * this.rowElems * isz);
         throw new Error(`internal: non-sequential read of ${a.src.name}`);
       }
-      return a.src.read(n * this.rowElems * isz);
+      const len = n * this.rowElems * isz;
+      this.flip ^= 1;
+      let sc = this.scratch[this.flip];
+      if (!sc || sc.length < len) sc = this.scratch[this.flip] = new Uint8Array(len);
+      return a.src.read(len, sc);
     }
     // Fortran order (column-major) 2-D: gather each column's slice, then interleave.
     let src: ByteSource = this.mem ?? a.src;
@@ -136,96 +143,147 @@ export async function* arrayChunks(set: ArraySet, opts: ArrayReadOptions, log: I
   const tmpT = new Float64Array(opts.chunkSize * tw);
   const tmpE = new Float64Array(opts.chunkSize);
   const splitName = opts.split;
-  for (let r0 = 0; r0 < rows; r0 += opts.chunkSize) {
-    if (opts.signal?.aborted) {
-      const e = new Error('aborted');
-      e.name = 'AbortError';
-      throw e;
-    }
+  // Read-ahead: the next chunk's bytes are being read while this one is decoded and checked.
+  const fetch = async (r0: number) => {
     const r1 = Math.min(rows, r0 + opts.chunkSize);
-    const n = r1 - r0;
     const sb = await sr.read(r0, r1);
     const tb = await tr.read(r0, r1);
     const eb = er ? await er.read(r0, r1) : undefined;
-    const sc = new Float32Array(n * C);
-    decodeInto(sb, scores.dtype, n * C, sc);
-    decodeInto(tb, targets.dtype, n * tw, tmpT);
-    if (eb && epoch) decodeInto(eb, epoch.dtype, n, tmpE);
-    const tg = multi ? new Uint8Array(n * C) : new Int32Array(n);
-    const ep = new Float64Array(n);
-    // Validate and compact.
-    let w = 0;
-    for (let r = 0; r < n; r++) {
-      let err: string | null = null;
-      let where = scores;
-      const sbase = r * C;
-      let sum = 0;
-      for (let k = 0; k < C; k++) {
-        const v = sc[sbase + k];
-        if (!Number.isFinite(v)) {
-          err = `expected "${scores.key}"[${r0 + r}${C > 1 ? `, ${k}` : ''}] to be a finite number, got ${v}`;
-          break;
-        }
-        if (probs && (v < 0 || v > 1)) {
-          err = `expected "${scores.key}"[${r0 + r}${C > 1 ? `, ${k}` : ''}] to be a probability in [0, 1], got ${v}`;
-          break;
-        }
-        sum += v;
+    return { sb, tb, eb };
+  };
+  let pending = rows > 0 ? fetch(0) : undefined;
+  pending?.catch(() => undefined);
+  try {
+    for (let r0 = 0; r0 < rows; r0 += opts.chunkSize) {
+      if (opts.signal?.aborted) {
+        const e = new Error('aborted');
+        e.name = 'AbortError';
+        throw e;
       }
-      if (!err && checkSum && Math.abs(sum - 1) > 1e-3) err = `expected softmax probabilities in "${scores.key}"[${r0 + r}] to sum to 1 (tolerance 1e-3), got ${+sum.toFixed(6)}`;
-      if (!err) {
-        where = targets;
-        if (multi) {
-          for (let k = 0; k < C; k++) {
-            const x = tmpT[r * C + k];
-            if (x !== 0 && x !== 1) {
-              err = `expected "${targets.key}"[${r0 + r}, ${k}] to be 0 or 1 (multi-hot), got ${x}`;
-              break;
-            }
-            tg[w * C + k] = x;
+      const r1 = Math.min(rows, r0 + opts.chunkSize);
+      const n = r1 - r0;
+      const { sb, tb, eb } = await (pending as ReturnType<typeof fetch>);
+      pending = r1 < rows ? fetch(r1) : undefined;
+      pending?.catch(() => undefined);
+      const sc = new Float32Array(n * C);
+      decodeInto(sb, scores.dtype, n * C, sc);
+      decodeInto(tb, targets.dtype, n * tw, tmpT);
+      if (eb && epoch) decodeInto(eb, epoch.dtype, n, tmpE);
+      const tg = multi ? new Uint8Array(n * C) : new Int32Array(n);
+      const ep = new Float64Array(n);
+      // Fast path: every value fine (the common case) -> no per-row work below.
+      let clean = true;
+      for (let i = 0, m = n * C; i < m; i++) {
+        const v = sc[i];
+        if (!(v - v === 0) || (probs && (v < 0 || v > 1))) {
+          clean = false;
+          break;
+        }
+      }
+      if (clean && checkSum) {
+        for (let r = 0; r < n && clean; r++) {
+          let sum = 0;
+          for (let k = 0; k < C; k++) sum += sc[r * C + k];
+          if (Math.abs(sum - 1) > 1e-3) clean = false;
+        }
+      }
+      if (clean) {
+        for (let i = 0, m = n * tw; i < m; i++) {
+          const x = tmpT[i];
+          if (multi ? x !== 0 && x !== 1 : !(x >= 0 && x <= hi && Math.floor(x) === x)) {
+            clean = false;
+            break;
           }
-        } else {
-          const x = tmpT[r];
-          if (!Number.isInteger(x)) err = `expected "${targets.key}"[${r0 + r}] to be an integer class index in [0, ${hi}], got ${x}${targets.dtype.kind === 'f' ? ` (dtype '${targets.dtype.text}': float labels must be integral)` : ''}`;
-          else if (x < 0 || x > hi) err = `expected "${targets.key}"[${r0 + r}] to be a class index in [0, ${hi}]${C === 1 ? ' (binary)' : ''}, got ${x}`;
-          else tg[w] = x;
+          tg[i] = x;
         }
       }
-      let e = set.fixedEpoch;
-      if (!err && epoch) {
-        e = tmpE[r];
-        if (!Number.isFinite(e)) {
-          where = epoch;
-          err = `expected "${epoch.key}"[${r0 + r}] to be a finite number, got ${e}`;
+      if (clean && epoch) {
+        for (let i = 0; i < n; i++) {
+          const e = tmpE[i];
+          if (!(e - e === 0)) {
+            clean = false;
+            break;
+          }
+          ep[i] = e;
         }
+      } else if (clean) ep.fill(set.fixedEpoch);
+      // Validate and compact (only when something is wrong).
+      let w = clean ? n : 0;
+      for (let r = 0; r < n && !clean; r++) {
+        let err: string | null = null;
+        let where = scores;
+        const sbase = r * C;
+        let sum = 0;
+        for (let k = 0; k < C; k++) {
+          const v = sc[sbase + k];
+          if (!Number.isFinite(v)) {
+            err = `expected "${scores.key}"[${r0 + r}${C > 1 ? `, ${k}` : ''}] to be a finite number, got ${v}`;
+            break;
+          }
+          if (probs && (v < 0 || v > 1)) {
+            err = `expected "${scores.key}"[${r0 + r}${C > 1 ? `, ${k}` : ''}] to be a probability in [0, 1], got ${v}`;
+            break;
+          }
+          sum += v;
+        }
+        if (!err && checkSum && Math.abs(sum - 1) > 1e-3) err = `expected softmax probabilities in "${scores.key}"[${r0 + r}] to sum to 1 (tolerance 1e-3), got ${+sum.toFixed(6)}`;
+        if (!err) {
+          where = targets;
+          if (multi) {
+            for (let k = 0; k < C; k++) {
+              const x = tmpT[r * C + k];
+              if (x !== 0 && x !== 1) {
+                err = `expected "${targets.key}"[${r0 + r}, ${k}] to be 0 or 1 (multi-hot), got ${x}`;
+                break;
+              }
+              tg[w * C + k] = x;
+            }
+          } else {
+            const x = tmpT[r];
+            if (!Number.isInteger(x)) err = `expected "${targets.key}"[${r0 + r}] to be an integer class index in [0, ${hi}], got ${x}${targets.dtype.kind === 'f' ? ` (dtype '${targets.dtype.text}': float labels must be integral)` : ''}`;
+            else if (x < 0 || x > hi) err = `expected "${targets.key}"[${r0 + r}] to be a class index in [0, ${hi}]${C === 1 ? ' (binary)' : ''}, got ${x}`;
+            else tg[w] = x;
+          }
+        }
+        let e = set.fixedEpoch;
+        if (!err && epoch) {
+          e = tmpE[r];
+          if (!Number.isFinite(e)) {
+            where = epoch;
+            err = `expected "${epoch.key}"[${r0 + r}] to be a finite number, got ${e}`;
+          }
+        }
+        if (err) {
+          const rowBytes = (where === scores ? C : where === targets ? tw : 1) * where.dtype.size;
+          log.report(pos(where, where.dataOffset + (r0 + r) * rowBytes), err);
+          continue;
+        }
+        if (w !== r) sc.copyWithin(w * C, r * C, r * C + C);
+        ep[w] = e;
+        w++;
       }
-      if (err) {
-        const rowBytes = (where === scores ? C : where === targets ? tw : 1) * where.dtype.size;
-        log.report(pos(where, where.dataOffset + (r0 + r) * rowBytes), err);
-        continue;
+      // Cut into epoch runs.
+      let s = 0;
+      while (s < w) {
+        let t = s + 1;
+        while (t < w && ep[t] === ep[s]) t++;
+        const chunk: PredictionChunk = {
+          epoch: ep[s],
+          scoreKind: set.scoreKind,
+          numClasses: C,
+          scores: sc.subarray(s * C, t * C),
+          targetLayout: multi ? 'multi-hot' : 'index',
+          targets: tg.subarray(s * tw, t * tw),
+          samples: t - s,
+          layout: multi ? 'multilabel' : C === 1 ? 'binary' : 'softmax',
+        };
+        if (splitName !== undefined) chunk.split = splitName;
+        yield chunk;
+        s = t;
       }
-      if (w !== r) sc.copyWithin(w * C, r * C, r * C + C);
-      ep[w] = e;
-      w++;
     }
-    // Cut into epoch runs.
-    let s = 0;
-    while (s < w) {
-      let t = s + 1;
-      while (t < w && ep[t] === ep[s]) t++;
-      const chunk: PredictionChunk = {
-        epoch: ep[s],
-        scoreKind: set.scoreKind,
-        numClasses: C,
-        scores: sc.subarray(s * C, t * C),
-        targetLayout: multi ? 'multi-hot' : 'index',
-        targets: tg.subarray(s * tw, t * tw),
-        samples: t - s,
-        layout: multi ? 'multilabel' : C === 1 ? 'binary' : 'softmax',
-      };
-      if (splitName !== undefined) chunk.split = splitName;
-      yield chunk;
-      s = t;
-    }
+  } finally {
+    // Never close the sources under an in-flight read-ahead (abort, error, early return).
+    if (pending) await pending.catch(() => undefined);
   }
 }

@@ -11,8 +11,11 @@ export interface ByteSource {
   readonly name: string;
   /** Total bytes (uncompressed for zip members). */
   readonly size: number;
-  /** Next `n` bytes from the current position (fewer only at the end). */
-  read(n: number): Promise<Uint8Array>;
+  /**
+   * Next `n` bytes from the current position (fewer only at the end). `scratch`, when given and big
+   * enough, may be filled and returned (the caller copies out before reusing it).
+   */
+  read(n: number, scratch?: Uint8Array): Promise<Uint8Array>;
   /** Current position (settable on file-backed sources to seek). */
   position: number;
   /** Random access read when supported (plain files, stored zip members). */
@@ -21,8 +24,8 @@ export interface ByteSource {
 }
 
 /** Read from a file handle exactly n bytes at pos (fewer at end of file). */
-async function readFully(fh: FileHandle, pos: number, n: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(n);
+async function readFully(fh: FileHandle, pos: number, n: number, scratch?: Uint8Array): Promise<Uint8Array> {
+  const buf = scratch && scratch.length >= n ? scratch.subarray(0, n) : new Uint8Array(n);
   let got = 0;
   while (got < n) {
     const { bytesRead } = await fh.read(buf, got, n - got, pos + got);
@@ -47,11 +50,13 @@ export class FileRangeSource implements ByteSource {
     private ownsHandle: boolean,
   ) {}
 
-  async read(n: number): Promise<Uint8Array> {
-    const want = Math.max(0, Math.min(n, this.size - this.position));
-    const b = await readFully(this.fh, this.base + this.position, want);
-    this.track(this.position, b);
-    this.position += b.length;
+  async read(n: number, scratch?: Uint8Array): Promise<Uint8Array> {
+    const at = this.position;
+    const want = Math.max(0, Math.min(n, this.size - at));
+    this.position += want; // before the await: a read-ahead may follow at once
+    const b = await readFully(this.fh, this.base + at, want, scratch);
+    this.track(at, b);
+    if (b.length < want) this.position = at + b.length;
     return b;
   }
 

@@ -7,7 +7,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { arrayChunks, type ArrayRef, type ArraySet } from './arrays';
 import { openFileSource, openZipMember, readNpyHeader, readSafetensorsHeader, readZipDirectory, safetensorsDType, type ByteSource } from './binary';
 import { InputError, IssueLog } from './errors';
-import { defaultWorkers, openTextFile, type PositionedBlock } from './text-reader';
+import { defaultWorkers, openTextFile, PARALLEL_MIN_BYTES, type PositionedBlock } from './text-reader';
 import type { InputIssue } from '../report';
 import type { DumpLayout, DumpMeta, PredictionChunk, ScoreKind } from './types';
 
@@ -23,15 +23,19 @@ export interface OpenDumpOptions {
   split?: string;
   /** Called as bytes are read (compressed bytes for gzip), with the total size of all input files. */
   onProgress?(bytesRead: number, totalBytes: number): void;
-  /** Abort reading; the chunk iterator then throws an Error named "AbortError". */
+  /** Abort reading: openPredictionDump or the chunk iterator then throws an Error named "AbortError". */
   signal?: AbortSignal;
   /** Maximum samples per chunk. Default 65536. */
   chunkSize?: number;
   /**
-   * Parse threads for big uncompressed CSV/JSONL files (>= 16 MiB). Default: one per core (max 4);
+   * Parse threads for big uncompressed CSV/JSONL files (>= 16 MiB). Default: cores - 1 (1..4);
    * 0 parses on the calling thread. Needs dist/parse-worker.js next to the bundle (else in-thread).
    */
   workers?: number;
+  /** Uncompressed text files at least this big go to the worker pool. Default 16 MiB (tuning, tests). */
+  parallelMinBytes?: number;
+  /** Bytes per worker task, cut at line ends. Default 4 MiB (tuning, tests). */
+  parallelRangeBytes?: number;
   /** Longest accepted text line (one record). Default 16 MiB; longer lines are an error, never an OOM. */
   maxLineBytes?: number;
   /** Base for file names in messages (default: process.cwd(); absolute paths outside it stay absolute). */
@@ -257,6 +261,8 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
     maxLineBytes: options.maxLineBytes ?? 16 << 20,
     chunkSize,
     workers: options.workers ?? defaultWorkers(),
+    parallelMinBytes: options.parallelMinBytes ?? PARALLEL_MIN_BYTES,
+    ...(options.parallelRangeBytes !== undefined ? { rangeBytes: options.parallelRangeBytes } : {}),
     onBytes,
     ...(options.split !== undefined ? { split: options.split } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -18,6 +18,10 @@ export interface TextReadOptions {
   maxLineBytes: number;
   chunkSize: number;
   workers: number;
+  /** Files at least this big (bytes) are parsed by the worker pool. */
+  parallelMinBytes: number;
+  /** Bytes per worker task (cut at line ends). */
+  rangeBytes?: number;
   signal?: AbortSignal;
   onBytes(n: number): void;
 }
@@ -32,7 +36,7 @@ export interface PositionedBlock {
 const PIECE = 4 << 20;
 /** Files smaller than this are parsed in-thread (worker start-up costs more than it saves). */
 export const PARALLEL_MIN_BYTES = 16 << 20;
-const RANGE_BYTES = 8 << 20;
+const RANGE_BYTES = 4 << 20;
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) {
@@ -157,8 +161,6 @@ export interface TextPlan {
   epochKey: 'epoch' | 'step' | 'iteration';
 }
 
-const META_KEYS = ['loss', 'alpha', 'gamma', 'convention', 'classes', 'split'];
-
 function parseMeta(raw: unknown, name: string): DumpMeta {
   const pos = { file: name, line: 1 };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(pos, 'expected "meta" to be an object');
@@ -189,7 +191,6 @@ function parseMeta(raw: unknown, name: string): DumpMeta {
     if (typeof m.split !== 'string') throw new InputError(pos, 'expected meta.split to be a string');
     meta.split = m.split;
   }
-  void META_KEYS;
   return meta;
 }
 
@@ -321,7 +322,7 @@ async function planText(path: string, name: string, kind: 'csv' | 'jsonl', gzip:
   const dataOffset = headerLine ? head.bytes.indexOf(10, headerLine.offset) + 1 || head.bytes.length : 0;
   const plan: TextPlan = { path, name, gzip, kind, meta, cfg, dataOffset, dataLine: headerLine ? headerLine.line + 1 : 1, epochKey };
   const size = gzip ? 0 : (await stat(path)).size;
-  const parallel = !gzip && opts.workers > 0 && size - dataOffset >= PARALLEL_MIN_BYTES && workerScript() !== undefined;
+  const parallel = !gzip && opts.workers > 0 && size - dataOffset >= opts.parallelMinBytes && workerScript() !== undefined;
 
   if (parallel) {
     await it.return(undefined);
@@ -370,9 +371,12 @@ export function workerScript(): string | undefined {
   return candidates.find((c) => existsSync(c));
 }
 
-/** Choose the number of parse workers: explicit, else one per core (max 4), at least 1. */
+/**
+ * Default number of parse workers: one per core but one (the main thread computes meanwhile), at
+ * least 1, at most 4.
+ */
 export function defaultWorkers(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 class Pool {
@@ -435,8 +439,8 @@ class Pool {
 }
 
 /** The end of the range that starts at `start`: the first line end at or after start + RANGE_BYTES. */
-async function rangeEnd(fh: import('node:fs/promises').FileHandle, start: number, size: number): Promise<number> {
-  let pos = start + RANGE_BYTES;
+async function rangeEnd(fh: import('node:fs/promises').FileHandle, start: number, size: number, rangeBytes: number): Promise<number> {
+  let pos = start + rangeBytes;
   if (pos >= size) return size;
   const buf = new Uint8Array(64 << 10);
   for (;;) {
@@ -453,7 +457,7 @@ async function* parallelBlocks(plan: TextPlan, size: number, opts: TextReadOptio
   const pool = new Pool(script, opts.workers);
   const fh = await open(plan.path, 'r');
   const inflight: { promise: Promise<BlockResult>; bytes: number }[] = [];
-  const maxInflight = opts.workers * 2;
+  const maxInflight = opts.workers + 1;
   let next = plan.dataOffset;
   let id = 0;
   let line = plan.dataLine;
@@ -461,7 +465,7 @@ async function* parallelBlocks(plan: TextPlan, size: number, opts: TextReadOptio
   try {
     const fill = async () => {
       while (inflight.length < maxInflight && next < size) {
-        const end = await rangeEnd(fh, next, size);
+        const end = await rangeEnd(fh, next, size, opts.rangeBytes ?? RANGE_BYTES);
         const task: ParseTask = { id: id++, path: plan.path, start: next, end, last: end >= size, cfg };
         const promise = pool.run(task);
         promise.catch(() => undefined);

@@ -1,0 +1,85 @@
+// The analysis path inside a real VS Code: the extension runs the engine in a child process,
+// the report reaches both webviews through the typed protocol, and bad input produces an error
+// that names file and line while the extension host keeps working.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AnalysisReport } from '../../src/core/report';
+import type { FocalLensApi } from '../../src/extension/extension';
+
+async function api(): Promise<FocalLensApi> {
+  const ext = vscode.extensions.getExtension<FocalLensApi>('focal-lens.focal-lens');
+  assert.ok(ext, 'Focal Lens is not installed');
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+function workspaceFile(...parts: string[]): string {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  assert.ok(root, 'no workspace folder is open');
+  return path.join(root, ...parts);
+}
+
+/** The next `rendered` message of a webview whose content satisfies `accept`. */
+async function renderedWhere(focalLens: FocalLensApi, kind: 'panel' | 'sidebar', accept: (r: { charts: number; tableRows: number; view: string }) => boolean) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const rendered = await focalLens.testing.waitForWebviewRendered(kind, Math.max(1, deadline - Date.now()));
+    if (accept(rendered)) return rendered;
+    assert.ok(Date.now() < deadline, `the ${kind} webview never showed what was expected; last: ${JSON.stringify(rendered)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('Analysis in the extension', function () {
+  this.timeout(120_000);
+
+  let report: AnalysisReport | undefined;
+
+  it('analyzes the alpha 0.96 example off the extension host and shows the verdict', async () => {
+    const focalLens = await api();
+    report = await focalLens.analyze({ logPaths: [workspaceFile('binary-alpha-0.96.jsonl')] });
+    assert.ok(report, 'no report');
+    assert.equal(report.loss.kind, 'sigmoid');
+    assert.equal(report.loss.alpha, 0.96);
+    assert.deepEqual(report.classes, ['negative', 'positive']);
+    assert.equal(report.input.epochs, 10);
+    assert.equal(report.verdict.class, 'positive');
+    assert.notEqual(report.verdict.status, 'healthy');
+    assert.equal(report.verdict.alphaDriven, true);
+    assert.ok(['wasm', 'cpu', 'tensorflow'].includes(report.backend), report.backend);
+  });
+
+  it('draws the report in the panel: effective-weight charts and per-class tables', async () => {
+    const focalLens = await api();
+    const rendered = await renderedWhere(focalLens, 'panel', (r) => r.view === 'report' && r.charts >= 2);
+    // One row per class in the weights and per-class tables, one per epoch in the shares table.
+    assert.ok(rendered.tableRows >= 2 * 2 + 10, JSON.stringify(rendered));
+  });
+
+  it('shows the same verdict compactly in the side view', async () => {
+    const focalLens = await api();
+    await vscode.commands.executeCommand('focalLens.panel.focus');
+    const rendered = await renderedWhere(focalLens, 'sidebar', (r) => r.view === 'report');
+    assert.ok(rendered.charts >= 1, JSON.stringify(rendered));
+  });
+
+  it('names file and line of a bad record, and the extension keeps working', async () => {
+    const focalLens = await api();
+    const crashed = workspaceFile('logs', 'crashed-run.jsonl');
+    await assert.rejects(focalLens.analyze({ logPaths: [crashed] }), (err: Error) => {
+      assert.match(err.message, /crashed-run\.jsonl:30: expected "logit" to be a number/);
+      return true;
+    });
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes('focalLens.analyze'), 'the extension stopped answering');
+  });
+
+  it('keeps the partial results when asked to skip bad records', async () => {
+    const focalLens = await api();
+    const partial = await focalLens.analyze({ logPaths: [workspaceFile('logs', 'crashed-run.jsonl')], lenient: true });
+    assert.ok(partial, 'no report in lenient mode');
+    assert.equal(partial.input.skipped, 2, JSON.stringify(partial.input.issues));
+    assert.equal(partial.input.samples, 79);
+    assert.deepEqual(partial.classes, ['background', 'defect']);
+  });
+});
