@@ -8,19 +8,24 @@
 // test/harness/run-electron.mjs, which uses @vscode/test-electron with our own run() entry.
 // Run `npm run build` first (out/test/index.js is the esbuild bundle of test/integration).
 import { defineConfig } from '@vscode/test-cli';
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-/** A temporary copy of the test workspace, so tests may write files (as in the code-server runner). */
+/**
+ * A temporary copy of the test workspace, as in the code-server runner: examples/ with
+ * test/fixtures/workspace/ copied over it, so tests may write files.
+ */
 function workspaceCopy() {
-  const fixture = join(root, 'test', 'fixtures', 'workspace');
-  const source = existsSync(fixture) ? fixture : join(root, 'examples');
-  const target = join(mkdtempSync(join(tmpdir(), 'focal-lens-electron-ws-')), 'workspace');
-  cpSync(source, target, { recursive: true });
+  const scratch = mkdtempSync(join(tmpdir(), 'focal-lens-electron-ws-'));
+  process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
+  const target = join(scratch, 'workspace');
+  for (const source of [join(root, 'examples'), join(root, 'test', 'fixtures', 'workspace')]) {
+    if (existsSync(source)) cpSync(source, target, { recursive: true });
+  }
   return target;
 }
 

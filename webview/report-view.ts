@@ -17,6 +17,13 @@ function formatAlpha(alpha: number | number[]): string {
   return Array.isArray(alpha) ? `[${alpha.map((a) => fmt(a, 2)).join(', ')}]` : String(alpha);
 }
 
+/** The side view shows the verdict's first sentence; the rest is one click away. */
+function compactMessage(message: string): HTMLElement {
+  const end = message.search(/\.\s/);
+  if (end < 0) return h('p', { class: 'verdict-message' }, message);
+  return h('details', { class: 'verdict-message' }, h('summary', {}, message.slice(0, end + 1)), h('p', {}, message.slice(end + 2)));
+}
+
 export function verdictBanner(report: AnalysisReport, compact: boolean): HTMLElement {
   const v = report.verdict;
   return h(
@@ -30,7 +37,7 @@ export function verdictBanner(report: AnalysisReport, compact: boolean): HTMLEle
       v.onsetEpoch !== null && v.status !== 'healthy' ? ` since epoch ${v.onsetEpoch}` : '',
       v.alphaDriven && v.status !== 'healthy' ? h('span', { class: 'badge' }, 'alpha-driven') : '',
     ),
-    h('p', { class: 'verdict-message' }, v.message),
+    compact ? compactMessage(v.message) : h('p', { class: 'verdict-message' }, v.message),
     compact
       ? null
       : h(
@@ -65,7 +72,8 @@ function effectiveWeights(epoch: EpochReport, compact: boolean): HTMLElement[] {
       },
       options: {
         indexAxis: compact ? 'y' : 'x',
-        scales: { [compact ? 'x' : 'y']: { type: 'logarithmic', title: { display: !compact, text: 'summed |dFL/dz|' } } },
+        // Linear from zero: bar lengths must compare honestly; the table and the ratio carry the detail.
+        scales: { [compact ? 'x' : 'y']: { type: 'linear', beginAtZero: true, title: { display: !compact, text: 'summed |dFL/dz|' } } },
         plugins: { legend: { position: 'bottom' } },
       },
     },

@@ -30,7 +30,9 @@ describe('Focal Lens report (UI)', function () {
     await runCommand(page, 'Analyze Focal Loss');
     // The panel opens at once; then a quick pick asks which prediction dump to analyze.
     const items = await quickPickItems(page);
-    const dumpIndex = items.findIndex((label) => !label.includes('Browse for a file'));
+    // A known-good example (the workspace also holds deliberately broken logs).
+    const preferred = items.findIndex((label) => label.startsWith('binary-alpha-0.25.jsonl'));
+    const dumpIndex = preferred >= 0 ? preferred : items.findIndex((label) => !label.includes('Browse for a file'));
     const dumpName = items[dumpIndex]?.match(/^\S+?\.(jsonl|ndjson|csv|npz|npy|safetensors)(\.gz)?/)?.[0] ?? items[dumpIndex];
     assert.ok(dumpIndex >= 0, `the workspace offers no prediction dump to analyze; quick pick: ${items.join(' | ')}`);
     await quickInput(page).locator('.quick-input-list .monaco-list-row').nth(dumpIndex).click();

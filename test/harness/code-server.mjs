@@ -68,7 +68,6 @@ const log = (msg) => console.log(`[code-server] ${msg}`);
 /** @type {Set<() => Promise<void>>} */
 const cleanups = new Set();
 let handlersInstalled = false;
-let cleaningUp = false;
 /** @type {number | undefined} */
 let signalCode;
 
@@ -89,20 +88,29 @@ export function onCleanup(fn) {
   return () => cleanups.delete(fn);
 }
 
-/** Runs (once) every registered cleanup, newest first; never throws. */
-export async function cleanupAll() {
-  if (cleaningUp) return;
-  cleaningUp = true;
-  for (const fn of [...cleanups].reverse()) {
-    cleanups.delete(fn);
-    try {
-      await Promise.race([fn(), new Promise((r) => setTimeout(r, 10_000))]);
-    } catch (err) {
-      console.error(`[cleanup] ${err?.message ?? err}`);
+/** @type {Promise<void> | undefined} */
+let cleanupRun;
+
+/**
+ * Runs every registered cleanup, newest first; never throws. Concurrent callers (a signal
+ * handler and a runner's `finally`) share the same run and all wait for it to finish.
+ */
+export function cleanupAll() {
+  cleanupRun ??= (async () => {
+    while (cleanups.size) {
+      const fn = [...cleanups].pop();
+      cleanups.delete(fn);
+      try {
+        await Promise.race([fn(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      } catch (err) {
+        console.error(`[cleanup] ${err?.message ?? err}`);
+      }
     }
-  }
-  killDescendantsSync(process.pid);
-  cleaningUp = false;
+    killDescendantsSync(process.pid);
+  })().finally(() => {
+    cleanupRun = undefined;
+  });
+  return cleanupRun;
 }
 
 /**
@@ -433,7 +441,14 @@ export async function startCodeServer({ workspace, extensionDevelopmentPath, set
     '--config', join(root, 'config.yaml'),
     workspace,
   ];
-  const env = { ...process.env, XDG_CONFIG_HOME: join(root, 'xdg-config'), XDG_DATA_HOME: join(root, 'xdg-data') };
+  // Its own TMPDIR: the extension host's IPC sockets then vanish with the throw-away folder.
+  mkdirSync(join(root, 'tmp'));
+  const env = {
+    ...process.env,
+    TMPDIR: join(root, 'tmp'),
+    XDG_CONFIG_HOME: join(root, 'xdg-config'),
+    XDG_DATA_HOME: join(root, 'xdg-data'),
+  };
   for (const key of Object.keys(env)) {
     if (key.startsWith('VSCODE_') || key === 'ELECTRON_RUN_AS_NODE' || key.startsWith('npm_')) delete env[key];
   }
@@ -529,18 +544,16 @@ export async function launchBrowser({ headless = process.env.FOCAL_LENS_HEADED !
 }
 
 /**
- * The workspace a test run opens, as a fresh temporary copy so tests may write files freely.
- * Default (integration): `test/fixtures/workspace/` when it exists, else `examples/` (created when
- * missing). `sources` (absolute or repo-relative folders) are copied in order, later ones over
- * earlier ones; missing ones are skipped.
+ * The workspace a test run opens, as a fresh temporary copy so tests may write files freely:
+ * by default `examples/` (the prediction dumps to analyze; created when missing) with
+ * `test/fixtures/workspace/` (configs, broken logs, ...) copied over it. `sources` (absolute or
+ * repo-relative folders) are copied in order, later ones over earlier ones; missing ones are skipped.
  * @param {{ sources?: string[] }} [options]
  * @returns {{ path: string, source: string, dispose: () => void }}
  */
 export function prepareWorkspace({ sources } = {}) {
-  const fixture = join(repoRoot, 'test', 'fixtures', 'workspace');
-  const examples = join(repoRoot, 'examples');
-  mkdirSync(examples, { recursive: true });
-  const chosen = (sources ?? [existsSync(fixture) ? fixture : examples])
+  mkdirSync(join(repoRoot, 'examples'), { recursive: true });
+  const chosen = (sources ?? ['examples', 'test/fixtures/workspace'])
     .map((s) => resolve(repoRoot, s))
     .filter((s) => existsSync(s));
   const parent = mkdtempSync(join(tmpdir(), 'focal-lens-ws-'));

@@ -1,5 +1,5 @@
 // `npm run test:e2e`: UI tests. Starts code-server (the extension in development mode, on a
-// temporary copy of examples/ with test/fixtures/workspace/ laid over it) and headless Chromium once, then runs the Mocha suites
+// temporary copy of examples/ with test/fixtures/workspace/ copied over it) and headless Chromium once, then runs the Mocha suites
 // test/e2e/*.e2e.mjs, which drive the workbench through test/e2e/helpers.mjs. Screenshots go to
 // test-results/ (a failing test also gets one: test-results/FAILED-<title>.png).
 //
@@ -29,8 +29,8 @@ async function main() {
   installCleanupHandlers();
   const started = Date.now();
   await ensureCodeServer();
-  // The examples (prediction dumps to analyze) plus the test fixtures (configs for hints).
-  const workspace = prepareWorkspace({ sources: ['examples', 'test/fixtures/workspace'] });
+  // examples/ (prediction dumps to analyze) with test/fixtures/workspace/ (configs, ...) over it.
+  const workspace = prepareWorkspace();
   console.log(`[e2e] workspace: copy of ${workspace.source}`);
   const server = await startCodeServer({ workspace: workspace.path, extensionDevelopmentPath: repoRoot });
   const browser = await launchBrowser();

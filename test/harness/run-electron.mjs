@@ -15,11 +15,12 @@ if (!existsSync(extensionTestsPath)) {
   console.error(`${extensionTestsPath} is missing: run \`npm run build\` first`);
   process.exit(1);
 }
-const fixture = join(repoRoot, 'test', 'fixtures', 'workspace');
-const source = existsSync(fixture) ? fixture : join(repoRoot, 'examples');
+// As in the code-server runner: examples/ with test/fixtures/workspace/ copied over it.
 const scratch = mkdtempSync(join(tmpdir(), 'focal-lens-electron-'));
 const workspace = join(scratch, 'workspace');
-cpSync(source, workspace, { recursive: true });
+for (const source of [join(repoRoot, 'examples'), join(repoRoot, 'test', 'fixtures', 'workspace')]) {
+  if (existsSync(source)) cpSync(source, workspace, { recursive: true });
+}
 
 let code = 1;
 try {

@@ -1,6 +1,6 @@
 // `npm run test:integration`: runs test/integration (built into out/test/index.js) inside a real
 // VS Code extension host: code-server + headless Chromium, the extension loaded in development
-// mode on a temporary copy of the test workspace. The extension host's console output is
+// mode on a temporary copy of examples/ with test/fixtures/workspace/ copied over it. The extension host's console output is
 // streamed here through `codeAutomationLog`; VS Code reports the result through
 // `codeAutomationExit`, which becomes this process's exit code.
 //
