@@ -30,4 +30,8 @@ export default tseslint.config(
     files: ['webview/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    files: ['test/**'],
+    languageOptions: { globals: { ...globals.mocha } },
+  },
 );

@@ -92,6 +92,26 @@ function effectiveWeights(epoch: EpochReport, compact: boolean): HTMLElement[] {
   return [chart, table];
 }
 
+/**
+ * One line per class: the balance and the three factors it is the product of, so the reader sees
+ * which knob tips it.
+ */
+function balanceEquations(epoch: EpochReport): HTMLElement {
+  return h(
+    'ul',
+    { class: 'equations', 'aria-label': 'Balance of each class and its factors' },
+    ...epoch.perClass.map((c) =>
+      h(
+        'li',
+        {},
+        h('strong', {}, c.class),
+        `: G+/G− = ${fmt(c.balance)} = α ×${fmt(c.factors.alpha)} · counts ×${fmt(c.factors.count)} · γ ×${fmt(c.factors.gamma)}`,
+        h('span', { class: 'muted' }, ` (tipped by ${tippingFactor(c)})`),
+      ),
+    ),
+  );
+}
+
 function tippingFactor(c: ClassEpochStats): string {
   const logs = [
     ['α', Math.abs(Math.log(c.factors.alpha))],
@@ -244,6 +264,7 @@ export function reportView(report: AnalysisReport, compact: boolean): HTMLElemen
           { 'aria-label': 'Effective weights' },
           h('h2', {}, `Effective positive and negative weights, epoch ${epoch.epoch}`),
           h('p', { class: 'muted' }, 'G+ and G− sum |dFL/dz| over a class’s positives and negatives: how hard the loss pushes each way. Their ratio splits into an α factor, a count factor and a γ factor.'),
+          balanceEquations(epoch),
           ...effectiveWeights(epoch, false),
           perClassTable(epoch),
         )
