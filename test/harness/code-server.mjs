@@ -412,9 +412,10 @@ async function killTree(pid, graceMs = 3_000) {
  * @param {Record<string, unknown>} [options.settings] extra user settings
  * @param {number} [options.port] preferred port (falls back to a free one)
  * @param {boolean} [options.verbose] stream code-server's own log (env FOCAL_LENS_CODE_SERVER_LOG=1 too)
+ * @param {string[]} [options.installExtensions] .vsix files to install before starting
  * @returns {Promise<{ port: number, baseUrl: string, workspace: string, extensionDevelopmentPath?: string, userDataDir: string, stop: () => Promise<void>, output: () => string }>}
  */
-export async function startCodeServer({ workspace, extensionDevelopmentPath, settings = {}, port: preferred = 0, verbose } = {}) {
+export async function startCodeServer({ workspace, extensionDevelopmentPath, settings = {}, port: preferred = 0, verbose, installExtensions = [] } = {}) {
   if (!workspace) throw new Error('startCodeServer: workspace is required');
   const entry = await ensureCodeServer();
   const port = await freePort(preferred);
@@ -427,6 +428,13 @@ export async function startCodeServer({ workspace, extensionDevelopmentPath, set
     join(userDataDir, 'User', 'settings.json'),
     `${JSON.stringify({ ...DEFAULT_TEST_SETTINGS, ...settings }, null, 2)}\n`,
   );
+  // Packaged extensions (.vsix) go into this server's own extensions folder, as a user installs them.
+  for (const vsix of installExtensions) {
+    execFileSync(process.execPath, [entry, '--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], {
+      stdio: 'pipe',
+      env: { ...process.env, XDG_CONFIG_HOME: join(root, 'xdg-config') },
+    });
+  }
   const args = [
     entry,
     '--auth', 'none',
