@@ -28,7 +28,7 @@ await esbuild.build({
 const { analyzeHints } = createRequire(import.meta.url)(out);
 const BUDGET_MS = 20;
 const LINES = 3000;
-const retina = readFileSync(join(root, 'test/fixtures/configs/retinanet_r50_fpn_1x_coco.py'), 'utf8');
+const retina = readFileSync(join(root, 'examples/configs/retinanet_r50_fpn_1x_coco.py'), 'utf8');
 
 function realistic() {
   // One model dict with the focal loss, then thousands of lines of pipelines, datasets, schedules.

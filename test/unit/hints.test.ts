@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { analyzeHints, languageForPath, type HintFinding, type HintsAnalysis, type LinkedAnalysis, type TextEdit } from '../../src/core/hints';
 import { runHintsCommand } from '../../src/cli/hints';
 
-const dir = join(__dirname, '..', 'fixtures', 'configs');
+const dir = join(__dirname, '..', '..', 'examples', 'configs');
 
 function load(name: string): HintsAnalysis {
   const text = readFileSync(join(dir, name), 'utf8');
