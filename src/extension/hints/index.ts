@@ -4,17 +4,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CONVENTION_DESCRIPTIONS, CONVENTIONS, summarizeReport, type HintsAnalysis, type Severity, type TextRange } from '../../core/hints';
 import type { AlphaConvention, AnalysisReport } from '../../core/report';
+import type { AnalysisRequest } from '../analysis-runner';
 import { HintsService } from './service';
 
-export interface HintAnalysisRequest {
-  logPaths: string[];
-  alpha?: number | number[];
-  gamma?: number;
-  convention?: string;
-}
-
 export interface HintDeps {
-  runAnalysis(request: HintAnalysisRequest, token: vscode.CancellationToken): Promise<AnalysisReport | undefined>;
+  runAnalysis(request: AnalysisRequest, token: vscode.CancellationToken): Promise<AnalysisReport | undefined>;
 }
 
 export const HINT_COMMANDS = {
@@ -282,7 +276,7 @@ export function registerHintFeatures(context: vscode.ExtensionContext, deps: Hin
       if (!picked || picked.length === 0) return undefined;
       paths = picked.map((u) => u.fsPath);
     }
-    const request: HintAnalysisRequest = { logPaths: paths };
+    const request: AnalysisRequest = { logPaths: paths };
     if (site.alpha !== undefined && site.alpha !== null) request.alpha = site.alpha;
     if (site.gamma !== undefined) request.gamma = site.gamma;
     if (site.convention !== 'unknown') request.convention = site.convention;
