@@ -24,7 +24,7 @@ export interface FocalLensApi {
 }
 
 export function activate(context: vscode.ExtensionContext): FocalLensApi {
-  const store = new AnalysisStore();
+  const store = new AnalysisStore(context.workspaceState);
   const renders = new RenderTracker();
   const verdictItem = vscode.window.createStatusBarItem('focalLens.verdict', vscode.StatusBarAlignment.Left, 10);
   verdictItem.name = 'Focal Lens verdict';
@@ -53,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     running = source;
     const outer = outerToken?.onCancellationRequested(() => source.cancel());
     const label = request.logPaths.map((p) => vscode.workspace.asRelativePath(p)).join(', ');
+    const previous = store.state;
     store.set({ phase: 'running', source: label, fraction: null, message: 'Starting…' });
     try {
       const report = await vscode.window.withProgress(
@@ -75,7 +76,8 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
         },
       );
       if (!report) {
-        store.set({ phase: 'idle' });
+        // Cancelled: the views go back to the report they showed before.
+        store.set(previous.phase === 'done' ? previous : { phase: 'idle' });
         return undefined;
       }
       store.set({ phase: 'done', source: label, report });
