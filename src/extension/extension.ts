@@ -76,8 +76,8 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
         },
       );
       if (!report) {
-        // Cancelled: the views go back to the report they showed before.
-        store.set(previous.phase === 'done' ? previous : { phase: 'idle' });
+        // Cancelled: the views go back to the report they showed before, unless a newer run took over.
+        if (running === source) store.set(previous.phase === 'done' ? previous : { phase: 'idle' });
         return undefined;
       }
       store.set({ phase: 'done', source: label, report });
