@@ -301,3 +301,127 @@ export async function waitUntil(fn, { timeout = 30_000, interval = 250, message 
   }
   throw new Error(`timed out waiting for ${message}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
 }
+
+/**
+ * Opens a workspace file with Quick Open as a person would: Ctrl+P, type the name, Enter on the
+ * matching entry; waits until its editor tab is the active one and its text is rendered.
+ * @param {import('playwright-core').Page} page
+ * @param {string} fileName e.g. 'retinanet_r50_fpn_1x_coco.py'
+ */
+export async function quickOpen(page, fileName, { timeout = 30_000 } = {}) {
+  const widget = quickInput(page);
+  const input = widget.locator('input.input');
+  await page.locator('.monaco-workbench').focus().catch(() => {});
+  await page.keyboard.press('Control+P');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(fileName);
+  const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first();
+  // The file search answers asynchronously (remote file system).
+  await row.waitFor({ state: 'visible', timeout });
+  const focused = widget.locator('.quick-input-list .monaco-list-row.focused');
+  if ((((await focused.textContent().catch(() => '')) ?? '')).includes(fileName)) await page.keyboard.press('Enter');
+  else await row.click();
+  await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ state: 'visible', timeout });
+  await activeEditor(page).locator('.view-lines .view-line').first().waitFor({ state: 'visible', timeout });
+}
+
+/** The text editor of the active editor group. */
+export function activeEditor(page) {
+  return page.locator('.editor-group-container.active .monaco-editor').first();
+}
+
+/** The rendered line (`.view-line`) of the active editor whose text contains `text` (it must be scrolled into view). */
+export function editorLine(page, text) {
+  return activeEditor(page).locator('.view-lines .view-line', { hasText: text }).first();
+}
+
+/**
+ * The inlay hints rendered in the active editor: VS Code injects them into the line as spans whose
+ * class names contain `dyn-rule` (a generated CSS rule; e.g. `mtk1 dyn-rule-2-1`), with spaces as
+ * non-breaking spaces. Returns their texts (spaces normalised), classes, line text and box.
+ * @returns {Promise<{ text: string, className: string, line: string, box: { x: number, y: number, width: number, height: number } }[]>}
+ */
+export async function inlayHints(page) {
+  return activeEditor(page).evaluate((editor) => {
+    const norm = (t) => (t ?? '').replace(/\u00a0/g, ' ');
+    return [...editor.querySelectorAll('.view-lines .view-line span')]
+      .filter((span) => span.children.length === 0 && /dyn-rule|inlay/i.test(span.className) && span.textContent.trim())
+      .map((span) => {
+        const r = span.getBoundingClientRect();
+        return {
+          text: norm(span.textContent).trim(),
+          className: span.className,
+          line: norm(span.closest('.view-line')?.textContent),
+          box: { x: r.x, y: r.y, width: r.width, height: r.height },
+        };
+      });
+  });
+}
+
+/** Runs "Go to Line/Column..." (Ctrl+G) and jumps to a 1-based line (the editor centres it). */
+export async function goToLine(page, line) {
+  await activeEditor(page).locator('.view-lines').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+G');
+  const input = quickInput(page).locator('input.input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await quickInput(page).waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/**
+ * Scrolls the active editor with the mouse wheel until the rendered line containing `text` is about
+ * `linesFromTop` lines below the top of the editor (the line must be rendered, e.g. after goToLine).
+ * Positioning is cosmetic (screenshots): after a few wheel steps it settles for where the line is.
+ * Returns the line's final distance from the top of the editor, in lines.
+ */
+export async function scrollLineToTop(page, text, linesFromTop = 0, { attempts = 6 } = {}) {
+  const editor = activeEditor(page);
+  const box = await editor.boundingBox();
+  if (!box) throw new Error('no active editor');
+  const line = editorLine(page, text);
+  await line.waitFor({ state: 'visible', timeout: 15_000 });
+  let offset = 0;
+  for (let i = 0; i <= attempts; i++) {
+    const lineBox = await line.boundingBox();
+    if (!lineBox) throw new Error(`the line "${text}" is not rendered`);
+    offset = (lineBox.y - box.y) / lineBox.height;
+    const delta = Math.round(lineBox.y - (box.y + linesFromTop * lineBox.height));
+    if (Math.abs(delta) <= lineBox.height || i === attempts) break;
+    // Wheel over the line numbers (no hover there), then wait for the lines to move.
+    await page.mouse.move(box.x + 10, box.y + box.height / 2);
+    await page.mouse.wheel(0, delta);
+    await waitUntil(async () => (await line.boundingBox())?.y !== lineBox.y, { timeout: 2_000, interval: 50 }).catch(() => {});
+  }
+  return offset;
+}
+
+/** The CSS class of the workbench's current theme kind: 'vs', 'vs-dark', 'hc-black' or 'hc-light'. */
+export async function themeKind(page) {
+  return page.locator('.monaco-workbench').first().evaluate((el) => ['hc-light', 'hc-black', 'vs-dark', 'vs'].find((k) => el.classList.contains(k)) ?? '');
+}
+
+/**
+ * Switches the colour theme with "Preferences: Color Theme" (type the theme's name, pick it) and
+ * waits until the workbench shows it. Returns the label of the theme that was active before.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name the theme's label in the picker, e.g. 'Dark High Contrast', 'Light Modern'
+ * @returns {Promise<string>}
+ */
+export async function selectColorTheme(page, name) {
+  const expected = /high contrast/i.test(name) ? (/light/i.test(name) ? 'hc-light' : 'hc-black') : /light/i.test(name) ? 'vs' : 'vs-dark';
+  await runCommand(page, 'Preferences: Color Theme');
+  const widget = quickInput(page);
+  // The picker opens with the current theme focused.
+  const focused = widget.locator('.quick-input-list .monaco-list-row.focused');
+  await focused.waitFor({ state: 'visible', timeout: 15_000 });
+  const previous = ((await focused.locator('.label-name').first().textContent()) ?? '').trim();
+  await widget.locator('input.input').fill(name);
+  const exact = new RegExp(`^\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+  const row = widget.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.click();
+  await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+  await waitUntil(async () => (await themeKind(page)) === expected, { timeout: 15_000, message: `the ${name} theme (${expected})` });
+  return previous;
+}

@@ -1,5 +1,4 @@
 // The report panel and the side view, driven through the UI as a person would.
-/* global describe, it, before, after */
 import assert from 'node:assert/strict';
 import {
   canvasInk,
