@@ -224,6 +224,18 @@ export function extractPython(text: string): ExtractResult {
     return { args, starred, lastEnd, empty: args.length === 0 && !starred };
   }
 
+  /** The setting made by an assignment statement (`FOCAL_ALPHA = 0.25`). */
+  function assignedOccurrence(parameter: FocalParameter, a: Assignment, value: ParamValue): ParamOccurrence {
+    return {
+      parameter,
+      key: a.target,
+      keyRange: { start: a.targetNode.from, end: a.targetNode.to },
+      valueRange: { start: a.value.from, end: a.value.to },
+      valueText: slice(a.value),
+      value,
+    };
+  }
+
   function occurrence(parameter: FocalParameter, key: string, keyNode: SyntaxNode | null, valueNode: SyntaxNode): ParamOccurrence {
     // Follow a plain name to its assignment: the value is set there, so the hint goes there.
     if (valueNode.name === 'VariableName') {
@@ -232,14 +244,7 @@ export function extractPython(text: string): ExtractResult {
         const v = literal(a.value);
         if (typeof v === 'number' || v === null || Array.isArray(v)) {
           a.consumed = true;
-          return {
-            parameter,
-            key: a.target,
-            keyRange: { start: a.targetNode.from, end: a.targetNode.to },
-            valueRange: { start: a.value.from, end: a.value.to },
-            valueText: slice(a.value),
-            value: v,
-          };
+          return assignedOccurrence(parameter, a, v);
         }
       }
     }
@@ -368,14 +373,7 @@ export function extractPython(text: string): ExtractResult {
     const lastDot = a.target.lastIndexOf('.');
     const last = a.target.slice(lastDot + 1);
     const detectron = /^FOCAL_LOSS_(ALPHA|GAMMA)$/i.test(last);
-    const param: ParamOccurrence = {
-      parameter,
-      key: a.target,
-      keyRange: { start: a.targetNode.from, end: a.targetNode.to },
-      valueRange: { start: a.value.from, end: a.value.to },
-      valueText: slice(a.value),
-      value: v,
-    };
+    const param = assignedOccurrence(parameter, a, v);
     // Detectron2 keys that share a parent (MODEL.RETINANET) form one site.
     const parentKey = detectron && lastDot > 0 ? a.target.slice(0, lastDot) : null;
     const existing = parentKey ? byParent.get(parentKey) : undefined;
