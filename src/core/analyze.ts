@@ -2,12 +2,13 @@
  * The analysis pipeline: options -> prediction-dump reader -> one EpochAccumulator per epoch ->
  * verdict, what-if rows and suggestion from the last epoch's counterfactual -> AnalysisReport.
  *
- * Streaming: when epochs arrive in order (the usual case) one accumulator is alive at a time and
- * only the newest epoch's per-sample probabilities are kept (the previous epoch's are dropped as
- * soon as a later epoch starts), so peak memory does not grow with the number of epochs. When an
- * epoch reappears after a later one (interleaved files), the dump is read again with one
- * accumulator per epoch alive (their state is small) and probabilities kept for the largest epoch
- * only.
+ * Streaming: when epochs arrive in order (the usual case) one accumulator is alive at a time, and
+ * the counterfactual of the newest epoch digests its per-sample probabilities batch by batch as the
+ * kernels produce them (the last epoch is not known until the dump ends; a previous epoch's is
+ * dropped as soon as a later epoch starts), so peak memory does not grow with the number of epochs
+ * and the counterfactual's set-up overlaps with the readers' parsing. When an epoch reappears after
+ * a later one (interleaved files), the dump is read again with one accumulator per epoch alive
+ * (their state is small) and the counterfactual fed for the largest epoch only.
  */
 import type { AlphaConvention, AnalysisReport, LossKind, Objective, WhatIfRow } from './report';
 import type { DumpMeta, PredictionChunk } from './readers/types';
@@ -16,7 +17,15 @@ import { openPredictionDump, type PredictionDump } from './readers/index';
 import { selectBackend, type BackendPreference } from './compute/backend';
 import { EpochAccumulator, type EpochResult } from './compute/epoch-accumulator';
 import { resolveClassAlpha, type ResolvedLoss } from './focal';
-import { conventionVector, counterfactual, minPositiveShare, round4, type CounterfactualEngine } from './analysis/counterfactual';
+import {
+  conventionVector,
+  counterfactualBuilder,
+  minPositiveShare,
+  round4,
+  type CounterfactualBuilder,
+  type CounterfactualEngine,
+  type CounterfactualSpec,
+} from './analysis/counterfactual';
 import { DEFAULT_THRESHOLDS, verdict as judge, type VerdictThresholds } from './analysis/verdict';
 import { suggest } from './analysis/suggestion';
 
@@ -238,24 +247,25 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
 
   let resolved: Resolved | null = null;
   const results: EpochResult[] = [];
-  let lastProbs: EpochResult | null = null;
+  let lastCounterfactual: CounterfactualBuilder | null = null;
   const notes: string[] = [];
   let interleaved = false;
 
   // pass 1: streaming, one accumulator alive
   {
-    let cur: { epoch: number; acc: EpochAccumulator } | null = null;
+    let cur: { epoch: number; acc: EpochAccumulator; counterfactual: CounterfactualBuilder } | null = null;
     const finished = new Set<number>();
     const finishCur = () => {
       if (!cur) return;
-      const r = cur.acc.finish(cur.epoch);
+      results.push(cur.acc.finish(cur.epoch));
       finished.add(cur.epoch);
-      results.push({ report: r.report });
-      lastProbs = r;
+      lastCounterfactual = cur.counterfactual;
       progress({ phase: 'epoch', epoch: cur.epoch, epochsDone: results.length, message: `epoch ${cur.epoch} done` });
       cur = null;
     };
-    for await (const chunk of dump.chunks) {
+    // while the readers' workers parse the next chunk, the current epoch's counterfactual works on
+    const chunks = whileWaiting(dump.chunks, (next) => (cur as { counterfactual: CounterfactualBuilder } | null)?.counterfactual.workWhile(next));
+    for await (const chunk of chunks) {
       if (signal?.aborted) throw abortError();
       if (!resolved) resolved = resolveLoss(opts, settings, dump.meta, chunk, where);
       if (!cur || cur.epoch !== chunk.epoch) {
@@ -264,8 +274,11 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
           interleaved = true;
           break;
         }
-        lastProbs = null; // a later epoch started: the previous one is not the last
-        cur = { epoch: chunk.epoch, acc: new EpochAccumulator(resolved.loss, classesOpt, { keepProbabilities: true }) };
+        // a later epoch started: the previous one is not the last
+        (lastCounterfactual as CounterfactualBuilder | null)?.discard();
+        lastCounterfactual = null;
+        const cf = counterfactualBuilder(counterfactualSpec(resolved));
+        cur = { epoch: chunk.epoch, acc: new EpochAccumulator(resolved.loss, classesOpt, { onBatch: (b) => cf.add(b) }), counterfactual: cf };
       }
       cur.acc.add(chunk);
     }
@@ -276,7 +289,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
     // pass 2: epochs interleave; aggregate by epoch, keep probabilities for the largest epoch only.
     notes.push('Epochs are interleaved across records or files: the dump was read twice (first pass to find that out).');
     results.length = 0;
-    lastProbs = null;
+    (lastCounterfactual as CounterfactualBuilder | null)?.discard();
+    lastCounterfactual = null;
     dump = await open();
     const accs = new Map<number, EpochAccumulator>();
     let maxEpoch = -Infinity;
@@ -286,7 +300,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       if (signal?.aborted) throw abortError();
       let acc = accs.get(chunk.epoch);
       if (!acc) {
-        acc = new EpochAccumulator(resolved!.loss, classesOpt, { keepProbabilities: false });
+        acc = new EpochAccumulator(resolved!.loss, classesOpt);
         accs.set(chunk.epoch, acc);
       }
       acc.add(chunk);
@@ -302,9 +316,11 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       progress({ phase: 'epoch', epoch: e, epochsDone: results.length, message: `epoch ${e} done` });
     }
     if (kept.length) {
-      const probe = new EpochAccumulator(resolved!.loss, classesOpt, { keepProbabilities: true });
+      const cf = counterfactualBuilder(counterfactualSpec(resolved!));
+      const probe = new EpochAccumulator(resolved!.loss, classesOpt, { onBatch: (b) => cf.add(b) });
       for (const c of kept) probe.add(c);
-      lastProbs = probe.finish(maxEpoch);
+      probe.finish(maxEpoch);
+      lastCounterfactual = cf;
     }
   } else {
     results.sort((x, y) => x.report.epoch - y.report.epoch);
@@ -322,22 +338,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   // counterfactual
   if (signal?.aborted) throw abortError();
   progress({ phase: 'counterfactual', message: `counterfactual alpha from epoch ${lastEpoch.epoch}` });
-  const lp = lastProbs as EpochResult | null;
-  let engine: CounterfactualEngine | null = null;
-  if (lp && lp.probabilities && lp.targets) {
-    engine = counterfactual({
-      kind: r.kind,
-      numClasses: r.loss.numClasses,
-      samples: lp.report.samples,
-      probabilities: lp.probabilities,
-      targets: lp.targets,
-      targetLayout: lp.targetLayout ?? 'index',
-      gamma: r.loss.gamma,
-      alpha0: r.kind === 'sigmoid' ? (r.loss.classAlpha ? (r.loss.numClasses === 1 ? r.loss.classAlpha[0]! : r.loss.classAlpha) : null) : r.loss.classAlpha,
-      threshold: r.loss.threshold,
-      classes,
-    });
-  } else notes.push('No per-sample probabilities were kept for the last epoch: no counterfactual, what-if or suggestion.');
+  const cf = lastCounterfactual as CounterfactualBuilder | null;
+  const engine: CounterfactualEngine | null = cf ? cf.build(classes) : null;
+  if (!engine) notes.push('No per-sample probabilities were kept for the last epoch: no counterfactual, what-if or suggestion.');
 
   // evaluate an alpha of the log's convention
   const C = r.loss.numClasses;
@@ -465,6 +468,39 @@ async function discard(dump: PredictionDump): Promise<void> {
 
 function tidy(v: number): number {
   return Number.isFinite(v) ? Number(v.toPrecision(7)) : v;
+}
+
+/** The items of `source`; `onWait` sees each pending next() the consumer is about to wait for. */
+async function* whileWaiting<T>(source: AsyncIterable<T>, onWait: (next: Promise<unknown>) => void): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      const next = it.next();
+      onWait(next);
+      const r = await next;
+      if (r.done) {
+        done = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    // the consumer stopped early (break, throw): let the readers close their files and workers
+    if (!done) await it.return?.(undefined);
+  }
+}
+
+/** What the counterfactual needs of the resolved loss (the run's alpha as the engine takes it). */
+function counterfactualSpec(r: Resolved): CounterfactualSpec {
+  const a = r.loss.classAlpha;
+  return {
+    kind: r.kind,
+    numClasses: r.loss.numClasses,
+    gamma: r.loss.gamma,
+    alpha0: r.kind === 'sigmoid' ? (a ? (r.loss.numClasses === 1 ? a[0]! : a) : null) : a,
+    threshold: r.loss.threshold,
+  };
 }
 
 function copyChunk(c: PredictionChunk): PredictionChunk {

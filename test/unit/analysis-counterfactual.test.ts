@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import {
   conventionVector,
   counterfactual,
+  counterfactualBuilder,
   gNeg,
   gPos,
   inferredShare,
@@ -141,6 +142,49 @@ describe('counterfactual alpha (focal-math section 5)', () => {
     // predShares sum to 1
     const sum = cf.evaluate([1, 1, 1, 1]).perClass.reduce((s, c) => s + c.predShare, 0);
     assert.ok(Math.abs(sum - 1) < 1e-12);
+  });
+
+  it('a builder fed batch by batch (some converted while waiting) equals the one-shot counterfactual', async () => {
+    const r = rng(11);
+    const C = 4;
+    const sizes = [700, 1, 1299];
+    const N = sizes.reduce((a, b) => a + b, 0);
+    const probs = new Float32Array(N * C);
+    const targets = new Int32Array(N);
+    for (let i = 0; i < N; i++) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += probs[i * C + c] = Math.exp(3 * r());
+      for (let c = 0; c < C; c++) probs[i * C + c]! /= s;
+      targets[i] = Math.floor(r() * C);
+    }
+    const classes = ['w', 'x', 'y', 'z'];
+    for (const kind of ['softmax', 'sigmoid'] as const) {
+      const spec = { kind, numClasses: C, gamma: 2, alpha0: kind === 'softmax' ? [0.1, 0.2, 0.3, 0.4] : 0.25 };
+      const whole = counterfactual({ ...spec, samples: N, probabilities: probs, targets, targetLayout: 'index', classes });
+      const discarded = counterfactualBuilder(spec);
+      const builder = counterfactualBuilder(spec);
+      let start = 0;
+      for (const n of sizes) {
+        const batch = { samples: n, probabilities: probs.slice(start * C, (start + n) * C), targets: targets.subarray(start, start + n), targetLayout: 'index' as const };
+        builder.add(batch);
+        discarded.add({ ...batch, probabilities: batch.probabilities.slice() });
+        start += n;
+        const waiting = new Promise((resolve) => setTimeout(resolve, 5));
+        builder.workWhile(waiting); // converts pending batches meanwhile
+        discarded.workWhile(waiting);
+        await waiting;
+      }
+      discarded.discard();
+      const parts = builder.build(classes);
+      assert.deepEqual(parts.observed(), whole.observed());
+      for (const a of kind === 'softmax' ? [[0.25, 0.25, 0.25, 0.25], [0.7, 0.1, 0.1, 0.1]] : [0.1, 0.5, 0.9]) {
+        assert.deepEqual(parts.evaluate(a), whole.evaluate(a), `${kind} alpha ${String(a)}`);
+      }
+      if (kind === 'softmax') {
+        const family = { kind: 'beta' as const, logShares: [-1, -2, -3, -4] };
+        assert.deepEqual(parts.sweep!(family, betaGrid()), whole.sweep!(family, betaGrid()));
+      }
+    }
   });
 
   it('softmax sweeps over the beta and class0 grids match per-alpha evaluation', () => {

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { selectBackend } from '../../src/core/compute/backend';
 import { EpochAccumulator, type ResolvedLoss } from '../../src/core/compute/epoch-accumulator';
+import type { SampleBatch } from '../../src/core/analysis/counterfactual';
 import type { ClassEpochStats, EpochReport } from '../../src/core/report';
 import type { PredictionChunk, ScoreKind, TargetLayout } from '../../src/core/readers/types';
 
@@ -55,6 +56,20 @@ function compareClass(a: ClassEpochStats, e: ClassEpochStats, where: string): vo
     close(a[k], e[k], `${where} ${k}`);
   }
   for (const k of ['alpha', 'count', 'gamma'] as const) close(a.factors[k], e.factors[k], `${where} factors.${k}`);
+}
+
+/** A batch as onBatch sees it, with its targets copied (they are only valid during the call). */
+function copyBatch(b: SampleBatch): SampleBatch {
+  return { ...b, targets: Array.from(b.targets) };
+}
+
+/** The batches' samples, probabilities and targets, concatenated. */
+function joinBatches(batches: SampleBatch[]): { samples: number; probabilities: number[]; targets: number[] } {
+  return {
+    samples: batches.reduce((n, b) => n + b.samples, 0),
+    probabilities: batches.flatMap((b) => Array.from(b.probabilities)),
+    targets: batches.flatMap((b) => Array.from(b.targets)),
+  };
 }
 
 /** Split an epoch's samples into uneven chunks, as a reader would. */
@@ -128,16 +143,20 @@ for (const backend of ['wasm', 'cpu'] as const) {
       }
     }
 
-    it('keeps per-sample probabilities and targets when asked', function () {
+    it('hands each batch of per-sample probabilities and targets to onBatch', function () {
       const g = JSON.parse(readFileSync(join(GOLDEN, 'softmax-logits.json'), 'utf8')) as GoldenFile;
       const loss: ResolvedLoss = { kind: 'softmax', gamma: 2, classAlpha: null, threshold: 0.5, numClasses: 4 };
-      const acc = new EpochAccumulator(loss, g.classes, { keepProbabilities: true, batchScores: 512 * 4 });
+      const batches: SampleBatch[] = [];
+      const acc = new EpochAccumulator(loss, g.classes, { onBatch: (b) => batches.push(copyBatch(b)), batchScores: 512 * 4 });
       for (const ch of chunks(g, g.inputs[0], [300, 1000])) acc.add(ch);
-      const r = acc.finish(1);
+      acc.finish(1);
       const N = g.inputs[0].targets.length;
-      assert.ok(r.probabilities && r.targets);
+      assert.ok(batches.length > 1, 'one call per kernel batch');
+      const r = joinBatches(batches);
+      assert.equal(r.samples, N);
       assert.equal(r.probabilities.length, N * 4);
-      assert.deepEqual(Array.from(r.targets), g.inputs[0].targets);
+      assert.ok(batches.every((b) => b.targetLayout === 'index'));
+      assert.deepEqual(r.targets, g.inputs[0].targets);
       for (const i of [0, 1, 777, N - 1]) {
         const z = g.inputs[0].scores.slice(i * 4, i * 4 + 4);
         const m = Math.max(...z);
@@ -145,14 +164,17 @@ for (const backend of ['wasm', 'cpu'] as const) {
         for (let c = 0; c < 4; c++) close(r.probabilities[i * 4 + c], Math.exp(z[c] - m) / den, `p[${i},${c}]`);
       }
       const gb = JSON.parse(readFileSync(join(GOLDEN, 'multilabel-logits.json'), 'utf8')) as GoldenFile;
+      const batchesB: SampleBatch[] = [];
       const accB = new EpochAccumulator({ kind: 'sigmoid', gamma: 2, classAlpha: null, threshold: 0.5, numClasses: 4 }, null, {
-        keepProbabilities: true,
+        onBatch: (b) => batchesB.push(copyBatch(b)),
         batchScores: 256 * 4,
       });
       for (const ch of chunks(gb, gb.inputs[0], [333])) accB.add(ch);
-      const rb = accB.finish(1);
-      assert.ok(rb.probabilities && rb.targets instanceof Uint8Array);
-      assert.equal(rb.targetLayout, 'multi-hot');
+      accB.finish(1);
+      const rb = joinBatches(batchesB);
+      assert.ok(batchesB.every((b) => b.targetLayout === 'multi-hot'));
+      assert.equal(rb.probabilities.length, gb.inputs[0].targets.length);
+      assert.deepEqual(rb.targets, gb.inputs[0].targets);
       for (const i of [0, 5, 1499]) {
         for (let c = 0; c < 4; c++) close(rb.probabilities[i * 4 + c], 1 / (1 + Math.exp(-gb.inputs[0].scores[i * 4 + c])), `sigmoid p[${i},${c}]`);
       }

@@ -187,6 +187,15 @@ describe('readers: bad input', () => {
     await rejects([f('empty.jsonl')], /^empty\.jsonl: the file is empty/);
     await rejects([f('empty.csv')], /^empty\.csv: the file is empty/);
     await rejects([f('blank-lines.jsonl')], /blank-lines\.jsonl: the file is empty/);
+    const dir = mkdtempSync(join(tmpdir(), 'fl-readers-'));
+    try {
+      writeFileSync(join(dir, 'header-only.csv'), 'epoch,target,logit\n');
+      await rejects([join(dir, 'header-only.csv')], /^header-only\.csv: expected at least one record after the header, found none/, { displayBase: dir });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Every record of another split: no error here (another file may hold the split).
+    assert.equal((await readAll([f('split.jsonl')], { split: 'test' })).samples, 0);
   });
 
   it('truncated last line: strict error names the line; lenient skips it', async () => {

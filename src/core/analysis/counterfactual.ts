@@ -53,6 +53,9 @@ export function minPositiveShare(alpha: number, gamma: number, threshold = 0.5):
 export function softmaxSlope(p: number, gamma: number): number {
   p = clip(p);
   const q = 1 - p;
+  // the default gamma without Math.pow (the bulk of the counterfactual's set-up): fdlibm's pow
+  // returns x * x for y = 2 and x for y = 1, so this is the general formula bit for bit
+  if (gamma === 2) return (q * q) / p - 2 * q * Math.log(p);
   const second = gamma === 0 ? 0 : gamma * Math.pow(q, gamma - 1) * Math.log(p);
   return Math.pow(q, gamma) / p - second;
 }
@@ -95,6 +98,36 @@ export interface CounterfactualData {
   threshold?: number;
   /** Class names for the rows: binary heads get [negative, positive]. */
   classes: string[];
+}
+
+/** What the counterfactual needs besides the per-sample data. */
+export type CounterfactualSpec = Omit<CounterfactualData, 'samples' | 'probabilities' | 'targets' | 'targetLayout' | 'classes'>;
+
+/** Per-sample data of consecutive whole samples (one kernel batch), as CounterfactualData has it. */
+export interface SampleBatch {
+  samples: number;
+  /** The builder may keep and overwrite this array: the caller hands it over. */
+  probabilities: Float32Array | Float64Array;
+  /** Read during add() only: the caller may reuse the array. */
+  targets: ArrayLike<number>;
+  targetLayout: 'index' | 'multi-hot';
+}
+
+/**
+ * Builds the counterfactual batch by batch while an epoch is computed, so that the softmax engine
+ * turns probabilities into its per-sample summary as they arrive instead of keeping them all.
+ */
+export interface CounterfactualBuilder {
+  add(batch: SampleBatch): void;
+  /** @param classes names for the rows (binary heads get [negative, positive]) */
+  build(classes: string[]): CounterfactualEngine;
+  /** This epoch was not the last: stop any pending work and let go of the data. */
+  discard(): void;
+  /**
+   * Do deferred set-up work while `waiting` is unsettled: the caller would idle meanwhile (waiting
+   * for the readers' workers to parse the next chunk), so the work costs no wall time there.
+   */
+  workWhile(waiting: Promise<unknown>): void;
 }
 
 /** Confusion counts of one alpha'. */
@@ -200,7 +233,41 @@ function columnAlpha(alpha: number | number[] | null, col: number): number {
   return alpha < 0 ? 0.5 : alpha;
 }
 
-function sigmoidEngine(d: CounterfactualData): CounterfactualEngine {
+/** The sigmoid engine sorts over all samples at once: keep the batches until build(). */
+function sigmoidBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
+  const pieces: (Float32Array | Float64Array)[] = [];
+  const targetPieces: (Int32Array | Uint8Array)[] = [];
+  let targetLayout: SampleBatch['targetLayout'] | undefined;
+  let samples = 0;
+  const add = (batch: SampleBatch): void => {
+    if (targetLayout && targetLayout !== batch.targetLayout) throw new RangeError('counterfactual: the target layout changed between batches');
+    targetLayout = batch.targetLayout;
+    pieces.push(batch.probabilities);
+    targetPieces.push(targetLayout === 'multi-hot' ? Uint8Array.from(batch.targets) : Int32Array.from(batch.targets));
+    samples += batch.samples;
+  };
+  const build = (classes: string[]): CounterfactualEngine => {
+    const multiHot = targetLayout === 'multi-hot';
+    const total = targetPieces.reduce((n, t) => n + t.length, 0);
+    const targets = multiHot ? new Uint8Array(total) : new Int32Array(total);
+    let o = 0;
+    for (const t of targetPieces) {
+      targets.set(t, o);
+      o += t.length;
+    }
+    return sigmoidEngine({ ...spec, classes, samples, pieces, targets, targetLayout: targetLayout ?? 'index' });
+  };
+  const discard = (): void => {
+    pieces.length = 0;
+    targetPieces.length = 0;
+  };
+  // nothing deferred: the sorting needs every sample
+  return { add, build, discard, workWhile: () => undefined };
+}
+
+type SigmoidInput = CounterfactualSpec & Pick<CounterfactualData, 'samples' | 'targets' | 'targetLayout' | 'classes'> & { pieces: ReadonlyArray<Float32Array | Float64Array> };
+
+function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
   const C = d.numClasses;
   const N = d.samples;
   const t = d.threshold ?? 0.5;
@@ -221,15 +288,18 @@ function sigmoidEngine(d: CounterfactualData): CounterfactualEngine {
     let ineg = 0;
     let pred = 0;
     let tp = 0;
-    for (let i = 0; i < N; i++) {
-      const p = d.probabilities[i * C + col]!;
-      const q = inferredShare(p, a0, d.gamma);
-      const positive = isPositive(d, i, col);
-      if (positive) pos[ip++] = q;
-      else neg[ineg++] = q;
-      if (p > t) {
-        pred++;
-        if (positive) tp++;
+    let i = 0;
+    for (const piece of d.pieces) {
+      for (let o = col; o < piece.length; o += C, i++) {
+        const p = piece[o]!;
+        const q = inferredShare(p, a0, d.gamma);
+        const positive = isPositive(d, i, col);
+        if (positive) pos[ip++] = q;
+        else neg[ineg++] = q;
+        if (p > t) {
+          pred++;
+          if (positive) tp++;
+        }
       }
     }
     pos.sort();
@@ -281,7 +351,7 @@ function sigmoidEngine(d: CounterfactualData): CounterfactualEngine {
   };
 }
 
-function isPositive(d: CounterfactualData, i: number, col: number): boolean {
+function isPositive(d: SigmoidInput, i: number, col: number): boolean {
   if (d.targetLayout === 'multi-hot') return d.targets[i * d.numClasses + col]! > 0;
   return d.numClasses === 1 ? d.targets[i]! > 0 : d.targets[i] === col;
 }
@@ -292,56 +362,126 @@ function binaryNames(classes: string[]): string[] {
   return ['negative', 'positive'];
 }
 
-function softmaxEngine(d: CounterfactualData): CounterfactualEngine {
-  const C = d.numClasses;
-  const N = d.samples;
-  const alpha0 = d.alpha0 === null ? new Array<number>(C).fill(1) : conventionVector('vector', d.alpha0, C);
+/**
+ * The softmax engine's per-sample summary, built batch by batch: log q_hat rows and class indices
+ * in segments (one per batch, never concatenated), true and observed counts.
+ */
+function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
+  const C = spec.numClasses;
+  const gamma = spec.gamma;
+  const alpha0 = spec.alpha0 === null ? new Array<number>(C).fill(1) : conventionVector('vector', spec.alpha0, C);
   const negLogA0 = alpha0.map((a) => -Math.log(a > 0 ? a : EPS));
-  const logQ = new Float32Array(N * C);
+  const segments: SoftmaxSegment[] = [];
+  let N = 0;
   const count = new Float64Array(C);
   const obsPred = new Float64Array(C);
   const obsTp = new Float64Array(C);
-  const targets = new Int32Array(N);
-  for (let i = 0; i < N; i++) {
-    let y: number;
-    if (d.targetLayout === 'multi-hot') {
-      y = 0;
-      for (let c = 0; c < C; c++) if (d.targets[i * C + c]! > 0) y = c;
-    } else y = d.targets[i]!;
-    targets[i] = y;
-    if (y >= 0 && y < C) count[y]! += 1;
-    let best = -1;
-    let bestP = -Infinity;
-    for (let c = 0; c < C; c++) {
-      const p = d.probabilities[i * C + c]!;
-      if (p > bestP) {
-        bestP = p;
-        best = c;
+  // Batches whose probabilities still await their log shares (two logs a value: the bulk of the
+  // set-up). Converted in workWhile(), i.e. while the caller waits for the readers, else all at
+  // once in build(): an epoch that turns out not to be the last costs only time spent waiting.
+  const pending: { segment: SoftmaxSegment; probabilities: Float32Array | Float64Array }[] = [];
+  const convert = ({ segment, probabilities }: (typeof pending)[number]): void => {
+    const logQ = segment.logQ;
+    for (let o = 0; o < logQ.length; o += C) {
+      for (let c = 0; c < C; c++) {
+        // log q_hat up to a per-sample constant (the normalisation does not move any argmax)
+        logQ[o + c] = negLogA0[c]! - Math.log(softmaxSlope(probabilities[o + c]!, gamma));
       }
-      // log q_hat up to a per-sample constant (the normalisation does not move any argmax)
-      logQ[i * C + c] = negLogA0[c]! - Math.log(softmaxSlope(p, d.gamma));
     }
-    obsPred[best]! += 1;
-    if (best === y) obsTp[best]! += 1;
-  }
-  const classes = d.classes.slice(0, C);
+  };
+  const workWhile = (waiting: Promise<unknown>): void => {
+    let settled = false;
+    const stop = (): void => {
+      settled = true;
+    };
+    waiting.then(stop, stop);
+    // One batch per turn of the event loop: a settled `waiting` (its reaction runs first) stops it.
+    const step = (): void => {
+      const next = settled ? undefined : pending.shift();
+      if (!next) return;
+      convert(next);
+      setImmediate(step);
+    };
+    setImmediate(step);
+  };
+  const add = (batch: SampleBatch): void => {
+    const n = batch.samples;
+    const probs = batch.probabilities;
+    const given = batch.targets;
+    const multiHot = batch.targetLayout === 'multi-hot';
+    const targets = new Int32Array(n);
+    for (let i = 0, o = 0; i < n; i++, o += C) {
+      let y: number;
+      if (multiHot) {
+        y = 0;
+        for (let c = 0; c < C; c++) if (given[o + c]! > 0) y = c;
+      } else y = given[i]!;
+      targets[i] = y;
+      if (y >= 0 && y < C) count[y]! += 1;
+      let best = -1;
+      let bestP = -Infinity;
+      for (let c = 0; c < C; c++) {
+        const p = probs[o + c]!;
+        if (p > bestP) {
+          bestP = p;
+          best = c;
+        }
+      }
+      obsPred[best]! += 1;
+      if (best === y) obsTp[best]! += 1;
+    }
+    // the log shares overwrite the handed-over probabilities (float64 ones need a float32 home)
+    const logQ = probs instanceof Float32Array ? probs.subarray(0, n * C) : new Float32Array(n * C);
+    const segment = { logQ, targets };
+    segments.push(segment);
+    pending.push({ segment, probabilities: probs });
+    N += n;
+  };
+  const build = (classes: string[]): CounterfactualEngine => {
+    for (const batch of pending.splice(0)) convert(batch);
+    return softmaxEngine(C, classes, alpha0, segments, N, { count, obsPred, obsTp });
+  };
+  const discard = (): void => {
+    pending.length = 0;
+    segments.length = 0;
+  };
+  return { add, build, discard, workWhile };
+}
+
+/** One batch of the softmax engine's summary: log q_hat rows (row-major) and class indices. */
+interface SoftmaxSegment {
+  logQ: Float32Array;
+  targets: Int32Array;
+}
+
+function softmaxEngine(
+  C: number,
+  names: string[],
+  alpha0: number[],
+  segments: readonly SoftmaxSegment[],
+  N: number,
+  { count, obsPred, obsTp }: { count: Float64Array; obsPred: Float64Array; obsTp: Float64Array },
+): CounterfactualEngine {
+  const classes = names.slice(0, C);
   const counts = (alpha: number | number[]): CounterfactualCounts => {
     const vec = Array.isArray(alpha) ? alpha : new Array<number>(C).fill(alpha);
     const logA = Float64Array.from({ length: C }, (_, c) => Math.log(Math.max(vec[c] ?? 0, 1e-300)));
     const predicted = new Float64Array(C);
     const tp = new Float64Array(C);
-    for (let i = 0, o = 0; i < N; i++, o += C) {
-      let best = 0;
-      let bestV = logQ[o]! + logA[0]!;
-      for (let c = 1; c < C; c++) {
-        const v = logQ[o + c]! + logA[c]!;
-        if (v > bestV) {
-          bestV = v;
-          best = c;
+    for (const { logQ, targets } of segments) {
+      for (let i = 0, o = 0; i < targets.length; i++, o += C) {
+        let best = 0;
+        let bestV = logQ[o]! + logA[0]!;
+        for (let c = 1; c < C; c++) {
+          const v = logQ[o + c]! + logA[c]!;
+          if (v > bestV) {
+            bestV = v;
+            best = c;
+          }
         }
+        predicted[best]! += 1;
+        if (best === targets[i]) tp[best]! += 1;
       }
-      predicted[best]! += 1;
-      if (best === targets[i]) tp[best]! += 1;
     }
     return { count, predicted, tp, total: N };
   };
@@ -362,27 +502,29 @@ function softmaxEngine(d: CounterfactualData): CounterfactualEngine {
       const ts = Float64Array.from(values, (a) => (a <= 0 ? -Infinity : a >= 1 ? Infinity : family.sign * Math.log(a / (1 - a))));
       // ts must be ascending for the index ranges: class0-complement reverses the order
       const asc = family.sign > 0;
-      for (let i = 0, o = 0; i < N; i++, o += C) {
-        let k = 1;
-        let m = logQ[o + 1]!;
-        for (let c = 2; c < C; c++) if (logQ[o + c]! > m) { m = logQ[o + c]!; k = c; }
-        const dlt = m - logQ[o]!; // class 0 wins iff t >= dlt
-        const y = targets[i]!;
-        // first index where class 0 wins (asc) / last index where it wins (desc)
-        let lo = 0;
-        let hi = G;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          const wins = ts[mid]! >= dlt;
-          if (asc ? wins : !wins) hi = mid;
-          else lo = mid + 1;
-        }
-        if (asc) {
-          mark(k, 0, lo, y === k);
-          mark(0, lo, G, y === 0);
-        } else {
-          mark(0, 0, lo, y === 0);
-          mark(k, lo, G, y === k);
+      for (const { logQ, targets } of segments) {
+        for (let i = 0, o = 0; i < targets.length; i++, o += C) {
+          let k = 1;
+          let m = logQ[o + 1]!;
+          for (let c = 2; c < C; c++) if (logQ[o + c]! > m) { m = logQ[o + c]!; k = c; }
+          const dlt = m - logQ[o]!; // class 0 wins iff t >= dlt
+          const y = targets[i]!;
+          // first index where class 0 wins (asc) / last index where it wins (desc)
+          let lo = 0;
+          let hi = G;
+          while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            const wins = ts[mid]! >= dlt;
+            if (asc ? wins : !wins) hi = mid;
+            else lo = mid + 1;
+          }
+          if (asc) {
+            mark(k, 0, lo, y === k);
+            mark(0, lo, G, y === 0);
+          } else {
+            mark(0, 0, lo, y === 0);
+            mark(k, lo, G, y === k);
+          }
         }
       }
     } else {
@@ -399,34 +541,36 @@ function softmaxEngine(d: CounterfactualData): CounterfactualEngine {
         }
         return lo;
       };
-      for (let i = 0, o = 0; i < N; i++, o += C) {
-        const y = targets[i]!;
-        let cur = 0;
-        let bestV = logQ[o]! + b0 * slope[0]!;
-        for (let c = 1; c < C; c++) {
-          const v = logQ[o + c]! + b0 * slope[c]!;
-          if (v > bestV) { bestV = v; cur = c; }
-        }
-        let b = b0;
-        let j = 0;
-        for (;;) {
-          let next = Infinity;
-          let nc = -1;
-          for (let c = 0; c < C; c++) {
-            const ds = slope[c]! - slope[cur]!;
-            if (ds <= 0) continue;
-            const x = (logQ[o + cur]! - logQ[o + c]!) / ds;
-            if (x > b && (x < next || (x === next && slope[c]! > slope[nc]!))) { next = x; nc = c; }
+      for (const { logQ, targets } of segments) {
+        for (let i = 0, o = 0; i < targets.length; i++, o += C) {
+          const y = targets[i]!;
+          let cur = 0;
+          let bestV = logQ[o]! + b0 * slope[0]!;
+          for (let c = 1; c < C; c++) {
+            const v = logQ[o + c]! + b0 * slope[c]!;
+            if (v > bestV) { bestV = v; cur = c; }
           }
-          if (nc < 0 || next > bEnd) {
-            mark(cur, j, G, y === cur);
-            break;
+          let b = b0;
+          let j = 0;
+          for (;;) {
+            let next = Infinity;
+            let nc = -1;
+            for (let c = 0; c < C; c++) {
+              const ds = slope[c]! - slope[cur]!;
+              if (ds <= 0) continue;
+              const x = (logQ[o + cur]! - logQ[o + c]!) / ds;
+              if (x > b && (x < next || (x === next && slope[c]! > slope[nc]!))) { next = x; nc = c; }
+            }
+            if (nc < 0 || next > bEnd) {
+              mark(cur, j, G, y === cur);
+              break;
+            }
+            const jn = lowerBound(next);
+            mark(cur, j, jn, y === cur);
+            j = jn;
+            b = next;
+            cur = nc;
           }
-          const jn = lowerBound(next);
-          mark(cur, j, jn, y === cur);
-          j = jn;
-          b = next;
-          cur = nc;
         }
       }
     }
@@ -456,10 +600,19 @@ function softmaxEngine(d: CounterfactualData): CounterfactualEngine {
 
 /** Build the counterfactual for one epoch's data (sorting / log-share precomputation happens here). */
 export function counterfactual(data: CounterfactualData): CounterfactualEngine {
-  if (data.probabilities.length < data.samples * data.numClasses) {
-    throw new RangeError(`counterfactual: ${data.probabilities.length} probabilities for ${data.samples} x ${data.numClasses}`);
+  const { samples, probabilities, targets, targetLayout, classes, ...spec } = data;
+  if (probabilities.length < samples * data.numClasses) {
+    throw new RangeError(`counterfactual: ${probabilities.length} probabilities for ${samples} x ${data.numClasses}`);
   }
-  return data.kind === 'sigmoid' ? sigmoidEngine(data) : softmaxEngine(data);
+  const builder = counterfactualBuilder(spec);
+  // a copy: the builder overwrites float32 probabilities with its summary
+  builder.add({ samples, probabilities: probabilities.slice(0, samples * data.numClasses), targets, targetLayout });
+  return builder.build(classes);
+}
+
+/** A counterfactual to be fed batch by batch (see CounterfactualBuilder). */
+export function counterfactualBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
+  return spec.kind === 'sigmoid' ? sigmoidBuilder(spec) : softmaxBuilder(spec);
 }
 
 /** The suggestion grid of scalar alphas: 0.01 to 0.99 by 0.01. */

@@ -3,11 +3,11 @@
  *
  * Usage: select a backend (backend.ts), then per epoch:
  *
- *     const acc = new EpochAccumulator(loss, classes, { keepProbabilities: isLastEpoch });
+ *     const acc = new EpochAccumulator(loss, classes, { onBatch: (b) => counterfactual.add(b) });
  *     for (const chunk of chunksOfThisEpoch) acc.add(chunk);
- *     const { report, probabilities, targets } = acc.finish(epoch);
+ *     const { report } = acc.finish(epoch);
  *
- * Chunks are staged into batches of about 2^20 scores, each batch runs one tf.tidy kernel
+ * Chunks are staged into batches of about 2^18 scores, each batch runs one tf.tidy kernel
  * (kernels.ts) and returns float32 sums over blocks of 256 samples, which are added here in float64.
  * Counts are exact integers counted in JS. Everything is synchronous (dataSync).
  *
@@ -37,6 +37,7 @@
  */
 
 import type { ClassEpochStats, EpochReport } from '../report';
+import type { SampleBatch } from '../analysis/counterfactual';
 import type { PredictionChunk, ScoreKind } from '../readers/types';
 import { balanceFactors, ratio, type ResolvedLoss } from '../focal';
 import { BLOCK, SIGMOID_Q, SOFTMAX_Q, sigmoidKernel, softmaxKernel } from './kernels';
@@ -44,23 +45,24 @@ import { BLOCK, SIGMOID_Q, SOFTMAX_Q, sigmoidKernel, softmaxKernel } from './ker
 export type { ResolvedLoss } from '../focal';
 
 export interface EpochAccumulatorOptions {
-  /** Keep per-sample probabilities and targets of this epoch (the counterfactual needs them). */
-  keepProbabilities?: boolean;
-  /** Scores per kernel batch (samples x columns), rounded to blocks; default 2^20. */
+  /**
+   * Receives each kernel batch's per-sample probabilities (row-major, numClasses values a sample, 1
+   * for binary: p of the positive class; sigmoid p or softmax p, after clipping for probability
+   * inputs; the array is handed over) and targets (softmax: class indices; binary: 0/1; multi-label:
+   * multi-hot rows; valid during the call only), in sample order. For the counterfactual, which
+   * digests them batch by batch rather than keeping an epoch's probabilities around.
+   */
+  onBatch?: (batch: SampleBatch) => void;
+  /**
+   * Scores per kernel batch (samples x columns), rounded to blocks; default 2^18: a kernel's
+   * intermediates are all alive until its tidy ends and the wasm heap never shrinks, so the batch
+   * bounds the heap (about 100 MiB at 2^20, under 30 at 2^18, for no measurable loss of speed).
+   */
   batchScores?: number;
 }
 
 export interface EpochResult {
   report: EpochReport;
-  /**
-   * Row-major per-sample probabilities, numClasses values a sample (1 for binary: p of the positive
-   * class); sigmoid p or softmax p, after clipping for probability inputs. Only with keepProbabilities.
-   */
-  probabilities?: Float32Array;
-  /** The targets as the chunks gave them: Int32Array of indices or Uint8Array multi-hot rows. */
-  targets?: Int32Array | Uint8Array;
-  /** 'index' or 'multi-hot': how `targets` is laid out. */
-  targetLayout?: 'index' | 'multi-hot';
 }
 
 /** Default class names: binary ["negative", "positive"], otherwise "class_0".."class_{C-1}". */
@@ -73,7 +75,7 @@ export class EpochAccumulator {
   private readonly loss: ResolvedLoss;
   private readonly C: number;
   private readonly classes: string[];
-  private readonly keep: boolean;
+  private readonly onBatch: ((batch: SampleBatch) => void) | undefined;
   private readonly cap: number;
   private scoreKind: ScoreKind | null = null;
 
@@ -82,6 +84,7 @@ export class EpochAccumulator {
   private readonly sScores: Float32Array;
   private readonly sY: Float32Array | null; // sigmoid, column-major [C, cap]
   private readonly sT: Int32Array | null; // softmax, [cap]
+  private readonly sOneHot: Float32Array | null; // softmax, row-major [cap, C], filled at flush
   private readonly sValid: Float32Array;
 
   // float64 accumulators
@@ -92,10 +95,6 @@ export class EpochAccumulator {
   private readonly predCount: Float64Array;
   private readonly truePos: Float64Array;
   private readonly accGradNeg: Float64Array;
-
-  private readonly keptProbs: Float32Array[] = [];
-  private readonly keptTargets: (Int32Array | Uint8Array)[] = [];
-  private keptLayout: 'index' | 'multi-hot' | undefined;
 
   constructor(loss: ResolvedLoss, classes?: string[] | null, opts: EpochAccumulatorOptions = {}) {
     const C = loss.numClasses;
@@ -109,18 +108,20 @@ export class EpochAccumulator {
     this.C = C;
     const nNames = loss.kind === 'sigmoid' && C === 1 ? 2 : C;
     this.classes = classes && classes.length === nNames ? classes.slice() : defaultClassNames(loss.kind, C);
-    this.keep = !!opts.keepProbabilities;
-    const batchScores = opts.batchScores ?? 1 << 20;
+    this.onBatch = opts.onBatch;
+    const batchScores = opts.batchScores ?? 1 << 18;
     this.cap = Math.max(BLOCK, Math.floor(batchScores / C / BLOCK) * BLOCK);
     this.sScores = new Float32Array(this.cap * C);
     this.sValid = new Float32Array(this.cap);
     if (loss.kind === 'sigmoid') {
       this.sY = new Float32Array(this.cap * C);
       this.sT = null;
+      this.sOneHot = null;
       this.acc = new Float64Array(2 * SIGMOID_Q.length * C);
     } else {
       this.sY = null;
       this.sT = new Int32Array(this.cap);
+      this.sOneHot = new Float32Array(this.cap * C);
       this.acc = new Float64Array(SOFTMAX_Q.length * C);
     }
     this.predCount = new Float64Array(C);
@@ -144,11 +145,6 @@ export class EpochAccumulator {
     const multiHot = chunk.targetLayout === 'multi-hot';
     if (chunk.scores.length < n * C) throw new RangeError(`chunk has ${chunk.scores.length} scores for ${n} samples x ${C}`);
     if (chunk.targets.length < (multiHot ? n * C : n)) throw new RangeError('chunk has fewer targets than samples');
-    if (this.keep) {
-      this.keptTargets.push(chunk.targets.slice(0, multiHot ? n * C : n));
-      if (this.keptLayout && this.keptLayout !== chunk.targetLayout) throw new RangeError('target layout changed within an epoch');
-      this.keptLayout = chunk.targetLayout;
-    }
     let start = 0;
     while (start < n) {
       const take = Math.min(n - start, this.cap - this.fill);
@@ -264,7 +260,7 @@ export class EpochAccumulator {
       const res = sigmoidKernel(
         { scoreKind: this.scoreKind, C, n, scores, y, valid: this.sValid.subarray(0, n) },
         kl,
-        this.keep,
+        this.onBatch !== undefined,
         real,
       );
       const nb = n / BLOCK;
@@ -280,34 +276,36 @@ export class EpochAccumulator {
           }
         }
       }
-      if (res.probabilities) this.keptProbs.push(res.probabilities);
+      if (this.onBatch && res.probabilities) {
+        const targets = C === 1 ? this.sY.subarray(0, real) : multiHotRows(this.sY, cap, C, real);
+        this.onBatch({ samples: real, probabilities: res.probabilities, targets, targetLayout: C === 1 ? 'index' : 'multi-hot' });
+      }
     } else {
       const sT = this.sT as Int32Array;
       this.sScores.fill(0, real * C, n * C);
       sT.fill(0, real, n);
-      const yT = new Float32Array(C * n);
-      for (let i = 0; i < real; i++) yT[sT[i] * n + i] = 1;
+      const y = this.sOneHot as Float32Array;
+      y.fill(0, 0, n * C);
+      for (let i = 0; i < n; i++) y[i * C + sT[i]] = 1;
       const res = softmaxKernel(
         {
           scoreKind: this.scoreKind,
           C,
           n,
           scores: this.sScores.subarray(0, n * C),
-          targets: sT.subarray(0, n),
-          yT,
+          y: y.subarray(0, n * C),
           valid: this.sValid.subarray(0, n),
         },
         kl,
-        this.keep,
+        this.onBatch !== undefined,
         real,
       );
       const nb = n / BLOCK;
       const Q = SOFTMAX_Q.length;
       for (let q = 0; q < Q; q++) {
         for (let c = 0; c < C; c++) {
-          const base = (q * C + c) * nb;
           let tot = 0;
-          for (let b = 0; b < nb; b++) tot += res.byClass[base + b];
+          for (let b = 0; b < nb; b++) tot += res.byClass[(b * Q + q) * C + c];
           this.acc[q * C + c] += tot;
         }
       }
@@ -322,22 +320,15 @@ export class EpochAccumulator {
         for (let b = 0; b < nb; b++) tot += res.gradNeg[b * C + c];
         this.accGradNeg[c] += tot;
       }
-      if (res.probabilities) this.keptProbs.push(res.probabilities);
+      if (this.onBatch && res.probabilities) this.onBatch({ samples: real, probabilities: res.probabilities, targets: sT.subarray(0, real), targetLayout: 'index' });
     }
     this.fill = 0;
   }
 
-  /** Flush, and build the epoch's report (and the kept per-sample arrays). */
+  /** Flush, and build the epoch's report. */
   finish(epoch: number): EpochResult {
     this.flush();
-    const report = this.loss.kind === 'sigmoid' ? this.sigmoidReport(epoch) : this.softmaxReport(epoch);
-    const result: EpochResult = { report };
-    if (this.keep) {
-      result.probabilities = concatF32(this.keptProbs);
-      result.targets = concatTargets(this.keptTargets, this.keptLayout === 'multi-hot');
-      result.targetLayout = this.keptLayout ?? 'index';
-    }
-    return result;
+    return { report: this.loss.kind === 'sigmoid' ? this.sigmoidReport(epoch) : this.softmaxReport(epoch) };
   }
 
   private sigmoidReport(epoch: number): EpochReport {
@@ -449,24 +440,11 @@ function classStats(
   };
 }
 
-function concatF32(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-function concatTargets(parts: (Int32Array | Uint8Array)[], multiHot: boolean): Int32Array | Uint8Array {
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const out = multiHot ? new Uint8Array(total) : new Int32Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
+/** Row-major multi-hot rows of the first `rows` samples of column-major [C, stride] 0/1 staging. */
+function multiHotRows(y: Float32Array, stride: number, C: number, rows: number): Uint8Array {
+  const out = new Uint8Array(rows * C);
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < rows; i++) out[i * C + c] = y[c * stride + i];
   }
   return out;
 }

@@ -137,10 +137,11 @@ export interface SoftmaxBatch {
   n: number;
   /** Row-major [n, C] scores; padded rows 0. */
   scores: Float32Array;
-  /** [n] class indices in [0, C); padded rows 0 (masked out by `valid`). */
-  targets: Int32Array;
-  /** Column-major [C, n] one-hot targets of the real rows (padded rows all 0). */
-  yT: Float32Array;
+  /**
+   * Row-major [n, C] one-hot targets; padded rows class 0 (so that their p_t is a clipped
+   * probability, never 0: every sum masks them with `valid`, and 0 x log 0 would be NaN).
+   */
+  y: Float32Array;
   /** [n] 1 for real samples, 0 for padding. */
   valid: Float32Array;
 }
@@ -149,7 +150,7 @@ export interface SoftmaxBatch {
 export const SOFTMAX_Q = ['focal', 'weight', 'gradPos', 'ce'] as const;
 
 export interface SoftmaxBatchResult {
-  /** Block sums [SOFTMAX_Q.length, C, n / BLOCK], grouped by true class. */
+  /** Block sums [n / BLOCK, SOFTMAX_Q.length, C], grouped by true class. */
   byClass: Float32Array;
   /** [n] argmax class per sample (padded rows included; the caller counts the real ones in JS). */
   pred: Int32Array;
@@ -165,23 +166,28 @@ export function softmaxKernel(batch: SoftmaxBatch, loss: KernelLoss, keepProbabi
   let probabilities: Float32Array | undefined;
   const results = tf.tidy(() => {
     const s = tf.tensor2d(batch.scores, [n, C]);
-    const t = tf.tensor1d(batch.targets, 'int32');
     const v = tf.tensor1d(batch.valid);
-    const y = tf.cast(tf.oneHot(t, C), 'float32'); // [n, C]
-    let P: tf.Tensor, pt: tf.Tensor, omp: tf.Tensor, logpt: tf.Tensor;
+    const y = tf.tensor2d(batch.y, [n, C]);
+    // PN: p_c where c != y, else 0
+    let P: tf.Tensor, PN: tf.Tensor, pt: tf.Tensor, omp: tf.Tensor, logpt: tf.Tensor;
     if (batch.scoreKind === 'logits') {
       const sh = tf.sub(s, tf.max(s, 1, true));
       const E = tf.exp(sh);
       const Ey_full = tf.mul(E, y);
       const Ey = tf.sum(Ey_full, 1);
-      const O = tf.sum(tf.sub(E, Ey_full), 1);
+      const Eothers = tf.sub(E, Ey_full);
+      const O = tf.sum(Eothers, 1);
       const S = tf.add(Ey, O);
       logpt = tf.sub(tf.sum(tf.mul(sh, y), 1), tf.log1p(tf.add(tf.sub(Ey, 1), O)));
       pt = tf.div(Ey, S);
       omp = tf.div(O, S);
-      P = tf.div(E, tf.reshape(S, [n, 1]));
+      const S1 = tf.reshape(S, [n, 1]);
+      P = tf.div(E, S1);
+      // E_c / S with E_y zeroed: bit for bit p_c - p_c y_c (y is exactly 0 or 1), one op fewer
+      PN = tf.div(Eothers, S1);
     } else {
       P = tf.clipByValue(s, CLIP_LO, CLIP_HI);
+      PN = tf.sub(P, tf.mul(P, y));
       pt = tf.sum(tf.mul(P, y), 1);
       omp = tf.sub(1, pt);
       logpt = tf.log(pt);
@@ -207,13 +213,11 @@ export function softmaxKernel(batch: SoftmaxBatch, loss: KernelLoss, keepProbabi
     const fl = tf.mul(w, ce);
     const gpos = tf.mul(k, omp);
     const pred = tf.argMax(batch.scoreKind === 'logits' ? s : P, 1);
-    // Grouped by true class: each [1, n] quantity times yT [C, n] (zero on padded rows), block sums.
-    const yT = tf.tensor2d(batch.yT, [C, n]);
-    const byClass = tf.sum(
-      tf.reshape(tf.stack([fl, w, gpos, ce].map((q) => tf.mul(yT, tf.reshape(q, [1, n])))), [SOFTMAX_Q.length, C, nb, BLOCK]),
-      -1,
-    );
-    const PN = tf.sub(P, tf.mul(P, y)); // p_c where c != y, else 0
+    // Grouped by true class, block sums: per block, the quantities [4, BLOCK] (padded rows zeroed)
+    // times the one-hot [BLOCK, C], in one batched matMul. (matMul's transposeA is several times
+    // slower on wasm than transposing the small [4, n] operand first.)
+    const perSample = tf.reshape(tf.mul(tf.stack([fl, w, gpos, ce]), tf.reshape(v, [1, n])), [SOFTMAX_Q.length, nb, BLOCK]);
+    const byClass = tf.matMul(tf.transpose(perSample, [1, 0, 2]), tf.reshape(y, [nb, BLOCK, C]));
     const kv = tf.mul(k, v);
     const gradNeg = tf.matMul(tf.reshape(kv, [nb, 1, BLOCK]), tf.reshape(PN, [nb, BLOCK, C]));
     return [byClass, gradNeg, pred];
@@ -230,8 +234,12 @@ function logit(t: number): number {
   return t <= 0 ? -Infinity : t >= 1 ? Infinity : Math.log(t / (1 - t));
 }
 
-/** Read the first `count` values of a tensor (row-major) into a fresh Float32Array. */
+/**
+ * The first `count` values of a tensor (row-major) as a Float32Array the caller owns. dataSync
+ * already hands out a copy (wasm, tensorflow) or the backing array of a tensor the tidy disposes
+ * (cpu), so only the padding needs cutting off.
+ */
 function readRows(x: tf.Tensor, count: number): Float32Array {
   const all = x.dataSync() as Float32Array;
-  return all.length === count ? Float32Array.from(all) : all.slice(0, count);
+  return all.length === count ? all : all.slice(0, count);
 }

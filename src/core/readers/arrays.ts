@@ -36,6 +36,71 @@ export interface ArrayReadOptions {
 
 const dtypeName = (d: DType) => d.text;
 
+// Fast checks of a whole chunk (plain functions: they optimise better than generator bodies).
+function scoresClean(sc: Float32Array, m: number, probs: boolean): boolean {
+  if (probs) {
+    for (let i = 0; i < m; i++) {
+      const v = sc[i];
+      if (!(v >= 0 && v <= 1)) return false;
+    }
+    return true;
+  }
+  for (let i = 0; i < m; i++) {
+    const v = sc[i];
+    if (v - v !== 0) return false;
+  }
+  return true;
+}
+
+function rowsSumToOne(sc: Float32Array, n: number, C: number): boolean {
+  for (let r = 0; r < n; r++) {
+    let sum = 0;
+    for (let k = 0; k < C; k++) sum += sc[r * C + k];
+    if (Math.abs(sum - 1) > 1e-3) return false;
+  }
+  return true;
+}
+
+function indicesClean(t: Float64Array, n: number, hi: number, out: Int32Array): boolean {
+  for (let i = 0; i < n; i++) {
+    const x = t[i];
+    if (!(x >= 0 && x <= hi && Math.floor(x) === x)) return false;
+    out[i] = x;
+  }
+  return true;
+}
+
+function multiHotClean(t: Float64Array, m: number, out: Uint8Array): boolean {
+  for (let i = 0; i < m; i++) {
+    const x = t[i];
+    if (x !== 0 && x !== 1) return false;
+    out[i] = x;
+  }
+  return true;
+}
+
+function finiteInto(t: Float64Array, n: number, out: Float64Array): boolean {
+  for (let i = 0; i < n; i++) {
+    const x = t[i];
+    if (x - x !== 0) return false;
+    out[i] = x;
+  }
+  return true;
+}
+
+/** Scores into float32: little-endian aligned float32 is a copy; everything else via float64. */
+let scoreTmp = new Float64Array(0);
+function decodeScores(bytes: Uint8Array, dt: DType, m: number, out: Float32Array): void {
+  if (dt.kind === 'f' && dt.size === 4 && dt.little) {
+    const b = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice(0, m * 4);
+    out.set(new Float32Array(b.buffer, b.byteOffset, m));
+    return;
+  }
+  if (scoreTmp.length < m) scoreTmp = new Float64Array(m);
+  decodeInto(bytes, dt, m, scoreTmp);
+  for (let i = 0; i < m; i++) out[i] = scoreTmp[i];
+}
+
 /** Reads rows [r0, r1) of an array in C order (row-major), whatever its storage order. */
 class RowReader {
   readonly rowElems: number;
@@ -166,47 +231,16 @@ export async function* arrayChunks(set: ArraySet, opts: ArrayReadOptions, log: I
       pending = r1 < rows ? fetch(r1) : undefined;
       pending?.catch(() => undefined);
       const sc = new Float32Array(n * C);
-      decodeInto(sb, scores.dtype, n * C, sc);
+      decodeScores(sb, scores.dtype, n * C, sc);
       decodeInto(tb, targets.dtype, n * tw, tmpT);
       if (eb && epoch) decodeInto(eb, epoch.dtype, n, tmpE);
       const tg = multi ? new Uint8Array(n * C) : new Int32Array(n);
       const ep = new Float64Array(n);
       // Fast path: every value fine (the common case) -> no per-row work below.
-      let clean = true;
-      for (let i = 0, m = n * C; i < m; i++) {
-        const v = sc[i];
-        if (!(v - v === 0) || (probs && (v < 0 || v > 1))) {
-          clean = false;
-          break;
-        }
-      }
-      if (clean && checkSum) {
-        for (let r = 0; r < n && clean; r++) {
-          let sum = 0;
-          for (let k = 0; k < C; k++) sum += sc[r * C + k];
-          if (Math.abs(sum - 1) > 1e-3) clean = false;
-        }
-      }
-      if (clean) {
-        for (let i = 0, m = n * tw; i < m; i++) {
-          const x = tmpT[i];
-          if (multi ? x !== 0 && x !== 1 : !(x >= 0 && x <= hi && Math.floor(x) === x)) {
-            clean = false;
-            break;
-          }
-          tg[i] = x;
-        }
-      }
-      if (clean && epoch) {
-        for (let i = 0; i < n; i++) {
-          const e = tmpE[i];
-          if (!(e - e === 0)) {
-            clean = false;
-            break;
-          }
-          ep[i] = e;
-        }
-      } else if (clean) ep.fill(set.fixedEpoch);
+      let clean = scoresClean(sc, n * C, probs) && (!checkSum || rowsSumToOne(sc, n, C));
+      if (clean) clean = multi ? multiHotClean(tmpT, n * C, tg as Uint8Array) : indicesClean(tmpT, n, hi, tg as Int32Array);
+      if (clean && epoch) clean = finiteInto(tmpE, n, ep);
+      else if (clean) ep.fill(set.fixedEpoch);
       // Validate and compact (only when something is wrong).
       let w = clean ? n : 0;
       for (let r = 0; r < n && !clean; r++) {

@@ -239,11 +239,11 @@ function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
-/** Decode `count` elements into `out` (a Float32Array, Float64Array or Int32-ish number array). */
-export function decodeInto(bytes: Uint8Array, dt: DType, count: number, out: Float32Array | Float64Array): void {
+/** Decode `count` elements of any numeric dtype into `out` (float64 holds every value exactly up to 2^53). */
+export function decodeInto(bytes: Uint8Array, dt: DType, count: number, out: Float64Array): void {
   const n = count;
   if (dt.size > 1 && bytes.byteOffset % dt.size !== 0) bytes = bytes.slice(0, n * dt.size);
-  if (dt.little && dt.kind === 'f' && dt.size === 4 && bytes.byteOffset % 4 === 0 && out instanceof Float32Array) {
+  if (dt.little && dt.kind === 'f' && dt.size === 4) {
     out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n));
     return;
   }

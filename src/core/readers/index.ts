@@ -336,7 +336,8 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
         s = t;
       }
     }
-    if (!any && log.skipped === 0) throw new InputError({ file: name }, 'expected at least one record, found none');
+    // A header (or meta line) and nothing else is an error; records all of another split are not.
+    if (!any && log.skipped === 0 && options.split === undefined) throw new InputError({ file: name }, 'expected at least one record after the header, found none');
   }
 
   async function* arraysOf(src: Source): AsyncGenerator<PredictionChunk> {
