@@ -1,7 +1,7 @@
-// Stand-in for `focal-lens analyze` in `npm run bench` until the CLI exists (and a profile of the
-// reader alone with --no-compute): reads a dump and computes the per-class softmax focal quantities
-// of focal-math.md section 2 with a plain-JS kernel. Bundled by scripts/bench.mjs; not shipped.
-import { openPredictionDump } from './index';
+// Where the time goes, for `npm run bench`: reads a dump with the real readers and computes the
+// per-class softmax focal quantities of focal-math.md section 2 with a plain-JS kernel (or, with
+// --no-compute, the readers alone). Bundled by scripts/bench.mjs; not shipped.
+import { openPredictionDump } from '../src/core/readers/index';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
