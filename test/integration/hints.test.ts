@@ -111,4 +111,40 @@ describe('inline hints in config files', function () {
     assert.equal(ok, true);
     assert.match(doc.getText(), /# focal-lens: convention=vector\nmulti = /);
   });
+
+  it('links a training log through the CodeLens command: observed verdict, warning and the suggested alpha', async function () {
+    this.timeout(120_000);
+    const doc = await open('linked_train.py');
+    const lenses = await poll(
+      () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri),
+      (l) => (l ?? []).some((x) => x.command?.command === 'focalLens.analyzeWithLog'),
+      'the "Analyze with a training log" CodeLens',
+    );
+    const lens = lenses.find((x) => x.command?.command === 'focalLens.analyzeWithLog')!;
+    assert.equal(lens.command!.title, 'Analyze with a training log…');
+    const log = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'binary-alpha-0.96.jsonl').fsPath;
+    await vscode.commands.executeCommand('focalLens.analyzeWithLog', ...(lens.command!.arguments ?? []), [log]);
+
+    const warning = await poll(
+      () => vscode.languages.getDiagnostics(doc.uri).find((d) => d.code === 'alpha-driven-drift' || d.code === 'alpha-driven-collapse'),
+      (d) => d !== undefined,
+      'the linked analysis warning',
+      60_000,
+    );
+    assert.equal(warning!.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(warning!.message, /positive/);
+    assert.match(warning!.message, /epoch \d+/);
+
+    const alphaAt = doc.positionAt(doc.getText().indexOf('alpha=0.96') + 'alpha='.length);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, alphaAt);
+    const hoverText = (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(hoverText, /Observed at epoch 10/);
+
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, new vscode.Range(alphaAt, alphaAt));
+    const setAlpha = (actions ?? []).find((a) => /^Set alpha to 0\.\d+ \(suggested for macro-F1/.test(a.title));
+    assert.ok(setAlpha?.edit, `no suggested-alpha fix among: ${(actions ?? []).map((a) => a.title).join(', ')}`);
+    const suggested = /^Set alpha to (0\.\d+)/.exec(setAlpha.title)![1];
+    assert.ok(await vscode.workspace.applyEdit(setAlpha.edit));
+    assert.match(doc.getText(), new RegExp(`alpha=${suggested.replace('.', '\\.')}, gamma=2\\.0`));
+  });
 });
