@@ -1,7 +1,5 @@
 // `focal-lens`: the command-line face of src/core. Each subcommand lives in its own module and
 // returns the process exit code: 0 fine, 2 bad input or usage, 3 when --fail-on triggers.
-import { runAnalyzeCommand } from './analyze';
-import { runHintsCommand } from './hints';
 
 const USAGE = `focal-lens: what your focal loss is really doing
 
@@ -14,9 +12,11 @@ Usage:
 Exit codes: 0 fine, 2 bad input or usage, 3 when --fail-on triggers.
 `;
 
+// Loaded on demand: each command's dependencies (tfjs for analyze, the config parsers for hints)
+// cost start-up time the other command should not pay.
 const commands: Record<string, (args: string[]) => Promise<number>> = {
-  analyze: runAnalyzeCommand,
-  hints: runHintsCommand,
+  analyze: async (args) => (await import('./analyze')).runAnalyzeCommand(args),
+  hints: async (args) => (await import('./hints')).runHintsCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {
