@@ -13,18 +13,8 @@ import {
   softmaxSlope,
 } from '../../src/core/analysis/counterfactual';
 import { gMinus, gPlus, softmaxScoreSlope } from '../../src/core/focal';
+import { rng } from './seeded-random';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The loss-minimum p of a region with local positive share q under alpha (bisection on the gradient balance). */
 function optimumP(q: number, alpha: number, gamma: number): number {

@@ -5,17 +5,8 @@ import { join } from 'node:path';
 import { analyze, isUsageError, type AnalyzeProgress } from '../../src/core/analyze';
 import { counterfactual } from '../../src/core/analysis/counterfactual';
 import { suggest } from '../../src/core/analysis/suggestion';
+import { rng } from './seeded-random';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A binary JSONL dump: per epoch, logits drift upward by `shift` (the model says "positive" more and more). */
 function binaryDump(epochs: number[], opts: { meta?: object | null; shift?: number; n?: number } = {}): string {
