@@ -82,4 +82,20 @@ describe('Analysis in the extension', function () {
     assert.equal(partial.input.samples, 79);
     assert.deepEqual(partial.classes, ['background', 'defect']);
   });
+
+  it('says which loss settings a log without meta lacks, and analyzes it once they are given', async () => {
+    const focalLens = await api();
+    const csv = workspaceFile('softmax-4class-vector.csv');
+    await assert.rejects(focalLens.analyze({ logPaths: [csv] }), (err: Error & { missing?: string[] }) => {
+      assert.deepEqual(err.missing, ['alpha', 'gamma']);
+      assert.match(err.message, /--alpha/);
+      return true;
+    });
+    const report = await focalLens.analyze({ logPaths: [csv], alpha: [0.1, 0.2, 0.3, 0.4], gamma: 2 });
+    assert.ok(report);
+    assert.equal(report.loss.kind, 'softmax');
+    assert.equal(report.loss.convention, 'vector');
+    assert.equal(report.classes.length, 4);
+  });
 });
+
