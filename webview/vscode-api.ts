@@ -1,3 +1,4 @@
+import { PAPER_GAMMAS } from '../src/core/explorer';
 import type { WebviewMessage } from '../src/protocol/messages';
 
 /** What the webview remembers across hide/show and window reloads (VS Code's getState/setState). */
@@ -22,7 +23,7 @@ export function send(message: WebviewMessage): void {
   api.postMessage(message);
 }
 
-const defaults: PersistedState = { tab: 'report', explorerGammas: [0, 0.5, 1, 2, 5], explorerAlphaT: 1, explorerScale: 'linear' };
+const defaults: PersistedState = { tab: 'report', explorerGammas: [...PAPER_GAMMAS], explorerAlphaT: 1, explorerScale: 'linear' };
 
 export function loadState(): PersistedState {
   return { ...defaults, ...api.getState() };

@@ -25,10 +25,6 @@ export class ReportPanel implements vscode.Disposable {
     });
   }
 
-  get visible(): boolean {
-    return this.panel?.visible ?? false;
-  }
-
   show(): void {
     if (this.panel) {
       this.panel.reveal(undefined, true);
