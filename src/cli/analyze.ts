@@ -2,11 +2,12 @@
 // show what other alphas would have done (counterfactual). Exit codes: 0 fine, 2 bad input or
 // usage, 3 when --fail-on triggers.
 import { parseArgs } from 'node:util';
-import { analyze, CONVENTIONS, isUsageError, OBJECTIVES, UsageError, type AnalyzeOptions, type AnalyzeProgress } from '../core/analyze';
+import { analyze, isUsageError, OBJECTIVES, UsageError, type AnalyzeOptions, type AnalyzeProgress } from '../core/analyze';
+import { lookupConvention } from '../core/conventions';
 import { isInputError } from '../core/readers/errors';
 import { renderText } from '../core/format/text';
 import { renderMarkdown } from '../core/format/markdown';
-import type { AlphaConvention, AnalysisReport, Objective } from '../core/report';
+import type { AnalysisReport, Objective } from '../core/report';
 import type { BackendPreference } from '../core/compute/backend';
 
 export const ANALYZE_USAGE = `focal-lens analyze: recompute per-class focal loss from prediction dumps
@@ -24,7 +25,9 @@ Options:
   --alpha-vector a,b,...  per-class alpha (convention "vector")
   --gamma G               focusing parameter
   --convention ID         what a scalar alpha means: positive (sigmoid; torchvision, fvcore, mmdet),
-                          class0-alpha, class0-complement, uniform (softmax), vector
+                          negative (alpha on y = 0), class0-alpha, class0-complement, uniform (softmax),
+                          vector; or a library name: torchvision, detectron2, mmdet, keras, kornia,
+                          kornia-old, monai, focal-loss-pytorch, clcarwin, ultralytics, smp, fudannlp16
   --loss sigmoid|softmax  override the loss kind (default: meta "loss", else from the dump's layout)
   --classes a,b,...       class names
   --split NAME            only records of this split (e.g. val)
@@ -115,8 +118,10 @@ export function buildOptions(args: string[]): { options: AnalyzeOptions; format:
   }
   if (v.gamma !== undefined) options.gamma = parseNumber('--gamma', v.gamma);
   if (v.convention !== undefined) {
-    if (!CONVENTIONS.includes(v.convention as AlphaConvention)) throw new UsageError(`--convention must be one of ${CONVENTIONS.join(', ')}; got '${v.convention}'`);
-    options.convention = v.convention as AlphaConvention;
+    const loss = v.loss === 'sigmoid' || v.loss === 'softmax' ? v.loss : undefined;
+    const found = lookupConvention(v.convention, loss);
+    if (!found.ok) throw new UsageError(`--convention: ${found.reason}`);
+    options.convention = found.convention;
   }
   if (v.loss !== undefined) {
     if (v.loss !== 'sigmoid' && v.loss !== 'softmax') throw new UsageError(`--loss must be sigmoid or softmax; got '${v.loss}'`);

@@ -28,8 +28,9 @@ import {
 } from './analysis/counterfactual';
 import { DEFAULT_THRESHOLDS, verdict as judge, type VerdictThresholds } from './analysis/verdict';
 import { suggest } from './analysis/suggestion';
+import { CONVENTION_INFO, CONVENTIONS, lookupConvention, positiveWeightOf } from './conventions';
 
-export const CONVENTIONS: AlphaConvention[] = ['positive', 'class0-alpha', 'class0-complement', 'uniform', 'vector'];
+export { CONVENTIONS } from './conventions';
 export const OBJECTIVES: Objective[] = ['macro-f1', 'balanced-accuracy', 'accuracy'];
 
 export interface AnalyzeProgress {
@@ -95,6 +96,8 @@ interface LossSettings {
   alpha: number | number[] | null;
   gamma: number;
   convention: AlphaConvention | undefined;
+  /** A library name from the meta (`torchvision`, `keras`) whose meaning may need the loss kind. */
+  conventionName?: string;
 }
 
 function abortError(): Error {
@@ -113,11 +116,10 @@ export function resolveSettings(opts: AnalyzeOptions, meta: DumpMeta, where: str
   if (convention !== undefined && !CONVENTIONS.includes(convention)) {
     throw new UsageError(`unknown convention '${String(convention)}': use one of ${CONVENTIONS.join(', ')}`);
   }
+  let conventionName: string | undefined;
   if (convention === undefined && meta.convention !== undefined && meta.convention !== null) {
-    if (!CONVENTIONS.includes(meta.convention as AlphaConvention)) {
-      throw new UsageError(`${where}'s meta has convention '${meta.convention}', which is none of ${CONVENTIONS.join(', ')}: pass --convention`);
-    }
-    convention = meta.convention as AlphaConvention;
+    if (CONVENTIONS.includes(meta.convention as AlphaConvention)) convention = meta.convention as AlphaConvention;
+    else conventionName = meta.convention;
   }
   let alpha: number | number[] | null;
   if (opts.alphaVector && opts.alphaVector.length) {
@@ -146,7 +148,7 @@ export function resolveSettings(opts: AnalyzeOptions, meta: DumpMeta, where: str
     throw new UsageError(`gamma is not in ${where}'s meta: pass --gamma 2 (the paper's and torchvision's default; 1.5 in YOLOv5/ultralytics)`, ['gamma']);
   }
   if (!Number.isFinite(gamma) || gamma < 0) throw new UsageError(`gamma must be a number >= 0, got ${gamma}`);
-  return { alpha, gamma, convention };
+  return { alpha, gamma, convention, ...(conventionName !== undefined ? { conventionName } : {}) };
 }
 
 /** Loss kind from the option, the meta, or the chunk layout. */
@@ -173,6 +175,11 @@ function resolveLoss(opts: AnalyzeOptions, settings: LossSettings, meta: DumpMet
   if (kind === 'softmax' && C < 2) throw new UsageError(`${where} has one score column per sample: a softmax loss needs one per class (or pass --loss sigmoid)`);
   let convention = settings.convention;
   const a = settings.alpha;
+  if (convention === undefined && settings.conventionName !== undefined) {
+    const found = lookupConvention(settings.conventionName, kind);
+    if (!found.ok) throw new UsageError(`${where}'s meta: ${found.reason}`);
+    convention = found.convention;
+  }
   if (convention === undefined) {
     if (Array.isArray(a)) convention = 'vector';
     else if (kind === 'sigmoid' || a === null || (typeof a === 'number' && a < 0)) convention = 'positive';
@@ -183,8 +190,8 @@ function resolveLoss(opts: AnalyzeOptions, settings: LossSettings, meta: DumpMet
       );
     }
   }
-  if (kind === 'sigmoid' && (convention === 'class0-alpha' || convention === 'class0-complement')) {
-    throw new UsageError(`convention '${convention}' is a softmax convention; a sigmoid focal loss uses 'positive' (or an --alpha-vector)`);
+  if (!CONVENTION_INFO[convention].kinds.includes(kind)) {
+    throw new UsageError(`convention '${convention}' is a softmax convention; a sigmoid focal loss uses 'positive' or 'negative' (or an --alpha-vector)`);
   }
   if (convention === 'vector' && typeof a === 'number') throw new UsageError(`convention 'vector' needs --alpha-vector with ${C} values, got the scalar ${a}`);
   if (Array.isArray(a) && a.length !== C) {
@@ -344,7 +351,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
 
   // evaluate an alpha of the log's convention
   const C = r.loss.numClasses;
-  const toEngine = (a: number | number[]): number | number[] => (r.kind === 'softmax' && !Array.isArray(a) ? conventionVector(r.convention, a, C) : a);
+  // the engine takes softmax vectors and sigmoid positive weights
+  const toEngine = (a: number | number[]): number | number[] =>
+    Array.isArray(a) ? a : r.kind === 'softmax' ? conventionVector(r.convention, a, C) : positiveWeightOf(r.convention, a);
   const evaluate = (a: number | number[], label: WhatIfRow['label']): WhatIfRow => {
     const row = engine!.evaluate(toEngine(a));
     return { ...row, alpha: Array.isArray(a) ? a.slice() : a, label };

@@ -154,10 +154,11 @@ export function ratio(a: number, b: number): number {
  * Section 3: turn the alpha a library was given (scalar, list or null) plus its convention into
  * the engine's per-class alpha.
  *
- * - sigmoid: `positive`: the scalar is the y = 1 weight of every head (1 - alpha on y = 0); a list
+ * - sigmoid: `positive`: the scalar is the y = 1 weight of every head (1 - alpha on y = 0); `negative`
+ *   the reverse (alpha on y = 0, 1 - alpha on y = 1); a list
  *   is per head (`vector`). `uniform` (a pure scale, no y=1/y=0 split) returns null, as do null and a
  *   scalar < 0 (fvcore / detectron2 -1 = off).
- * - softmax: `class0-alpha` [a, 1-a, ...], `class0-complement` [1-a, a, ...], `uniform` [a, a, ...],
+ * - softmax: `class0-alpha` (and `negative`) [a, 1-a, ...], `class0-complement` [1-a, a, ...], `uniform` [a, a, ...],
  *   `vector` the list itself. `positive` with softmax is read as "alpha on the non-background
  *   classes", i.e. `class0-complement` (for 2 classes: [1 - a, a], alpha on class 1). null or a
  *   scalar < 0: null (all 1).
@@ -186,6 +187,8 @@ export function resolveClassAlpha(
     switch (convention) {
       case 'positive':
         return fill(alpha);
+      case 'negative':
+        return fill(1 - alpha);
       case 'uniform':
         // A pure scale on both outcomes is not expressible as a y=1 / y=0 split; a scale does not move
         // the balance, so treat it as off.
@@ -198,6 +201,7 @@ export function resolveClassAlpha(
   }
   switch (convention) {
     case 'class0-alpha':
+    case 'negative':
       return fill(1 - alpha).map((v, i) => (i === 0 ? alpha : v));
     case 'class0-complement':
     case 'positive':

@@ -4,8 +4,8 @@
  * (documented in README.md); add fields, never rename them.
  */
 
-/** Convention ids from focal-math.md section 3: what a scalar alpha means. */
-export type AlphaConvention = 'positive' | 'class0-alpha' | 'class0-complement' | 'uniform' | 'vector';
+/** Convention ids: what a scalar alpha means (the table is src/core/conventions.ts). */
+export type AlphaConvention = 'positive' | 'negative' | 'class0-alpha' | 'class0-complement' | 'uniform' | 'vector';
 
 export type LossKind = 'sigmoid' | 'softmax';
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeHints, languageForPath, type HintFinding, type HintsAnalysis, type LinkedAnalysis, type TextEdit } from '../../src/core/hints';
 import { runHintsCommand } from '../../src/cli/hints';
+import { CONVENTIONS } from '../../src/core/conventions';
 
 const dir = join(__dirname, '..', '..', 'examples', 'configs');
 
@@ -194,7 +195,7 @@ describe('hints: conventions declared by comment', () => {
     assert.equal(alpha.hint, 'convention unknown');
     assert.deepEqual(codes(alpha), ['convention-unknown']);
     const fixes = a.quickFixes(a.result.findings.indexOf(alpha)).filter((f) => f.kind === 'declare-convention');
-    assert.equal(fixes.length, 5);
+    assert.equal(fixes.length, CONVENTIONS.length);
   });
   it('the written comment sets the convention; a second edit replaces it', () => {
     const edit = a.declareConventionEdit(0, 'class0-alpha')!;

@@ -68,6 +68,7 @@ export function conventionVector(convention: AlphaConvention, alpha: number | nu
   }
   switch (convention) {
     case 'class0-alpha':
+    case 'negative':
       return Array.from({ length: numClasses }, (_, c) => (c === 0 ? alpha : 1 - alpha));
     case 'class0-complement':
       return Array.from({ length: numClasses }, (_, c) => (c === 0 ? 1 - alpha : alpha));

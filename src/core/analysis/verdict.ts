@@ -4,6 +4,7 @@
  * neutral alpha'), and a plain-language message stating the decision rule of section 4.
  */
 import type { AlphaConvention, EpochReport, LossKind, Verdict, VerdictStatus, WhatIfRow } from '../report';
+import { CONVENTION_INFO } from '../conventions';
 
 export interface VerdictThresholds {
   /** A class with at least this many samples and recall <= vanishRecall has vanished. Default 10. */
@@ -204,13 +205,6 @@ export interface VerdictResult extends Omit<Verdict, 'perEpoch'> {
   perEpoch: EpochStatus[];
 }
 
-const CONVENTION_WORDS: Record<AlphaConvention, string> = {
-  positive: 'torchvision "positive" convention',
-  'class0-alpha': 'class0-alpha convention (class 0 times alpha, the others times 1 - alpha)',
-  'class0-complement': 'class0-complement convention (class 0 times 1 - alpha, the others times alpha)',
-  uniform: 'uniform convention (every class times alpha: a pure scale)',
-  vector: 'per-class vector',
-};
 
 export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictThresholds = DEFAULT_THRESHOLDS): VerdictResult {
   if (epochs.length === 0) {
@@ -336,7 +330,9 @@ export function ruleSentence(ctx: VerdictContext, shares: ClassShares[], onto: s
     const q = ctx.minShare?.(cls.class) ?? 1 - a;
     const prev = cls.trueShare;
     const pos = cls.class;
-    const conv = ctx.alphaVector ? `alpha for '${pos}' ${fmtNum(a)}` : `alpha ${fmtNum(a)} (${CONVENTION_WORDS[ctx.convention]}: positives x${fmtNum(a)}, negatives x${fmtNum(1 - a)})`;
+    // a is the positives' weight; the user's scalar differs from it only in the 'negative' convention
+    const written = ctx.convention === 'negative' && ctx.alpha !== null ? ctx.alpha : a;
+    const conv = ctx.alphaVector ? `alpha for '${pos}' ${fmtNum(a)}` : `alpha ${fmtNum(written)} (${CONVENTION_INFO[ctx.convention].words}: positives x${fmtNum(a)}, negatives x${fmtNum(1 - a)})`;
     let s = `${conv} makes the model say '${pos}' wherever at least ${fmtPct(q)} of similar samples are '${pos}'`;
     if (ctx.threshold !== 0.5) s += ` (at threshold ${fmtNum(ctx.threshold)})`;
     s += `; the prevalence is ${fmtPct(prev)}, so `;
@@ -356,7 +352,7 @@ export function ruleSentence(ctx: VerdictContext, shares: ClassShares[], onto: s
   const others = v.filter((_, i) => i !== ti);
   const maxOther = others.length ? Math.max(...others) : at;
   const minOther = others.length ? Math.min(...others) : at;
-  const conv = ctx.convention === 'vector' ? `alpha [${v.map(fmtNum).join(', ')}]` : `alpha ${fmtNum(ctx.alpha ?? 0)} (${CONVENTION_WORDS[ctx.convention]}: [${v.map(fmtNum).join(', ')}])`;
+  const conv = ctx.convention === 'vector' ? `alpha [${v.map(fmtNum).join(', ')}]` : `alpha ${fmtNum(ctx.alpha ?? 0)} (${CONVENTION_INFO[ctx.convention].words}: [${v.map(fmtNum).join(', ')}])`;
   const share = shares[ti]?.trueShare ?? 0;
   return `${conv} makes the model predict the class c with the largest alpha_c x (local share of c): '${target}' (alpha ${fmtNum(at)}) wins wherever its local share is at least ${fmtNum(minOther / at)} to ${fmtNum(maxOther / at)} times that of each other class; its overall share is ${fmtPct(share)}.`;
 }

@@ -4,7 +4,8 @@
  */
 import type { AnalysisReport } from '../report';
 import { convertAlpha, positiveWeight, resolveConvention } from './conventions';
-import { attachDirectives, CONVENTIONS, parseDirectives } from './directives';
+import { attachDirectives, parseDirectives } from './directives';
+import { CONVENTIONS } from '../conventions';
 import { extractJson } from './json';
 import { extractPython } from './python';
 import { LineIndex, fmt, pct } from './text-index';

@@ -1,14 +1,9 @@
 /** Convention resolution and what a convention does to a scalar alpha (focal-math.md 3 and 4). */
 import type { AlphaConvention } from '../report';
+import { CONVENTION_INFO } from '../conventions';
 import type { ConventionId, Directive, FocalSite, LibraryInfo, ParamValue, ResolvedConvention } from './types';
 
-export const CONVENTION_DESCRIPTIONS: Record<AlphaConvention, string> = {
-  positive: 'sigmoid: alpha on y = 1, 1 - alpha on y = 0 (the paper, torchvision, detectron2, mmdet, Keras with class balancing)',
-  'class0-alpha': 'softmax: class 0 x alpha, every other class x (1 - alpha) (Focal-Loss-Pytorch, clcarwin focal_loss_pytorch)',
-  'class0-complement': 'softmax: class 0 x (1 - alpha), every other class x alpha (kornia focal_loss, MONAI with use_softmax)',
-  uniform: 'every class x alpha: a pure scale, no balancing (Keras CategoricalFocalCrossentropy, kornia before mid-2023)',
-  vector: 'an explicit per-class list of weights',
-};
+export const CONVENTION_DESCRIPTIONS = Object.fromEntries(Object.entries(CONVENTION_INFO).map(([id, info]) => [id, info.description])) as Record<AlphaConvention, string>;
 
 export function resolveConvention(
   site: FocalSite,
@@ -55,6 +50,7 @@ export function positiveWeight(convention: ConventionId, alpha: ParamValue | und
       case 'class0-complement':
         return alpha;
       case 'class0-alpha':
+      case 'negative':
         return 1 - alpha;
       case 'uniform':
         return 0.5;
@@ -69,9 +65,9 @@ export function positiveWeight(convention: ConventionId, alpha: ParamValue | und
 /** Convert a scalar alpha between conventions that share the "positive weight" reading. */
 export function convertAlpha(alpha: number, from: ConventionId, to: ConventionId): number | null {
   if (from === to) return alpha;
-  const apos = from === 'positive' || from === 'class0-complement' ? alpha : from === 'class0-alpha' ? 1 - alpha : null;
+  const apos = from === 'positive' || from === 'class0-complement' ? alpha : from === 'class0-alpha' || from === 'negative' ? 1 - alpha : null;
   if (apos === null) return null;
   if (to === 'positive' || to === 'class0-complement') return apos;
-  if (to === 'class0-alpha') return 1 - apos;
+  if (to === 'class0-alpha' || to === 'negative') return 1 - apos;
   return null;
 }

@@ -3,11 +3,10 @@
  * directly above a focal-loss definition (or on one of its lines) applies to that definition;
  * anywhere else it applies to the whole file.
  */
-import type { AlphaConvention } from '../report';
+import { lookupConvention } from '../conventions';
 import type { CommentToken, Directive, FocalSite } from './types';
 import type { LineIndex } from './text-index';
 
-export const CONVENTIONS: readonly AlphaConvention[] = ['positive', 'class0-alpha', 'class0-complement', 'uniform', 'vector'];
 
 const MARKER = 'focal-lens:';
 
@@ -24,8 +23,10 @@ export function parseDirectives(comments: CommentToken[], index: LineIndex): Dir
       const key = eq < 0 ? part : part.slice(0, eq);
       const value = eq < 0 ? '' : part.slice(eq + 1);
       if (key === 'convention') {
-        if ((CONVENTIONS as readonly string[]).includes(value)) d.convention = value as AlphaConvention;
-        else d.problems.push(`unknown convention '${value}' (one of ${CONVENTIONS.join(', ')})`);
+        // a library name is accepted where its forms agree (see lookupConvention)
+        const found = lookupConvention(value);
+        if (found.ok) d.convention = found.convention;
+        else d.problems.push(found.reason);
       } else if (key === 'prevalence') {
         const v = Number(value);
         if (value !== '' && Number.isFinite(v) && v > 0 && v < 1) d.prevalence = v;

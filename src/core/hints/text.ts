@@ -26,6 +26,8 @@ export function alphaHint(value: ParamValue | undefined, conv: ResolvedConventio
         return 'class 0 x alpha / others x (1 - alpha)';
       case 'class0-complement':
         return 'class 0 x (1 - alpha) / others x alpha';
+      case 'negative':
+        return 'neg x alpha / pos x (1 - alpha)';
       case 'uniform':
         return 'scale only, no balancing';
       default:
@@ -42,6 +44,8 @@ export function alphaHint(value: ParamValue | undefined, conv: ResolvedConventio
       return `class 0 x${a} / others x${b}`;
     case 'class0-complement':
       return `class 0 x${b} / others x${a}`;
+    case 'negative':
+      return `neg x${a} / pos x${b}`;
     case 'uniform':
       return 'scale only, no balancing';
     case 'vector':
