@@ -258,8 +258,9 @@ describe('readers: bad input', () => {
   });
 
   it('binary garbage', async () => {
-    await rejects([f('garbage.bin')], /^garbage\.bin@byte \d+: not a prediction dump: binary data/);
-    await rejects([f('garbage.jsonl')], /^garbage\.jsonl@byte 0: not a prediction dump/);
+    // what the file looks like, and what Focal Lens reads instead
+    await rejects([f('garbage.bin')], /^garbage\.bin@byte \d+: not a prediction dump or a training log: binary data \(starts with [0-9a-f ]+\).*Focal Lens reads prediction dumps \(JSONL, CSV\/TSV, .*\) and metric logs/);
+    await rejects([f('garbage.jsonl')], /^garbage\.jsonl@byte 0: not a prediction dump or a training log/);
   });
 
   it('wrong dtypes in .npy', async () => {

@@ -9,6 +9,13 @@ export function formatPosition(pos: SourcePosition): string {
 }
 
 /**
+ * What kind of bad input: a `record` that breaks its format (`--lenient` can skip it and read the
+ * rest), a `file` that cannot be read as what it claims to be (missing, truncated header, corrupt
+ * archive), or an `unsupported` file that is no format Focal Lens reads.
+ */
+export type InputErrorKind = 'record' | 'file' | 'unsupported';
+
+/**
  * Bad input: a file that is not a prediction dump, or a record that breaks the format.
  * The message always names the file, the 1-based line (text formats) or the byte offset (binary
  * formats), and what was expected, e.g.
@@ -25,7 +32,11 @@ export class InputError extends Error {
   /** The message without the position prefix. */
   readonly reason: string;
 
-  constructor(pos: SourcePosition, reason: string) {
+  constructor(
+    pos: SourcePosition,
+    reason: string,
+    readonly kind: InputErrorKind = 'file',
+  ) {
     super(`${formatPosition(pos)}: ${reason}`);
     this.file = pos.file;
     if (pos.line !== undefined) this.line = pos.line;
@@ -60,7 +71,7 @@ export class IssueLog {
 
   /** Record a bad record (throws when strict). `count` records are skipped (a batch line counts its samples). */
   report(pos: SourcePosition, reason: string, count = 1): void {
-    if (!this.lenient) throw new InputError(pos, reason);
+    if (!this.lenient) throw new InputError(pos, reason, 'record');
     this.add({ ...pos, message: reason }, count);
   }
 

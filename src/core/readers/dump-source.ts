@@ -1,0 +1,60 @@
+/**
+ * What a prediction-dump format hands the dump reader (dump.ts): a text file for the shared
+ * CSV/JSONL parsers, or named arrays (.npy / .npz / safetensors) for the shared array reader.
+ */
+import type { ArrayRef } from './arrays';
+import type { DumpMeta } from './types';
+
+/** Array names of a dump: scores (logits or probabilities), targets, optional epoch. */
+export const SCORE_LOGIT_KEYS = ['logits', 'logit', 'scores', 'score'];
+export const SCORE_PROB_KEYS = ['probs', 'prob', 'p'];
+export const TARGET_KEYS = ['targets', 'target', 'labels', 'label', 'y'];
+export const EPOCH_KEYS = ['epoch', 'epochs', 'step', 'steps', 'iteration'];
+export const ARRAY_KEYS = [...SCORE_LOGIT_KEYS, ...SCORE_PROB_KEYS, ...TARGET_KEYS, ...EPOCH_KEYS];
+
+export interface ArraysContext {
+  /** Display name of a path. */
+  display(path: string): string;
+  /** Count bytes read (progress). */
+  onBytes(n: number): void;
+}
+
+/** Named arrays opened for reading; `close` releases every handle. */
+export interface OpenedArrays {
+  /** Name used in set-level messages. */
+  file: string;
+  refs: Map<string, ArrayRef>;
+  /** Metadata stored with the arrays (safetensors `__metadata__`). */
+  meta?: DumpMeta;
+  close(): Promise<void>;
+}
+
+interface SourceBase {
+  /** Registry id of the format. */
+  format: string;
+  /** Every file read, in order. */
+  paths: string[];
+}
+
+export interface TextDumpSource extends SourceBase {
+  family: 'text';
+  kind: 'csv' | 'jsonl';
+  gzip: boolean;
+}
+
+export interface ArrayDumpSource extends SourceBase {
+  family: 'arrays';
+  /** Epoch from the file or folder name (per-epoch files), used when there is no epoch array. */
+  nameEpoch?: number;
+  open(ctx: ArraysContext): Promise<OpenedArrays>;
+  /** Metadata readable before the samples (safetensors), for the dump's `meta` up front. */
+  peekMeta?(ctx: ArraysContext): Promise<DumpMeta>;
+}
+
+export type DumpSource = TextDumpSource | ArrayDumpSource;
+
+/** The epoch in a per-epoch file name: `epoch_003.npz` -> 3, else the last number. */
+export function epochFromName(name: string): number | undefined {
+  const m = /epoch[_-]?(\d+)/i.exec(name) ?? /(?:^|[^0-9])(\d+)(?:\.[a-z]+)*$/i.exec(name);
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,28 @@
+/** Magic bytes shared by several formats' sniffers. */
+export const isGzip = (b: Uint8Array): boolean => b[0] === 0x1f && b[1] === 0x8b;
+export const isNpy = (b: Uint8Array): boolean => b[0] === 0x93 && String.fromCharCode(...b.subarray(1, 6)) === 'NUMPY';
+export const isZip = (b: Uint8Array): boolean => b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5);
+/** safetensors: u64 little-endian header size, then a JSON object. */
+export const isSafetensors = (b: Uint8Array): boolean => b.length >= 9 && b[8] === 0x7b && b[6] === 0 && b[7] === 0;
+
+/** The first line of a text head parsed as a JSON object, or null. */
+export function firstJsonObject(lines: readonly string[]): Record<string, unknown> | null {
+  const first = lines[0];
+  if (first === undefined) return null;
+  try {
+    const v = JSON.parse(first) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The whole head parsed as one JSON document, or null (a head cut short of the end is not parsed). */
+export function wholeJson(text: string | null, complete: boolean): unknown {
+  if (text === null || !complete) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
