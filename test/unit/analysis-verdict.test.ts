@@ -89,10 +89,21 @@ describe('verdict (focal-math section 6)', () => {
     assert.match(v.message, /at least 1% of similar samples/);
     assert.match(v.message, /From epoch 4 the model predicts 'positive' for 99.5%/);
     assert.match(v.message, /At alpha 0.5 the counterfactual predicts 'positive' for 6%/);
+    // epoch 3 (2.6x, 25.7x, 13x over the window) is neither getting worse nor 10x off all along
     assert.deepEqual(
       v.perEpoch.map((p) => p.status),
-      ['healthy', 'collapsed', 'drifting', 'collapsed', 'collapsed', 'collapsed'],
+      ['healthy', 'collapsed', 'healthy', 'collapsed', 'collapsed', 'collapsed'],
     );
+  });
+
+  it('drifting: a plateau 10x off stays drifting; a plateau 4x off that stopped getting worse is healthy', () => {
+    const plateau = [0.5, 0.55, 0.48, 0.52].map((s, i) => binaryEpoch(i + 1, s, 0.9));
+    assert.equal(verdict(plateau, ctx(0.96, null)).status, 'drifting');
+    const mild = [0.16, 0.15, 0.155, 0.15].map((s, i) => binaryEpoch(i + 1, s, 0.9));
+    assert.equal(verdict(mild, ctx(0.9, null)).status, 'healthy');
+    // the same mild mismatch while it still grows is drifting
+    const growing = [0.13, 0.14, 0.15].map((s, i) => binaryEpoch(i + 1, s, 0.9));
+    assert.equal(verdict(growing, ctx(0.9, null)).status, 'drifting');
   });
 
   it('collapsed onto negatives: the positive class vanishes (recall <= 0.02)', () => {

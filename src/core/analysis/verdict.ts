@@ -17,12 +17,20 @@ export interface VerdictThresholds {
   dominantMaxTrueShare: number;
   /** Drifting: predicted / true share at least this (or at most its inverse). Default 3. */
   driftRatio: number;
-  /** Drifting: the deviation does not improve over this many epochs. Default 3. */
+  /**
+   * Drifting: over this many epochs ending at the judged one, the deviation |ln(pred/true)| never
+   * shrank and ended larger than it started (getting worse). Default 3.
+   */
   driftWindow: number;
   /**
-   * Tolerance of "getting worse", relative to the deviation |ln(pred/true)|: the class drifts unless
-   * the last epoch's deviation is below (1 - driftTolerance) x the window's first, i.e. unless it is
-   * clearly recovering. Default 0.25: a noisy plateau far from the true share still drifts.
+   * ...or the deviation stayed at least this far (ratio, e.g. 10x) over the whole window without
+   * clearly recovering: a plateau ten times off is not healthy because it stopped getting worse.
+   * Default 10.
+   */
+  severeRatio: number;
+  /**
+   * "Clearly recovering" for the severe rule: the last deviation below (1 - driftTolerance) x the
+   * window's first. Default 0.25.
    */
   driftTolerance: number;
 }
@@ -34,16 +42,25 @@ export const DEFAULT_THRESHOLDS: VerdictThresholds = {
   dominantMaxTrueShare: 0.9,
   driftRatio: 3,
   driftWindow: 3,
+  severeRatio: 10,
   driftTolerance: 0.25,
 };
 
-/** Shares of one class at one epoch (or under one counterfactual alpha). */
+/**
+ * Shares of one class at one epoch (or under one counterfactual alpha). From metric logs some are
+ * unknown (NaN): a log with recall and precision but no supports knows only their ratio.
+ */
 export interface ClassShares {
   class: string;
+  /** NaN when unknown (the vanish rule then does not wait for 10 samples). */
   count: number;
   trueShare: number;
   predShare: number;
   recall: number;
+  /** Predicted / true share when the shares themselves are unknown (recall / precision). */
+  ratio?: number;
+  /** A class the log never names (detection background, a binary log's negatives). */
+  implicit?: boolean;
 }
 
 /**
@@ -94,32 +111,39 @@ export interface CollapseCheck {
 }
 
 function ratio(c: ClassShares, eps: number): number {
+  if (c.ratio !== undefined) return c.ratio;
   return (c.predShare + eps) / (c.trueShare + eps);
 }
 
-/** The over-predicted class: largest s^_c / s_c among classes present. */
+/**
+ * The over-predicted class: largest s^_c / s_c among classes present; a class the log does not
+ * name (background) when every named one is under-predicted.
+ */
 export function overPredicted(shares: ClassShares[]): ClassShares | null {
   let best: ClassShares | null = null;
   let bestR = -Infinity;
   for (const c of shares) {
-    if (c.trueShare <= 0 && c.predShare <= 0) continue;
+    if (c.implicit || (c.trueShare <= 0 && c.predShare <= 0)) continue;
     const r = ratio(c, 1e-6);
     if (r > bestR) {
       bestR = r;
       best = c;
     }
   }
+  const implicit = shares.find((c) => c.implicit);
+  if (implicit && (!best || bestR < 1)) return implicit;
   return best;
 }
 
 export function checkCollapse(shares: ClassShares[], th: VerdictThresholds = DEFAULT_THRESHOLDS): CollapseCheck {
   const reasons: string[] = [];
   for (const c of shares) {
-    if (c.count >= th.minClassCount && c.recall <= th.vanishRecall) {
-      reasons.push(`'${c.class}' vanished (recall ${fmtPct(c.recall)} of ${c.count} samples)`);
+    if ((c.count >= th.minClassCount || Number.isNaN(c.count)) && c.recall <= th.vanishRecall) {
+      reasons.push(Number.isNaN(c.count) ? `'${c.class}' vanished (recall ${fmtNum(c.recall)})` : `'${c.class}' vanished (recall ${fmtPct(c.recall)} of ${c.count} samples)`);
     }
   }
   for (const c of shares) {
+    // NaN shares (unknown) never satisfy these comparisons
     if (c.predShare >= th.dominantShare && c.trueShare <= th.dominantMaxTrueShare) {
       reasons.push(`'${c.class}' takes ${fmtPct(c.predShare)} of predictions (true share ${fmtPct(c.trueShare)})`);
     }
@@ -140,10 +164,17 @@ export interface EpochStatus {
   reason: string;
 }
 
-/** Status of every epoch (drifting looks back over the window ending at that epoch). */
+/**
+ * Status of every epoch. Drifting looks back over the window ending at that epoch (it needs a full
+ * window): the class's deviation, signed in the direction of its current mismatch (a class that
+ * went from under- to over-predicted got worse, not better), never shrank and ended larger than it
+ * started; or it stayed at least severeRatio off over the whole window without clearly recovering.
+ * `samples` (per epoch; NaN when unknown) sets the smoothing of empty shares.
+ */
 export function epochStatuses(shares: ClassShares[][], epochs: number[], samples: number[], th: VerdictThresholds = DEFAULT_THRESHOLDS): EpochStatus[] {
   const out: EpochStatus[] = [];
   const limit = Math.log(th.driftRatio);
+  const severe = Math.log(th.severeRatio);
   for (let e = 0; e < shares.length; e++) {
     const cur = shares[e]!;
     const col = checkCollapse(cur, th);
@@ -151,28 +182,35 @@ export function epochStatuses(shares: ClassShares[][], epochs: number[], samples
       out.push({ epoch: epochs[e]!, status: 'collapsed', onto: col.onto, reason: col.reason });
       continue;
     }
-    const eps = 0.5 / Math.max(1, samples[e]!);
-    const start = Math.max(0, e - th.driftWindow + 1);
+    const start = e - th.driftWindow + 1;
     let worst: { c: ClassShares; dev: number } | null = null;
-    for (const c of cur) {
-      if (c.trueShare <= 0) continue;
+    for (const c of start >= 0 ? cur : []) {
+      if (c.implicit || c.trueShare <= 0) continue;
+      const eps = 0.5 / Math.max(1, Number.isFinite(samples[e]!) ? samples[e]! : 1e6);
       const dev = deviation(c, eps);
-      if (dev < limit - 1e-12) continue;
-      // "getting worse" in the direction of the current mismatch: a class that went from
-      // under-predicted to over-predicted got worse, not better
+      if (!(dev >= limit - 1e-12)) continue;
       const sign = Math.log(ratio(c, eps)) >= 0 ? 1 : -1;
-      const first = shares[start]!.find((x) => x.class === c.class);
-      const firstDev = first ? sign * Math.log(ratio(first, eps)) : 0;
-      if (dev >= firstDev * (1 - th.driftTolerance) && (!worst || dev > worst.dev)) worst = { c, dev };
+      // signed deviations over the window, oldest first (a class missing from an epoch breaks the window)
+      const devs: number[] = [];
+      for (let k = start; k <= e; k++) {
+        const x = shares[k]!.find((y) => y.class === c.class);
+        if (!x) break;
+        const epsK = 0.5 / Math.max(1, Number.isFinite(samples[k]!) ? samples[k]! : 1e6);
+        devs.push(sign * Math.log(ratio(x, epsK)));
+      }
+      if (devs.length !== th.driftWindow) continue;
+      const worsening = devs.every((d, i) => i === 0 || d >= devs[i - 1]!) && devs[devs.length - 1]! > devs[0]!;
+      const sustained = devs.every((d) => d >= severe) && devs[devs.length - 1]! >= devs[0]! * (1 - th.driftTolerance);
+      if ((worsening || sustained) && (!worst || dev > worst.dev)) worst = { c, dev };
     }
     if (worst) {
-      const r = ratio(worst.c, eps);
+      const r = ratio(worst.c, 0.5 / Math.max(1, Number.isFinite(samples[e]!) ? samples[e]! : 1e6));
       const onto = overPredicted(cur)?.class ?? worst.c.class;
       out.push({
         epoch: epochs[e]!,
         status: 'drifting',
         onto,
-        reason: `'${worst.c.class}' is predicted ${r >= 1 ? `${fmtX(r)} as often as it occurs` : `${fmtX(1 / r)} less often than it occurs`} (${fmtPct(worst.c.predShare)} vs ${fmtPct(worst.c.trueShare)})`,
+        reason: `'${worst.c.class}' is predicted ${r >= 1 ? `${fmtX(r)} as often as it occurs` : `${fmtX(1 / r)} less often than it occurs`} (${Number.isFinite(worst.c.predShare) ? `${fmtPct(worst.c.predShare)} vs ${fmtPct(worst.c.trueShare)}` : 'recall / precision'})`,
       });
       continue;
     }
@@ -237,18 +275,9 @@ export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictT
       perEpoch: statuses,
     };
   }
-  // onset: first epoch of the final run of non-healthy epochs with the same status (drifting: where
-  // the same class is still over-predicted beyond the ratio)
+  // onset: the first epoch of the final run of epochs with the verdict's status, onto the same class
   let onsetIdx = statuses.length - 1;
-  while (onsetIdx > 0) {
-    const prev = statuses[onsetIdx - 1]!;
-    const same =
-      last.status === 'collapsed'
-        ? prev.status === 'collapsed' && prev.onto === last.onto
-        : (prev.status !== 'healthy' && prev.onto === last.onto) || overPredictedBeyond(shares[onsetIdx - 1]!, last.onto, th);
-    if (same) onsetIdx--;
-    else break;
-  }
+  while (onsetIdx > 0 && statuses[onsetIdx - 1]!.status === last.status && statuses[onsetIdx - 1]!.onto === last.onto) onsetIdx--;
   const onsetEpoch = statuses[onsetIdx]!.epoch;
   const onto = last.onto;
   const ontoShares = lastShares.find((c) => c.class === onto) ?? null;
@@ -290,12 +319,6 @@ export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictT
     message: parts.join(' '),
     perEpoch: statuses,
   };
-}
-
-/** True when `cls` is predicted at least driftRatio times as often as it occurs. */
-function overPredictedBeyond(shares: ClassShares[], cls: string | null, th: VerdictThresholds): boolean {
-  const c = shares.find((x) => x.class === cls);
-  return !!c && c.trueShare > 0 && ratio(c, 1e-6) >= th.driftRatio;
 }
 
 function isNeutralAlpha(ctx: VerdictContext): boolean {

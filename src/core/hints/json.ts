@@ -4,6 +4,12 @@ import { sitesFromEntries, type EntryValue, type KeyedEntry } from './keyed';
 import type { CommentToken, ExtractResult } from './types';
 
 export function extractJson(text: string): ExtractResult {
+  const { entries, comments, parseError } = jsonEntries(text);
+  return { sites: sitesFromEntries(entries), comments, parseError };
+}
+
+/** Every leaf of a JSON / JSONC document with its key path and source ranges. */
+export function jsonEntries(text: string): { entries: KeyedEntry[]; comments: CommentToken[]; parseError: string | undefined } {
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   const entries: KeyedEntry[] = [];
@@ -23,8 +29,8 @@ export function extractJson(text: string): ExtractResult {
       }
       let value: EntryValue;
       if (v.type === 'array') {
-        const nums = (v.children ?? []).map((c) => c.value as unknown);
-        value = nums.every((n) => typeof n === 'number') ? (nums as number[]) : undefined;
+        const items = (v.children ?? []).map((c) => c.value as unknown);
+        value = items.every((n) => typeof n === 'number') ? (items as number[]) : items.every((n) => typeof n === 'string') ? (items as string[]) : undefined;
       } else if (v.type === 'number' || v.type === 'boolean' || v.type === 'string' || v.type === 'null') {
         value = v.value as EntryValue;
       }
@@ -46,9 +52,5 @@ export function extractJson(text: string): ExtractResult {
     },
   }, { allowTrailingComma: true, disallowComments: false });
   const first = errors[0];
-  return {
-    sites: sitesFromEntries(entries),
-    comments,
-    parseError: first ? `JSON syntax error at offset ${first.offset}` : undefined,
-  };
+  return { entries, comments, parseError: first ? `JSON syntax error at offset ${first.offset}` : undefined };
 }

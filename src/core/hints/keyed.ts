@@ -8,7 +8,8 @@
 import { LIBRARIES, resolveMmType, resolveQualifiedName } from './libraries';
 import type { ConventionSource, FlagOccurrence, FocalParameter, FocalSite, LibraryInfo, OffsetRange, ParamOccurrence } from './types';
 
-export type EntryValue = number | number[] | boolean | string | null | undefined;
+/** A leaf's value: scalars, numeric lists (alpha vectors), string lists (class names). */
+export type EntryValue = number | number[] | string[] | boolean | string | null | undefined;
 
 export interface KeyedEntry {
   /** Keys (and `[i]` for list items) from the root to the mapping holding this entry. */
@@ -104,7 +105,7 @@ export function sitesFromEntries(entries: KeyedEntry[]): FocalSite[] {
       const p = paramForKey(e.key);
       if (!p) continue;
       const v = e.value;
-      if (!(typeof v === 'number' || v === null || Array.isArray(v))) continue;
+      if (!(typeof v === 'number' || v === null || (Array.isArray(v) && v.every((x) => typeof x === 'number')))) continue;
       params.push({ e, ...p });
     }
     if (params.length === 0) continue;

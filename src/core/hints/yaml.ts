@@ -11,6 +11,12 @@ function scalarValue(node: unknown): EntryValue {
 }
 
 export function extractYaml(text: string): ExtractResult {
+  const { entries, parseError } = yamlEntries(text);
+  return { sites: sitesFromEntries(entries), comments: yamlComments(text), parseError };
+}
+
+/** Every leaf of a YAML document (all documents of a stream) with its key path and source ranges. */
+export function yamlEntries(text: string): { entries: KeyedEntry[]; parseError: string | undefined } {
   const entries: KeyedEntry[] = [];
   let parseError: string | undefined;
   const docs = parseAllDocuments(text);
@@ -29,8 +35,8 @@ export function extractYaml(text: string): ExtractResult {
         if (!value || !value.range) continue;
         let v: EntryValue;
         if (isSeq(value)) {
-          const nums = value.items.map(scalarValue);
-          v = nums.every((n) => typeof n === 'number') ? (nums as number[]) : undefined;
+          const items = value.items.map(scalarValue);
+          v = items.every((n) => typeof n === 'number') ? (items as number[]) : items.every((n) => typeof n === 'string') ? (items as string[]) : undefined;
         } else v = scalarValue(value);
         const valueRange = { start: value.range[0], end: value.range[1] };
         entries.push({
@@ -50,7 +56,7 @@ export function extractYaml(text: string): ExtractResult {
     if (doc.errors.length > 0 && !parseError) parseError = doc.errors[0]!.message.split('\n')[0];
     walk(doc.contents as YamlNode | null, []);
   }
-  return { sites: sitesFromEntries(entries), comments: yamlComments(text), parseError };
+  return { entries, parseError };
 }
 
 /** Comment tokens from the CST (the composed documents keep comments without positions). */

@@ -17,7 +17,7 @@ export const RUN_MAX_DEPTH = 4;
 /** Files never opened in a walk: weights, checkpoints, media, archives that are not dumps. */
 const SKIPPED_EXTENSIONS = /\.(ckpt|pt|pth|bin|h5|hdf5|keras|onnx|pb|pkl|pickle|joblib|index|tflite|engine|png|jpe?g|gif|bmp|tiff?|webp|svg|mp4|avi|tar|tgz|zip|7z|rar|whl|so|dll|dylib|exe|lock|log\.txt)$/i;
 /** Folders never entered: VCS, caches, environments, Lightning's weight folder, other trackers' stores. */
-const SKIPPED_FOLDERS = /^(\.|node_modules$|__pycache__$|checkpoints$|wandb$|mlruns$|site-packages$|venv$|env$)/i;
+const SKIPPED_FOLDERS = /^(\.(?!hydra$)|node_modules$|__pycache__$|checkpoints$|wandb$|mlruns$|site-packages$|venv$|env$)/i;
 /** Hugging Face checkpoint folders: their trainer_state.json repeats the run's; their config.json may be the only one. */
 const CHECKPOINT_FOLDER = /^checkpoint-(\d+)$/;
 

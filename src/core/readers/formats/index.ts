@@ -8,5 +8,34 @@ import { csvDump } from './dump-csv';
 import { npyDump } from './dump-npy';
 import { npzDump } from './dump-npz';
 import { safetensorsDump } from './dump-safetensors';
+import { lightningMetrics } from './metrics-lightning';
+import { kerasCsvMetrics } from './metrics-keras-csv';
+import { kerasHistory } from './metrics-keras-history';
+import { hfTrainerState } from './metrics-hf';
+import { mmengineScalars } from './metrics-mmengine';
+import { mmdet2Log } from './metrics-mmdet2';
+import { detectron2Metrics } from './metrics-detectron2';
+import { ultralyticsResults } from './metrics-ultralytics';
+import { sklearnReport } from './metrics-sklearn';
+import { jsonConfig, lightningHparams, pythonConfig, yamlConfig } from './config-files';
 
-export const FORMATS: readonly FormatSpec[] = [jsonlDump, csvDump, npyDump, npzDump, safetensorsDump];
+export const FORMATS: readonly FormatSpec[] = [
+  lightningMetrics,
+  kerasCsvMetrics,
+  ultralyticsResults,
+  hfTrainerState,
+  kerasHistory,
+  mmengineScalars,
+  mmdet2Log,
+  detectron2Metrics,
+  sklearnReport,
+  jsonlDump,
+  csvDump,
+  npyDump,
+  npzDump,
+  safetensorsDump,
+  lightningHparams,
+  yamlConfig,
+  jsonConfig,
+  pythonConfig,
+];

@@ -1,0 +1,25 @@
+/** Ultralytics / YOLOv5 `results.csv`: space-padded headers, mean precision/recall/mAP per epoch. */
+import type { MetricFormatSpec } from '../registry';
+import { MetricLogBuilder } from '../metrics/builder';
+import { csvHeader, intCell, readCsvMetrics } from './metrics-csv-common';
+
+export const ultralyticsResults: MetricFormatSpec = {
+  id: 'ultralytics-csv',
+  label: 'Ultralytics results.csv',
+  role: 'metrics',
+  claims: { fileNames: ['results.csv'] },
+  sniff(head) {
+    const cells = csvHeader(head);
+    if (!cells || !cells.includes('epoch')) return 0;
+    return cells.some((c) => c.startsWith('metrics/') || /^train\/(box|cls|obj|dfl)_loss$/.test(c)) ? 2 : 0;
+  },
+  example: 'runs/detect/train/results.csv (epoch, train/box_loss, ..., metrics/precision(B), metrics/recall(B), metrics/mAP50(B)) + args.yaml',
+  async read(head, opts) {
+    const b = new MetricLogBuilder('ultralytics-csv', head.name, 'ultralytics');
+    await readCsvMetrics(head, b, opts, (cell) => {
+      const epoch = intCell(cell('epoch'));
+      return epoch === undefined ? null : { epoch };
+    });
+    return b.build();
+  },
+};
