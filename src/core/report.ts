@@ -54,6 +54,14 @@ export interface EpochReport {
 
 export interface Verdict {
   status: VerdictStatus;
+  /**
+   * How alphaDriven was decided: the counterfactual at a neutral alpha (per-sample probabilities),
+   * or section 4's decision rule alone (metric logs: alpha's pull points at the class the model
+   * collapsed onto; a dump or a retrain at neutral alpha would confirm it).
+   */
+  alphaDrivenBy?: 'counterfactual' | 'decision-rule';
+  /** The observations behind the status, each naming its metric and file. */
+  evidence?: string[];
   /** The class the model collapsed (or drifts) onto; null when healthy. */
   class: string | null;
   onsetEpoch: number | null;
@@ -93,6 +101,61 @@ export interface Suggestion {
   beta?: number;
 }
 
+/** One class at one evaluation of a metric log (what was logged, and what could be derived). */
+export interface ObservedClass {
+  class: string;
+  recall?: number;
+  precision?: number;
+  f1?: number;
+  ap?: number;
+  support?: number;
+  predShare?: number;
+  trueShare?: number;
+  /** Predicted / true share (recall / precision when the shares are unknown). */
+  ratio?: number;
+  /** A class the log does not name (detection background; a binary log's negatives). */
+  implicit?: boolean;
+}
+
+export interface ObservedEpoch {
+  /** As the log numbers it (see `observed.epochKey`). */
+  epoch: number;
+  step?: number;
+  perClass: ObservedClass[];
+}
+
+/** The metric log a verdict was judged from, evaluation by evaluation. */
+export interface ObservedSeries {
+  file: string;
+  format: string;
+  split: string;
+  epochKey: 'epoch' | 'step' | 'iteration';
+  /** How shares were derived where the log does not say them. */
+  derived: string[];
+  epochs: ObservedEpoch[];
+}
+
+/** A file of the run and what it contributed. */
+export interface InputSource {
+  file: string;
+  /** Registry format id. */
+  format: string;
+  /** The format as people call it ("Lightning metrics.csv"). */
+  label: string;
+  role: 'predictions' | 'metrics' | 'config';
+  /** What it contributed, in words ("the verdict", "alpha, gamma", "agrees: drifting", "same content as X"). */
+  used: string;
+}
+
+/** What the report could not compute from the run, and how to get it. */
+export interface ReportLimits {
+  /** What the verdict was judged from, in words. */
+  judgedFrom: string;
+  cannotCompute: string[];
+  /** The dump writer for the run's framework, to get per-sample predictions. */
+  howTo?: { framework: string; title: string; install: string; code: string };
+}
+
 export interface InputIssue {
   file: string;
   line?: number;
@@ -100,8 +163,14 @@ export interface InputIssue {
   message: string;
 }
 
+/** What the report recomputed from: per-sample predictions, binned PR curves, or logged metrics only. */
+export type AnalysisBasis = 'predictions' | 'pr-curves' | 'metrics';
+
 export interface AnalysisReport {
-  backend: BackendName;
+  /** The tfjs backend that ran; null when nothing was recomputed on one (metric logs, PR-curve bins). */
+  backend: BackendName | null;
+  /** Absent in reports of prediction dumps written before run folders were read: 'predictions'. */
+  basis?: AnalysisBasis;
   /** Human-readable backend detail (package, SIMD, threads). */
   backendDetail?: string;
   /** The epoch whose per-sample probabilities fed the counterfactual (the last), null when none. */
@@ -116,13 +185,22 @@ export interface AnalysisReport {
     /** Records skipped under --lenient, with the first few reasons. */
     skipped?: number;
     issues?: InputIssue[];
+    /** The run folder, when one was given. */
+    run?: string;
+    /** Every file of the run that was read, and for what. */
+    sources?: InputSource[];
   };
   loss: {
     kind: LossKind;
     alpha: number | null;
     alphaVector: number[] | null;
-    gamma: number;
+    /** null only when the run does not record it (a metric log without config): see `unknown`. */
+    gamma: number | null;
     convention: AlphaConvention;
+    /** Settings no source gave (metric logs only; a dump's analysis asks for them instead). */
+    unknown?: Array<'alpha' | 'gamma' | 'convention'>;
+    /** Where each setting came from: "csv/version_0/hparams.yaml:1 (alpha)", "flag --gamma", "YOLOv5 FocalLoss default". */
+    origin?: Partial<Record<'alpha' | 'gamma' | 'convention' | 'kind', string>>;
     /** Sigmoid decision threshold on p (default 0.5). */
     threshold?: number;
   };
@@ -131,4 +209,8 @@ export interface AnalysisReport {
   verdict: Verdict;
   whatIf: WhatIfRow[];
   suggestion: Suggestion | null;
+  /** Metric logs: the series the verdict was judged from. */
+  observed?: ObservedSeries;
+  /** Metric logs and PR curves: what was judged from what, what could not be computed, how to get it. */
+  limits?: ReportLimits;
 }

@@ -143,7 +143,7 @@ export function linkedLines(linked: LinkedAnalysis, parameter: 'alpha' | 'gamma'
     v.status === 'healthy'
       ? 'healthy'
       : `${v.status}${v.class !== null ? ` onto '${v.class}'` : ''}${v.onsetEpoch !== null ? ` from epoch ${v.onsetEpoch}` : ''}${v.alphaDriven ? ', alpha-driven' : ''}`;
-  lines.push(`Linked log \`${name}\` (${linked.epochs} epochs, ${linked.loss.kind}, alpha ${linked.loss.alpha ?? (linked.loss.alphaVector ? `[${linked.loss.alphaVector.map((x) => fmt(x)).join(', ')}]` : 'off')}, gamma ${fmt(linked.loss.gamma)}): verdict **${status}**.`);
+  lines.push(`Linked log \`${name}\` (${linked.epochs} epochs, ${linked.loss.kind}, alpha ${linked.loss.alpha ?? (linked.loss.alphaVector ? `[${linked.loss.alphaVector.map((x) => fmt(x)).join(', ')}]` : 'off')}, gamma ${linked.loss.gamma === null ? 'unknown' : fmt(linked.loss.gamma)}): verdict **${status}**.`);
   if (v.message) lines.push(v.message);
   const last = linked.lastEpoch;
   if (last) {
