@@ -14,14 +14,14 @@ focal-math.md section 1 for several (alpha, gamma): FL+ and FL- (torchvision's f
 with logits times (1 - p_t)^gamma times a_t, no clipping), mean multipliers w+ and w-, gradient
 masses G+ and G- (closed form |dFL/dz|), and the predicted count at p >= 0.5.
 
-Writes test/fixtures/golden/binned-synthetic.json.
+Writes test/fixtures/tensorboard/binned-synthetic.json.
 """
 import json
 import os
 
 import numpy as np
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "fixtures", "golden", "binned-synthetic.json")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "fixtures", "tensorboard", "binned-synthetic.json")
 SEED = 20260611
 rng = np.random.default_rng(SEED)
 

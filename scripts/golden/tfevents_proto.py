@@ -64,6 +64,7 @@ def _build():
         (5, "float_val", F.TYPE_FLOAT, REP, None),
         (6, "double_val", F.TYPE_DOUBLE, REP, None),
         (7, "int_val", F.TYPE_INT32, REP, None),
+        (8, "string_val", F.TYPE_BYTES, REP, None),
         (10, "int64_val", F.TYPE_INT64, REP, None),
         (13, "half_val", F.TYPE_INT32, REP, None),
     ])

@@ -15,7 +15,7 @@ import { headerVerifies, scanRecords } from './records';
 import { EVENT_PROTO, type EventMessage, type HParamsPluginDataMessage, type PrCurvePluginDataMessage, type SummaryValueMessage } from './schema';
 import { int64ToNumber, tensorDims, tensorValues } from './tensor';
 
-export { MAX_RECORD_BYTES, MAX_RESYNC_BYTES, TRUNCATED_MESSAGE, frameRecord, maskedCrc32c } from './records';
+export { EMPTY_MESSAGE, MAX_RECORD_BYTES, MAX_RESYNC_BYTES, TRUNCATED_MESSAGE, frameRecord, maskedCrc32c } from './records';
 
 export interface ScalarPoint {
   step: number;

@@ -28,6 +28,7 @@ const FOOTER = 4;
 const CHUNK_BYTES = 1 << 20;
 
 export const TRUNCATED_MESSAGE = 'truncated last record (the file may still be written)';
+export const EMPTY_MESSAGE = 'empty file: no records (the writer may not have flushed yet)';
 
 /** The masked CRC-32C that TFRecord stores. */
 export function maskedCrc32c(bytes: Uint8Array): number {
@@ -117,6 +118,7 @@ class RecordScanner {
     for (;;) {
       if (!(await this.fill(HEADER))) {
         if (this.available() > 0) this.issue(this.offset(), TRUNCATED_MESSAGE);
+        else if (this.offset() === 0) this.issue(0, EMPTY_MESSAGE);
         break;
       }
       const offset = this.offset();
