@@ -148,7 +148,13 @@ class SummaryCollector {
     const values = event.summary?.value;
     if (!values) return;
     const step = int64ToNumber(event.step);
-    for (const value of values) {
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]!;
+      // the common case first: a torch / TF1 scalar of a tag whose plugin is known
+      if (value.metadata === null && hasOwn(value, 'simpleValue')) {
+        push(this.contents.scalars, value.tag, { step, wallTime: event.wallTime, value: value.simpleValue! });
+        continue;
+      }
       let problem: string | undefined;
       try {
         problem = this.value(value, step, event.wallTime);
@@ -171,12 +177,11 @@ class SummaryCollector {
       if (plugin.name === 'hparams' && pluginData.content.length > 0) this.hparams(pluginData.content);
       this.plugins.set(v.tag, plugin);
     }
-    const kind = (v as { kind?: string }).kind;
-    if (kind === 'simpleValue') {
+    if (hasOwn(v, 'simpleValue')) {
       push(this.contents.scalars, v.tag, { step, wallTime, value: v.simpleValue! });
       return undefined;
     }
-    if (kind !== 'tensor') return undefined;
+    if (!v.tensor) return undefined;
     const plugin = this.plugins.get(v.tag)?.name ?? '';
     if (plugin === 'pr_curves') return this.prCurve(v, step, wallTime);
     if (plugin !== 'scalars' && plugin !== '') return undefined;
@@ -209,6 +214,11 @@ class SummaryCollector {
       if (kind && kind !== 'nullValue') out[name] = value[kind]!;
     }
   }
+}
+
+/** Decoded messages carry defaults on their prototype: a field on the wire is an own property. */
+function hasOwn(message: object, field: string): boolean {
+  return Object.prototype.hasOwnProperty.call(message, field);
 }
 
 function push<T>(map: Map<string, T[]>, tag: string, point: T): void {

@@ -137,13 +137,14 @@ export interface EventMessage {
 
 export interface SummaryValueMessage {
   tag: string;
-  metadata?: {
+  /** null when absent (protobufjs's default for message fields). */
+  metadata: null | {
     pluginData?: { pluginName: string; content: Uint8Array };
     displayName: string;
     dataClass: number;
   };
   simpleValue?: number;
-  tensor?: TensorMessage;
+  tensor: TensorMessage | null;
 }
 
 export interface TensorMessage {
