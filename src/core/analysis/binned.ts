@@ -9,8 +9,8 @@
  * holds p in [i / (T - 1), (i + 1) / (T - 1)) with TP[i] - TP[i + 1] positives, and bin T - 1 holds
  * p = 1 exactly (float32 saturation) with TP[T - 1] positives; FP likewise for negatives.
  *
- * Within-bin estimate (chosen by measurement, see the README's Formats section and
- * scripts/golden/make_binned_golden.py): per class, the cumulative count as a function of p is a
+ * Within-bin estimate (chosen by measurement on truth.json's runs and on the synthetic curves of
+ * scripts/golden/make_binned_golden.py, see test/unit/analysis-binned.test.ts): per class, the cumulative count as a function of p is a
  * monotone cubic through the bin edges (Fritsch-Carlson), so the density inside a bin follows its
  * neighbours instead of being flat; each bin's sum of f(p) is its count times the 8-point
  * Gauss-Legendre average of f against that density. Tried and measured worse overall: the midpoint,
@@ -177,7 +177,7 @@ function monotoneSlopes(y: Float64Array, h: number): Float64Array {
 
 /** A sigmoid focal loss as the binned estimate needs it. */
 export interface BinnedLoss {
-  /** Weight of y = 1 (1 - alpha on y = 0); null = alpha off. */
+  /** Weight of y = 1 (1 - alpha on y = 0); null or negative = alpha off. */
   alpha: number | null;
   gamma: number;
   /** Decision threshold on p; default 0.5. */
@@ -201,6 +201,12 @@ export interface BinnedApproximation {
 export interface BinnedEpoch {
   report: EpochReport;
   approximation: BinnedApproximation;
+}
+
+/** a_t of y = 1 and y = 0 (1 and 1 when alpha is off: null or negative, as fvcore's -1). */
+function alphaWeights(loss: BinnedLoss): { aPos: number; aNeg: number } {
+  const off = loss.alpha === null || loss.alpha < 0;
+  return { aPos: off ? 1 : loss.alpha!, aNeg: off ? 1 : 1 - loss.alpha! };
 }
 
 /** Per-class sums of one head (one histogram). */
@@ -227,8 +233,7 @@ function headSums(h: BinnedHistogram, loss: BinnedLoss): HeadSums {
   const pos = new BinnedDistribution(h.positives);
   const neg = new BinnedDistribution(h.negatives);
   const { gamma } = loss;
-  const aPos = loss.alpha === null ? 1 : loss.alpha;
-  const aNeg = loss.alpha === null ? 1 : 1 - loss.alpha;
+  const { aPos, aNeg } = alphaWeights(loss);
   const flPos = (p: number) => focalLoss(p, gamma, aPos);
   const flNeg = (p: number) => focalLoss(1 - p, gamma, aNeg);
   const t = loss.threshold ?? 0.5;
@@ -272,8 +277,7 @@ function approximation(T: number, thresholdExact: boolean, focalBounds: BinnedAp
  */
 export function binnedBinaryEpoch(epoch: number, h: BinnedHistogram, loss: BinnedLoss, classes: [string, string] = ['negative', 'positive']): BinnedEpoch {
   const s = headSums(h, loss);
-  const aPos = loss.alpha === null ? 1 : loss.alpha;
-  const aNeg = loss.alpha === null ? 1 : 1 - loss.alpha;
+  const { aPos, aNeg } = alphaWeights(loss);
   const N = s.nPos + s.nNeg;
   const tn = s.nNeg - (s.predicted - s.tp);
   const perClass: ClassEpochStats[] = [
@@ -300,8 +304,7 @@ export function binnedOneVsRestEpoch(epoch: number, heads: BinnedHistogram[], lo
   let ceSum = 0;
   let samples = 0;
   let thresholdExact = true;
-  const aPos = loss.alpha === null ? 1 : loss.alpha;
-  const aNeg = loss.alpha === null ? 1 : 1 - loss.alpha;
+  const { aPos, aNeg } = alphaWeights(loss);
   heads.forEach((h, c) => {
     const s = headSums(h, loss);
     const N = s.nPos + s.nNeg;
