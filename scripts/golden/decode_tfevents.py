@@ -227,7 +227,7 @@ def main():
     result["files"]["synthetic"] = decode(SYNTHETIC)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
-        json.dump(result, f, indent=1)
+        json.dump(result, f, separators=(",", ":"))
         f.write("\n")
     for rel, d in result["files"].items():
         print(rel, d["records"], "records;", len(d["scalars"]), "scalar tags;", {k: len(v) for k, v in d["prCurves"].items()}, "hparams", d["hparams"])
