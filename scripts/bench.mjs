@@ -141,7 +141,7 @@ async function generate() {
 async function bundleReaderBench() {
   const esbuild = await import('esbuild');
   await esbuild.build({
-    entryPoints: { 'reader-bench': 'bench/reader-kernel.ts', 'parse-worker': 'src/core/readers/parse-worker.ts' },
+    entryPoints: { 'reader-bench': 'bench/reader-kernel.ts', 'parse-worker': 'src/core/readers/parse-worker.ts', 'tfevents-bench': 'bench/tfevents-bench.ts' },
     outdir: join(dataDir, 'bin'),
     bundle: true,
     platform: 'node',
@@ -193,6 +193,11 @@ const cli = (file, extra = []) => ({ cmd: 'node', args: [join(root, 'dist/cli.js
 const reader = (file, extra = []) => ({ cmd: 'node', args: [readerBench, file, '--alpha-vector', alphaArg, '--gamma', '2', ...extra] });
 const peer = (file) => ({ cmd: '/usr/bin/python3', args: [join(root, 'bench/peer.py'), file, '--alpha-vector', alphaArg, '--gamma', '2'], env: peerEnv() });
 const csvMB = (statSync(csvPath).size / 1e6).toFixed(0);
+// TensorBoard: an event file of scalars and PR curves (bench/tfevents-bench.ts generate), read by
+// src/core/readers/tensorboard vs a pure-Python TFRecord + python3-protobuf loop.
+const tfeventsMB = quick ? 20 : 200;
+const tfeventsPath = join(dataDir, `events.out.tfevents.bench-${tfeventsMB}mb`);
+const tfeventsBench = join(dataDir, 'bin/tfevents-bench.js');
 const npzMB = (statSync(npzPath).size / 1e6).toFixed(0);
 
 /** Named benchmark cases; other sections (e.g. config hints) push onto this array. */
@@ -205,6 +210,15 @@ export const cases = [
   { name: 'CSV, readers only (worker pool)', ours: reader(csvPath, ['--no-compute']) },
   { name: 'CSV, readers only (in-thread, workers 0)', ours: reader(csvPath, ['--no-compute', '--workers', '0']) },
   { name: 'npz, readers only', ours: reader(npzPath, ['--no-compute']) },
+  {
+    name: `TensorBoard event file (${tfeventsMB} MB): scalars + PR curves, both checksums`,
+    prepare: async () => {
+      if (!existsSync(tfeventsPath)) execFileSync('node', [tfeventsBench, 'generate', tfeventsPath, String(tfeventsMB)], { cwd: root, stdio: 'inherit' });
+    },
+    ours: { cmd: 'node', args: [tfeventsBench, 'read', tfeventsPath] },
+    peer: { cmd: '/usr/bin/python3', args: [join(root, 'bench/peer_tfevents.py'), tfeventsPath], env: peerEnv() },
+    targets: { time: 1 },
+  },
 ];
 
 // ------------------------------------------------------------------ run
@@ -246,6 +260,15 @@ for (const { c, o, p } of rows) {
 }
 console.log(lines.join('\n'));
 for (const { c, detail } of rows) if (detail) console.log(`- ${c.name}: ${detail}`);
+
+// Cross-check: the event-file reader and its peer read the same records and numbers.
+for (const { c, o, p } of rows) {
+  if (!p || o.status !== 0 || p.status !== 0 || c.ours.args[0] !== tfeventsBench) continue;
+  const a = JSON.parse(o.stdout);
+  const b = JSON.parse(p.stdout);
+  const same = ['records', 'scalarTags', 'scalarPoints', 'prPoints'].every((k) => a[k] === b[k]) && Math.abs(a.sum - b.sum) <= 1e-9 * Math.abs(b.sum);
+  console.log(`- ${c.name}: ${a.records.toLocaleString()} records, ${a.scalarPoints.toLocaleString()} scalar points, ${a.prPoints} PR curves; ${same ? 'same as the peer' : `DIFFERS from the peer: ${o.stdout.trim()} vs ${p.stdout.trim()}`}`);
+}
 
 // Cross-check: ours vs peer per-class numbers (reader bench output only; the CLI prints the report).
 {

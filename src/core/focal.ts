@@ -9,7 +9,7 @@
  * softmax: p_y), `alphaT` the alpha weight of that outcome (a_t), `gamma` the focusing parameter.
  */
 
-import type { AlphaConvention, LossKind } from './report';
+import type { AlphaConvention, ClassEpochStats, LossKind } from './report';
 
 /** Probabilities are clipped to [PROB_EPS, 1 - PROB_EPS] before any log or power (focal-math.md). */
 export const PROB_EPS = 1e-7;
@@ -212,4 +212,46 @@ export function resolveClassAlpha(
       throw new RangeError('convention "vector" needs a list of alphas, got a scalar');
   }
   throw new RangeError(`unknown alpha convention "${String(convention)}"`);
+}
+
+/**
+ * One class's ClassEpochStats from its sums (see src/core/compute/epoch-accumulator.ts for what
+ * positives and negatives are per head kind): counts, shares, recall / precision / F1 from the
+ * predicted count and true positives, the loss sum, mean multipliers from the multiplier sums, the
+ * gradient masses and the balance factors ({@link balanceFactors}).
+ */
+export function classStats(
+  name: string,
+  N: number,
+  nPos: number,
+  predicted: number,
+  tp: number,
+  focalSum: number,
+  wPosSum: number,
+  wNegSum: number,
+  nNeg: number,
+  gradPos: number,
+  gradNeg: number,
+  alphaPos: number,
+  alphaNeg: number,
+): ClassEpochStats {
+  const recall = ratio(tp, nPos);
+  const precision = ratio(tp, predicted);
+  const f = balanceFactors(gradPos, gradNeg, nPos, nNeg, alphaPos, alphaNeg);
+  return {
+    class: name,
+    count: nPos,
+    trueShare: ratio(nPos, N),
+    predShare: ratio(predicted, N),
+    recall,
+    precision,
+    f1: ratio(2 * precision * recall, precision + recall),
+    focalSum,
+    meanWeightPos: ratio(wPosSum, nPos),
+    meanWeightNeg: ratio(wNegSum, nNeg),
+    gradPos,
+    gradNeg,
+    balance: f.balance,
+    factors: { alpha: f.alpha, count: f.count, gamma: f.gamma },
+  };
 }

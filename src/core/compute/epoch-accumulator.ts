@@ -39,7 +39,7 @@
 import type { ClassEpochStats, EpochReport } from '../report';
 import type { SampleBatch } from '../analysis/counterfactual';
 import type { PredictionChunk, ScoreKind } from '../readers/types';
-import { balanceFactors, ratio, type ResolvedLoss } from '../focal';
+import { classStats, type ResolvedLoss } from '../focal';
 import { BLOCK, SIGMOID_Q, SOFTMAX_Q, sigmoidKernel, softmaxKernel } from './kernels';
 
 export type { ResolvedLoss } from '../focal';
@@ -402,42 +402,6 @@ export class EpochAccumulator {
     }
     return { epoch, samples: N, focalSum, ceSum, perClass };
   }
-}
-
-function classStats(
-  name: string,
-  N: number,
-  nPos: number,
-  predicted: number,
-  tp: number,
-  focalSum: number,
-  wPosSum: number,
-  wNegSum: number,
-  nNeg: number,
-  gradPos: number,
-  gradNeg: number,
-  alphaPos: number,
-  alphaNeg: number,
-): ClassEpochStats {
-  const recall = ratio(tp, nPos);
-  const precision = ratio(tp, predicted);
-  const f = balanceFactors(gradPos, gradNeg, nPos, nNeg, alphaPos, alphaNeg);
-  return {
-    class: name,
-    count: nPos,
-    trueShare: ratio(nPos, N),
-    predShare: ratio(predicted, N),
-    recall,
-    precision,
-    f1: ratio(2 * precision * recall, precision + recall),
-    focalSum,
-    meanWeightPos: ratio(wPosSum, nPos),
-    meanWeightNeg: ratio(wNegSum, nNeg),
-    gradPos,
-    gradNeg,
-    balance: f.balance,
-    factors: { alpha: f.alpha, count: f.count, gamma: f.gamma },
-  };
 }
 
 /** Row-major multi-hot rows of the first `rows` samples of column-major [C, stride] 0/1 staging. */
