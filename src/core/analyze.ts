@@ -10,7 +10,7 @@
  * a later one (interleaved files), the dump is read again with one accumulator per epoch alive
  * (their state is small) and the counterfactual fed for the largest epoch only.
  */
-import type { AlphaConvention, AnalysisReport, LossKind, Objective, WhatIfRow } from './report';
+import type { AlphaConvention, AnalysisReport, EpochReport, LossKind, Objective, WhatIfRow } from './report';
 import type { DumpMeta, PredictionChunk } from './readers/types';
 import { chunkLayout } from './readers/types';
 import { openPredictionDump, type PredictionDump } from './readers/index';
@@ -29,6 +29,13 @@ import {
 import { DEFAULT_THRESHOLDS, verdict as judge, type VerdictThresholds } from './analysis/verdict';
 import { suggest } from './analysis/suggestion';
 import { CONVENTION_INFO, CONVENTIONS, lookupConvention, positiveWeightOf } from './conventions';
+import { InputError } from './readers/errors';
+import { scanRun } from './readers/scan';
+import { readRun, originWords, type RunContents } from './run/read-run';
+import { givenSettings, withRunSettings } from './run/run-settings';
+import { chooseSettings, type FoundSetting } from './run/settings';
+import { analyzeMetricRun, corroborate } from './run/analyze-metrics';
+import { binnedRun } from './run/analyze-binned';
 
 export { CONVENTIONS } from './conventions';
 export const OBJECTIVES: Objective[] = ['macro-f1', 'balanced-accuracy', 'accuracy'];
@@ -223,6 +230,11 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   const th: VerdictThresholds = { ...DEFAULT_THRESHOLDS, ...(opts.verdictThresholds ?? {}) };
   if (signal?.aborted) throw abortError();
 
+  const scan = await scanRun(opts.paths, { ...(opts.displayBase !== undefined ? { displayBase: opts.displayBase } : {}), ...(signal ? { signal } : {}) });
+  const run = await readRun(scan, signal ? { signal } : {});
+  const given = givenSettings(opts);
+  if (scan.dumps.length === 0) return analyzeWithoutDump(opts, run, given, th, progress);
+
   progress({ phase: 'backend', message: `selecting the ${opts.backend ?? 'auto'} backend` });
   let backend;
   try {
@@ -233,6 +245,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
 
   const open = () =>
     openPredictionDump(opts.paths, {
+      sources: scan.dumps,
       lenient: opts.lenient ?? false,
       ...(opts.split !== undefined ? { split: opts.split } : {}),
       ...(signal ? { signal } : {}),
@@ -243,19 +256,21 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
 
   let dump = await open();
   const where = metaName(dump);
+  // the run's configs fill in what the dump's meta does not record (the meta is what the run used)
+  const { meta: runMeta, origin, notes: settingNotes } = withRunSettings(dump.meta, where, opts, run.settings);
   let settings: LossSettings;
   try {
-    settings = resolveSettings(opts, dump.meta, where);
+    settings = resolveSettings(opts, runMeta, where);
   } catch (e) {
     await discard(dump);
     throw e;
   }
-  const classesOpt = opts.classes ?? dump.meta.classes ?? null;
+  const classesOpt = opts.classes ?? runMeta.classes ?? null;
 
   let resolved: Resolved | null = null;
   const results: EpochResult[] = [];
   let lastCounterfactual: CounterfactualBuilder | null = null;
-  const notes: string[] = [];
+  const notes: string[] = [...settingNotes];
   let interleaved = false;
 
   // pass 1: streaming, one accumulator alive
@@ -349,6 +364,142 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   const engine: CounterfactualEngine | null = cf ? cf.build(classes) : null;
   if (!engine) notes.push('No per-sample probabilities were kept for the last epoch: no counterfactual, what-if or suggestion.');
 
+  const { whatIf, suggestion, verdict: v } = judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes });
+
+  const { skipped, issues } = dump.issues();
+  const chosen = chooseSettings([...given, ...run.settings]);
+  const report: AnalysisReport = {
+    backend: backend.name,
+    backendDetail: backend.detail,
+    basis: 'predictions',
+    input: {
+      files: dump.files,
+      format: dump.format,
+      samples: epochs.reduce((s, e) => s + e.samples, 0),
+      epochs: epochs.length,
+      ...(skipped > 0 ? { skipped, issues } : {}),
+      ...(scan.root !== null ? { run: scan.root } : {}),
+      sources: [
+        { file: dump.files.join(', '), format: dump.format, label: 'prediction dump', role: 'predictions', used: 'every number (recomputed)' },
+        ...corroborate(run, chosen, th, v),
+        ...run.configSources,
+      ],
+    },
+    loss: {
+      kind: r.kind,
+      alpha: r.alphaScalar,
+      alphaVector: r.alphaVector,
+      gamma: r.loss.gamma,
+      convention: r.convention,
+      threshold: r.loss.threshold,
+      ...(Object.keys(origin).length ? { origin } : {}),
+    },
+    classes,
+    epochs,
+    verdict: {
+      status: v.status,
+      class: v.class,
+      onsetEpoch: v.onsetEpoch,
+      alphaDriven: v.alphaDriven,
+      message: v.message,
+      perEpoch: v.perEpoch.map((p) => ({ epoch: p.epoch, status: p.status, class: p.onto })),
+    },
+    whatIf,
+    suggestion,
+    counterfactualEpoch: engine ? lastEpoch.epoch : null,
+  };
+  if (notes.length) report.notes = notes;
+  progress({ phase: 'done', fraction: 1, message: `verdict: ${v.status}` });
+  return report;
+}
+
+/**
+ * A run without a prediction dump: from TensorBoard PR curves when it has them and records alpha
+ * and gamma (an estimate from binned probabilities), else judged from its metric logs alone.
+ */
+async function analyzeWithoutDump(opts: AnalyzeOptions, run: RunContents, given: FoundSetting[], th: VerdictThresholds, progress: (e: AnalyzeProgress) => void): Promise<AnalysisReport> {
+  const where = run.scan.root ?? opts.paths[0]!;
+  if (run.logs.length === 0) {
+    const configs = run.configSources.map((c) => c.file);
+    throw new InputError({ file: where }, `no prediction dump or metric log here${configs.length ? `, only configs (${configs.join(', ')})` : ''}: give the run's logs or a prediction dump`, 'unsupported');
+  }
+  const chosen = chooseSettings([...given, ...run.settings]);
+  const notes: string[] = [];
+  const binned = binnedRun(run, chosen);
+  if (binned && 'reason' in binned) notes.push(`No estimate of the focal loss from PR curves: ${binned.reason}.`);
+  if (!binned || 'reason' in binned) {
+    const report = analyzeMetricRun(run, { given, thresholds: th, notes });
+    progress({ phase: 'done', fraction: 1, message: `verdict: ${report.verdict.status}` });
+    return report;
+  }
+  const weight = binned.alpha === null || binned.alpha < 0 ? null : positiveWeightOf(binned.convention, binned.alpha);
+  const resolved: Resolved = {
+    loss: { kind: 'sigmoid', gamma: binned.gamma, classAlpha: weight === null ? null : [weight], threshold: 0.5, numClasses: 1 },
+    kind: 'sigmoid',
+    layout: 'binary',
+    convention: binned.convention,
+    alphaScalar: binned.alpha,
+    alphaVector: null,
+  };
+  const { whatIf, suggestion, verdict: v } = judgeRun({ epochs: binned.epochs, engine: binned.engine, resolved, opts, thresholds: th, classes: binned.classes });
+  const curveFile = binned.log.files.map((f) => f.head.name).join(', ');
+  const last = binned.epochs[binned.epochs.length - 1]!;
+  notes.push(binned.approximation.note);
+  const report: AnalysisReport = {
+    backend: null,
+    basis: 'pr-curves',
+    input: {
+      files: run.logs.flatMap((l) => l.files.map((f) => f.head.name)),
+      format: binned.log.log.format,
+      samples: binned.epochs.reduce((s, e) => s + e.samples, 0),
+      epochs: binned.epochs.length,
+      ...(run.scan.root !== null ? { run: run.scan.root } : {}),
+      sources: [
+        { file: curveFile, format: binned.log.log.format, label: binned.log.files[0]!.format.label, role: 'metrics', used: `PR curve '${binned.curve.tag}' (${binned.approximation.numThresholds} thresholds): every number, estimated` },
+        ...corroborate(run, chosen, th, v, binned.log),
+        ...run.configSources,
+        ...run.scan.duplicates.map((d) => ({ file: d.file, format: 'duplicate', label: 'duplicate', role: 'config' as const, used: `same content as ${d.sameAs}: read once` })),
+      ],
+    },
+    loss: { kind: 'sigmoid', alpha: binned.alpha, alphaVector: null, gamma: binned.gamma, convention: binned.convention, threshold: 0.5, origin: originWords(chosen) },
+    classes: binned.classes,
+    epochs: binned.epochs,
+    verdict: {
+      status: v.status,
+      class: v.class,
+      onsetEpoch: v.onsetEpoch,
+      alphaDriven: v.alphaDriven,
+      alphaDrivenBy: 'counterfactual',
+      message: v.message,
+      perEpoch: v.perEpoch.map((p) => ({ epoch: p.epoch, status: p.status, class: p.onto })),
+    },
+    whatIf,
+    suggestion,
+    counterfactualEpoch: last.epoch,
+    limits: {
+      judgedFrom: `the PR curve '${binned.curve.tag}' in ${curveFile}: ${binned.approximation.numThresholds} probability bins per evaluation`,
+      cannotCompute: ['exact per-sample focal sums: they are estimated from the bins (exact bounds in approximation.focalBounds)'],
+    },
+    approximation: { ...binned.approximation, file: curveFile, tag: binned.curve.tag },
+    notes,
+  };
+  progress({ phase: 'done', fraction: 1, message: `verdict: ${v.status}` });
+  return report;
+}
+
+interface JudgeInput {
+  epochs: EpochReport[];
+  /** The last epoch's counterfactual (per-sample or binned), null when none could be built. */
+  engine: CounterfactualEngine | null;
+  resolved: Resolved;
+  opts: AnalyzeOptions;
+  thresholds: VerdictThresholds;
+  classes: string[];
+}
+
+/** What-if rows, the suggestion and the verdict of recomputed epochs (from a dump or PR-curve bins). */
+function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes }: JudgeInput): { whatIf: WhatIfRow[]; suggestion: AnalysisReport['suggestion']; verdict: ReturnType<typeof judge> } {
+  const lastEpoch = epochs[epochs.length - 1]!;
   // evaluate an alpha of the log's convention
   const C = r.loss.numClasses;
   // the engine takes softmax vectors and sigmoid positive weights
@@ -401,7 +552,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
     const i = classes.indexOf(cls);
     return i >= 0 ? (r.loss.classAlpha[i] ?? null) : null;
   };
-  const v = judge(
+  const verdict = judge(
     epochs,
     {
       kind: r.kind,
@@ -422,42 +573,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
     th,
   );
 
-  const { skipped, issues } = dump.issues();
-  const report: AnalysisReport = {
-    backend: backend.name,
-    backendDetail: backend.detail,
-    input: {
-      files: dump.files,
-      format: dump.format,
-      samples: epochs.reduce((s, e) => s + e.samples, 0),
-      epochs: epochs.length,
-      ...(skipped > 0 ? { skipped, issues } : {}),
-    },
-    loss: {
-      kind: r.kind,
-      alpha: r.alphaScalar,
-      alphaVector: r.alphaVector,
-      gamma: r.loss.gamma,
-      convention: r.convention,
-      threshold: r.loss.threshold,
-    },
-    classes,
-    epochs,
-    verdict: {
-      status: v.status,
-      class: v.class,
-      onsetEpoch: v.onsetEpoch,
-      alphaDriven: v.alphaDriven,
-      message: v.message,
-      perEpoch: v.perEpoch.map((p) => ({ epoch: p.epoch, status: p.status, class: p.onto })),
-    },
-    whatIf,
-    suggestion,
-    counterfactualEpoch: engine ? lastEpoch.epoch : null,
-  };
-  if (notes.length) report.notes = notes;
-  progress({ phase: 'done', fraction: 1, message: `verdict: ${v.status}` });
-  return report;
+  return { whatIf, suggestion, verdict };
 }
 
 /**

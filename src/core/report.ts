@@ -3,6 +3,7 @@
  * read by the extension, the webviews and the inline hints. Field names are part of the contract
  * (documented in README.md); add fields, never rename them.
  */
+import type { BinnedApproximation } from './analysis/binned';
 
 /** Convention ids: what a scalar alpha means (the table is src/core/conventions.ts). */
 export type AlphaConvention = 'positive' | 'negative' | 'class0-alpha' | 'class0-complement' | 'uniform' | 'vector';
@@ -213,4 +214,6 @@ export interface AnalysisReport {
   observed?: ObservedSeries;
   /** Metric logs and PR curves: what was judged from what, what could not be computed, how to get it. */
   limits?: ReportLimits;
+  /** PR curves: how the epochs' numbers were estimated from binned probabilities (bin count, bounds). */
+  approximation?: BinnedApproximation & { file: string; tag: string };
 }

@@ -71,6 +71,11 @@ export interface MetricReadOptions {
 export interface MetricFormatSpec extends FormatBase {
   role: 'metrics';
   read(head: FileHead, options: MetricReadOptions): Promise<MetricLog>;
+  /**
+   * Files of this format that make one log together (TensorBoard writes `train/` and
+   * `validation/` event files of one run): read as one. Without it each file is a log of its own.
+   */
+  readGroup?(heads: FileHead[], options: MetricReadOptions): Promise<MetricLog>;
 }
 
 export interface ConfigFormatSpec extends FormatBase {

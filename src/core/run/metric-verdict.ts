@@ -56,14 +56,14 @@ function evidenceOf(log: MetricLog, series: ObservedSeries, statuses: EpochStatu
       const from = statuses.length >= 3 ? series.shares[series.shares.length - 3]!.find((x) => x.class === cls.class) : undefined;
       const rFrom = from ? (from.ratio ?? from.predShare / from.trueShare) : NaN;
       const how = rk && pk ? ` (${rk} / ${pk} in ${log.file})` : ` (${log.file})`;
-      out.push(`'${cls.class}' is predicted ${times(r)} at ${word} ${series.epochs[series.epochs.length - 1]}${how}${Number.isFinite(rFrom) ? `, from ${times(rFrom)} at ${word} ${series.epochs[series.epochs.length - 3]}` : ''}`);
+      out.push(`'${cls.class}' is predicted ${times(r)} at ${word} ${series.epochs[series.epochs.length - 1]}${how}${Number.isFinite(rFrom) ? `; ${times(rFrom).replace(/ as often as it occurs| less often than it occurs/, '')} at ${word} ${series.epochs[series.epochs.length - 3]}` : ''}`);
     }
   }
   if (classes.binary) {
     const pos = last.find((c) => c.class === classes.binary!.positive);
     const rateKey = log.keys.get(metricKeyId('predPositiveRate', null));
     if (pos && Number.isFinite(pos.predShare) && Number.isFinite(pos.trueShare)) {
-      out.push(`predicted-positive rate ${fmtPct(pos.predShare)} against a prevalence of ${fmtPct(pos.trueShare)}${rateKey ? ` (${rateKey} in ${log.file})` : ''}`);
+      out.push(`predicted-positive rate ${fmtPct(pos.predShare)} against a prevalence of ${fmtPct(pos.trueShare)} (${rateKey ? `${rateKey} in ${log.file}` : `derived from recall and precision in ${log.file}`})`);
     }
   }
   return out;
@@ -72,7 +72,8 @@ function evidenceOf(log: MetricLog, series: ObservedSeries, statuses: EpochStatu
 function times(r: number): string {
   if (!Number.isFinite(r)) return 'at an unknown rate';
   if (r === 0) return 'never';
-  return r >= 1 ? `${fmtNum(r)}x as often as it occurs` : `${fmtNum(1 / r)}x less often than it occurs`;
+  const x = (v: number) => (v >= 10 ? Math.round(v) : Math.round(v * 10) / 10);
+  return r >= 1 ? `${x(r)}x as often as it occurs` : `${x(1 / r)}x less often than it occurs`;
 }
 
 /**
@@ -133,7 +134,7 @@ export function metricVerdict(log: MetricLog, series: ObservedSeries, classes: R
       class: null,
       onsetEpoch: null,
       alphaDriven: false,
-      message: `Healthy at ${word} ${last.epoch}: no class vanished and no class's predicted share drifts ${th.driftRatio}x away from its true share. ${judged} ${rule}`.trim(),
+      message: `Healthy at ${word} ${last.epoch}: no class vanished and no class's predicted share drifts ${th.driftRatio}x away from its true share. ${rule} ${judged}`.replace(/\s+/g, ' ').trim(),
       evidence,
       perEpoch,
     };
@@ -165,10 +166,18 @@ export function metricVerdict(log: MetricLog, series: ObservedSeries, classes: R
   };
 }
 
-/** Section 4's rule for a sigmoid class when the log does not give its prevalence. */
+/** Section 4's rule when the log does not give the classes' shares. */
 function ruleWithoutPrevalence(s: MetricLossSettings, named: ClassShares[], cls: string | null): string {
   const w = s.classWeight;
-  if (!w || s.kind !== 'sigmoid') return '';
+  if (!w) return '';
+  if (s.kind === 'softmax') {
+    const weights = named.map((c) => ({ c: c.class, a: w(c.class) ?? 0 }));
+    const top = weights.reduce((a, b) => (b.a > a.a ? b : a), weights[0]!);
+    const others = weights.filter((x) => x !== top && x.a > 0);
+    const conv = s.convention === 'vector' ? `alpha [${weights.map((x) => fmtNum(x.a)).join(', ')}]` : `alpha ${fmtNum(s.alpha ?? 0)} (${s.convention}: [${weights.map((x) => fmtNum(x.a)).join(', ')}])`;
+    const need = others.length ? ` '${top.c}' wins wherever its local share is at least ${fmtNum(Math.min(...others.map((x) => x.a)) / top.a)} to ${fmtNum(Math.max(...others.map((x) => x.a)) / top.a)} times that of each other class` : '';
+    return `${conv} makes the model predict the class with the largest alpha_c x (local share of c):${need}.`;
+  }
   const target = named.find((c) => c.class === cls) ?? named.find((c) => Number.isFinite(c.recall) && c.recall <= 0.02) ?? named[0];
   if (!target) return '';
   const a = w(target.class);

@@ -42,7 +42,7 @@ export function runClasses(log: MetricLog, configNames: string[] | null): RunCla
     const meanOverClasses = log.epochs.some((e) => e.meanOverClasses);
     // one metric for the whole head: Keras' binary precision/recall (the positive class), or
     // Ultralytics' means over the detection classes
-    const name = meanOverClasses ? (configNames?.length === 1 ? configNames[0]! : 'all classes') : (configNames?.[1] ?? 'positive');
+    const name = meanOverClasses ? (configNames?.length === 1 ? configNames[0]! : 'foreground') : (configNames?.[1] ?? 'positive');
     logName.set(name, '');
     const implicit = meanOverClasses ? 'background' : (configNames?.[0] ?? 'negative');
     return { names: [name, implicit], implicit, binary: meanOverClasses ? null : { negative: implicit, positive: name }, logName };

@@ -17,6 +17,7 @@ import { mmdet2Log } from './metrics-mmdet2';
 import { detectron2Metrics } from './metrics-detectron2';
 import { ultralyticsResults } from './metrics-ultralytics';
 import { sklearnReport } from './metrics-sklearn';
+import { tensorboardEvents } from './metrics-tensorboard';
 import { jsonConfig, lightningHparams, pythonConfig, yamlConfig } from './config-files';
 
 export const FORMATS: readonly FormatSpec[] = [
@@ -29,6 +30,7 @@ export const FORMATS: readonly FormatSpec[] = [
   mmdet2Log,
   detectron2Metrics,
   sklearnReport,
+  tensorboardEvents,
   jsonlDump,
   csvDump,
   npyDump,

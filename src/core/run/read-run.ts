@@ -1,0 +1,94 @@
+/**
+ * Reads what a run scan found besides its prediction dumps: the configs' loss settings and the
+ * metric logs (event files of one run read together), so that the analysis can take alpha and
+ * gamma from the run and judge it from its logs when there is no dump.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { MetricFormatSpec } from '../readers/registry';
+import type { ScannedFile, RunScan } from '../readers/scan';
+import type { MetricLog } from '../readers/metrics/types';
+import type { InputSource } from '../report';
+import { describeOrigin, type FoundSetting } from './settings';
+
+export interface RunLog {
+  files: ScannedFile[];
+  log: MetricLog;
+}
+
+export interface RunContents {
+  scan: RunScan;
+  logs: RunLog[];
+  /** Settings from the configs and the logs themselves, with their origins. */
+  settings: FoundSetting[];
+  /** Configs and what each gave, for the report's sources. */
+  configSources: InputSource[];
+}
+
+export interface ReadRunOptions {
+  signal?: AbortSignal;
+  onBytes?(n: number): void;
+}
+
+const SPLIT_FOLDER = /^(train|training|validation|val|eval)$/i;
+
+/** The folder that holds one run's event files (logs/ for Keras' logs/train + logs/validation). */
+function groupFolder(path: string): string {
+  const dir = dirname(path);
+  return SPLIT_FOLDER.test(basename(dir)) ? dirname(dir) : dir;
+}
+
+export async function readRun(scan: RunScan, opts: ReadRunOptions = {}): Promise<RunContents> {
+  const settings: FoundSetting[] = [];
+  const configSources: InputSource[] = [];
+  for (const f of scan.files) {
+    if (f.format.role !== 'config') continue;
+    const text = await readFile(f.head.path, 'utf8');
+    const found = f.format.settings(f.head, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    settings.push(...found);
+    const names = [...new Set(found.filter((s) => s.origin.kind === 'config').map((s) => s.name))];
+    configSources.push({ file: f.head.name, format: f.format.id, label: f.format.label, role: 'config', used: names.length ? names.join(', ') : 'no loss settings' });
+  }
+  const logs: RunLog[] = [];
+  const grouped = new Map<string, ScannedFile[]>();
+  for (const f of scan.files) {
+    if (f.format.role !== 'metrics') continue;
+    const spec = f.format;
+    if (spec.readGroup) {
+      const key = `${spec.id}\0${groupFolder(f.head.path)}`;
+      grouped.set(key, [...(grouped.get(key) ?? []), f]);
+      continue;
+    }
+    logs.push({ files: [f], log: await spec.read(f.head, opts) });
+  }
+  for (const files of grouped.values()) {
+    const spec = files[0]!.format as MetricFormatSpec;
+    logs.push({ files, log: await spec.readGroup!(files.map((f) => f.head), opts) });
+  }
+  for (const l of logs) settings.push(...l.log.settings);
+  return { scan, logs, settings, configSources };
+}
+
+/** How rich a log's per-class evidence is, to pick the one the verdict is judged from. */
+export function evidenceRank(log: MetricLog): number {
+  let both = 0;
+  let recallOnly = 0;
+  const last = log.epochs[log.epochs.length - 1];
+  if (!last) return 0;
+  for (const m of last.perClass.values()) {
+    if (m.recall !== undefined && m.precision !== undefined) both++;
+    else if (m.recall !== undefined || m.accuracy !== undefined) recallOnly++;
+  }
+  const head = last.mean && last.mean.recall !== undefined && last.mean.precision !== undefined ? 1 : 0;
+  return both * 100 + recallOnly * 10 + head * 10 + (last.predPositiveRate !== undefined ? 5 : 0) + Math.min(log.epochs.length, 999) / 1000;
+}
+
+/** "csv/version_0/hparams.yaml:1 (alpha)" for each chosen setting. */
+export function originWords(chosen: Map<string, FoundSetting>): Partial<Record<'alpha' | 'gamma' | 'convention' | 'kind', string>> {
+  const out: Partial<Record<'alpha' | 'gamma' | 'convention' | 'kind', string>> = {};
+  for (const [name, s] of chosen) {
+    const key = name === 'loss' ? 'kind' : name;
+    if (key === 'alpha' || key === 'gamma' || key === 'convention' || key === 'kind') out[key] = describeOrigin(s.origin);
+  }
+  return out;
+}
