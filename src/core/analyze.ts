@@ -31,7 +31,7 @@ import { suggest } from './analysis/suggestion';
 import { CONVENTION_INFO, CONVENTIONS, lookupConvention, positiveWeightOf } from './conventions';
 import { InputError } from './readers/errors';
 import { scanRun } from './readers/scan';
-import { readRun, originWords, type RunContents } from './run/read-run';
+import { readRun, originWords, runIssues, type RunContents } from './run/read-run';
 import { givenSettings, withRunSettings } from './run/run-settings';
 import { chooseSettings, type FoundSetting } from './run/settings';
 import { analyzeMetricRun, corroborate } from './run/analyze-metrics';
@@ -453,6 +453,7 @@ async function analyzeWithoutDump(opts: AnalyzeOptions, run: RunContents, given:
       format: binned.log.log.format,
       samples: binned.epochs.reduce((s, e) => s + e.samples, 0),
       epochs: binned.epochs.length,
+      ...(runIssues(run) ?? {}),
       ...(run.scan.root !== null ? { run: run.scan.root } : {}),
       sources: [
         { file: curveFile, format: binned.log.log.format, label: binned.log.files[0]!.format.label, role: 'metrics', used: `PR curve '${binned.curve.tag}' (${binned.approximation.numThresholds} thresholds): every number, estimated` },

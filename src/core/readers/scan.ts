@@ -52,7 +52,8 @@ export interface ScanOptions {
 
 export function displayName(p: string, base: string): string {
   const r = relative(base, p);
-  return r === '' ? p : r.startsWith('..') ? p : r;
+  // the base itself (a run folder given as the display base) is shown by its name
+  return r === '' ? basename(p) || p : r.startsWith('..') ? p : r;
 }
 
 function throwIfAborted(signal?: AbortSignal): void {

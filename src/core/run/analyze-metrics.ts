@@ -10,7 +10,7 @@ import { CONVENTION_INFO, positiveWeightOf } from '../conventions';
 import { FRAMEWORK_LABELS } from './frameworks';
 import { metricVerdict, type MetricLossSettings } from './metric-verdict';
 import { observedSeries, runClasses } from './observed';
-import { evidenceRank, originWords, type RunContents, type RunLog } from './read-run';
+import { evidenceRank, originWords, runIssues, type RunContents, type RunLog } from './read-run';
 import { chooseSettings, type FoundSetting } from './settings';
 
 export interface MetricRunOptions {
@@ -76,7 +76,7 @@ export function metricLossSettings(chosen: ReturnType<typeof chooseSettings>, cl
 }
 
 function describeVerdict(v: { status: string; class: string | null; onsetEpoch: number | null }): string {
-  return v.status === 'healthy' ? 'healthy' : `${v.status} onto '${v.class}' since ${v.onsetEpoch}`;
+  return v.status === 'healthy' ? 'healthy' : `${v.status} onto '${v.class}' since evaluation ${v.onsetEpoch}`;
 }
 
 /** Pick the log with the richest per-class evidence (ties: the shallower file). */
@@ -128,7 +128,7 @@ export function analyzeMetricRun(run: RunContents, opts: MetricRunOptions): Anal
     cannotCompute: CANNOT_COMPUTE,
   };
   const notes = [...opts.notes, ...primary.log.notes];
-  if (primary.log.skipped > 0) notes.push(`${primary.log.skipped} record${primary.log.skipped === 1 ? '' : 's'} of ${primary.log.file} could not be read and were skipped.`);
+  const bad = runIssues(run);
   const origin = originWords(chosen);
   const report: AnalysisReport = {
     backend: null,
@@ -138,7 +138,7 @@ export function analyzeMetricRun(run: RunContents, opts: MetricRunOptions): Anal
       format: primary.log.format,
       samples: 0,
       epochs: series.epochs.length,
-      ...(primary.log.skipped > 0 ? { skipped: primary.log.skipped, issues: primary.log.issues } : {}),
+      ...(bad ?? {}),
       ...(run.scan.root !== null ? { run: run.scan.root } : {}),
       sources,
     },

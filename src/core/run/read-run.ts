@@ -8,7 +8,8 @@ import { basename, dirname } from 'node:path';
 import type { MetricFormatSpec } from '../readers/registry';
 import type { ScannedFile, RunScan } from '../readers/scan';
 import type { MetricLog } from '../readers/metrics/types';
-import type { InputSource } from '../report';
+import type { InputIssue, InputSource } from '../report';
+import { MAX_KEPT_ISSUES } from '../readers/errors';
 import { describeOrigin, type FoundSetting } from './settings';
 
 export interface RunLog {
@@ -67,6 +68,13 @@ export async function readRun(scan: RunScan, opts: ReadRunOptions = {}): Promise
   }
   for (const l of logs) settings.push(...l.log.settings);
   return { scan, logs, settings, configSources };
+}
+
+/** Unreadable records of every log of the run (counted; the first reasons kept). */
+export function runIssues(run: RunContents): { skipped: number; issues: InputIssue[] } | null {
+  const skipped = run.logs.reduce((n, l) => n + l.log.skipped, 0);
+  if (skipped === 0) return null;
+  return { skipped, issues: run.logs.flatMap((l) => l.log.issues).slice(0, MAX_KEPT_ISSUES) };
 }
 
 /** How rich a log's per-class evidence is, to pick the one the verdict is judged from. */
