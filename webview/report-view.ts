@@ -3,11 +3,13 @@ import { chartFigure } from './charts';
 import { dataTable, fmt, h, pct } from './dom';
 import { chartTheme } from './theme';
 import { send } from './vscode-api';
+import { runView } from './run-view';
 
 const STATUS_TEXT = { healthy: 'Healthy', drifting: 'Drifting', collapsed: 'Collapsed' } as const;
 
 function alphaText(report: AnalysisReport): string {
-  const { alpha, alphaVector, convention } = report.loss;
+  const { alpha, alphaVector, convention, unknown } = report.loss;
+  if (unknown?.includes('alpha')) return 'α unknown (the run does not record it)';
   if (alphaVector) return `α = [${alphaVector.map((a) => fmt(a, 3)).join(', ')}] (${convention})`;
   if (alpha === null) return 'α off';
   return `α = ${alpha} (${convention} convention)`;
@@ -43,9 +45,19 @@ export function verdictBanner(report: AnalysisReport, compact: boolean): HTMLEle
       : h(
           'p',
           { class: 'muted' },
-          `${report.loss.kind} focal loss, ${alphaText(report)}, γ = ${report.loss.gamma} · ${report.input.samples.toLocaleString()} samples, ${report.input.epochs} epoch(s), ${report.input.format} · computed on the ${report.backend} backend`,
+          `${report.loss.kind} focal loss, ${alphaText(report)}, γ = ${report.loss.gamma ?? 'unknown'} · ${inputText(report)}`,
         ),
   );
+}
+
+/** What the numbers stand on: recomputed samples, PR-curve bins, or logged metrics only. */
+function inputText(report: AnalysisReport): string {
+  const where = report.input.run ?? report.input.files[0] ?? '';
+  if (report.basis === 'metrics') return `${where} · ${report.input.epochs} evaluation(s) of logged metrics (${report.input.format}), nothing recomputed`;
+  const perEpoch = report.input.epochs ? Math.round(report.input.samples / report.input.epochs) : 0;
+  const estimated = report.basis === 'pr-curves' ? `, estimated from ${report.approximation?.numThresholds ?? ''} PR-curve bins` : '';
+  const backend = report.backend ? ` · computed on the ${report.backend} backend` : '';
+  return `${where} · ${perEpoch.toLocaleString()} samples per epoch × ${report.input.epochs} epoch(s), ${report.input.format}${estimated}${backend}`;
 }
 
 function lastEpoch(report: AnalysisReport): EpochReport | undefined {
@@ -258,6 +270,7 @@ export function reportView(report: AnalysisReport, compact: boolean): HTMLElemen
     verdictBanner(report, false),
     issues,
     actions(false),
+    runView(report),
     epoch
       ? h(
           'section',

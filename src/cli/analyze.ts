@@ -9,6 +9,7 @@ import { renderText } from '../core/format/text';
 import { renderMarkdown } from '../core/format/markdown';
 import type { AnalysisReport, Objective } from '../core/report';
 import type { BackendPreference } from '../core/compute/backend';
+import type { CliEvent } from '../protocol/cli-events';
 
 export const ANALYZE_USAGE = `focal-lens analyze: recompute per-class focal loss from prediction dumps
 
@@ -180,7 +181,8 @@ export async function runAnalyzeCommand(args: string[], io: CliIo = defaultIo())
     let lastDraw = 0;
     const onProgress = (e: AnalyzeProgress) => {
       if (progressMode === 'json') {
-        jsonLine({ type: 'progress', ...e });
+        const event: CliEvent = { type: 'progress', ...e };
+        jsonLine(event);
       } else if (ttyProgress) {
         const now = Date.now();
         if (e.phase === 'read' && now - lastDraw < 100) return;
@@ -210,7 +212,18 @@ export async function runAnalyzeCommand(args: string[], io: CliIo = defaultIo())
       io.stderr.write(`focal-lens analyze: ${e.message}\n${isUsageError(err) ? "Run 'focal-lens analyze --help' for the options.\n" : ''}`);
       if (progressMode === 'json') {
         const missing = isUsageError(err) && err.missing?.length ? { missing: err.missing } : {};
-        jsonLine({ type: 'error', exitCode: 2, message: e.message, ...(e.file ? { file: e.file } : {}), ...(e.line !== undefined ? { line: e.line } : {}), ...missing });
+        const pos = err as { byteOffset?: number };
+        const event: CliEvent = {
+          type: 'error',
+          kind: isInputError(err) ? err.kind : 'usage',
+          exitCode: 2,
+          message: e.message,
+          ...(e.file ? { file: e.file } : {}),
+          ...(e.line !== undefined ? { line: e.line } : {}),
+          ...(pos.byteOffset !== undefined ? { byteOffset: pos.byteOffset } : {}),
+          ...missing,
+        };
+        jsonLine(event);
       }
       return 2;
     }

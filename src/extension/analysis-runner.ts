@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisReport } from '../core/report';
+import { parseCliEvent, type CliErrorKind, type CliEvent } from '../protocol/cli-events';
 
 export interface AnalysisRequest {
   logPaths: string[];
@@ -22,9 +23,10 @@ export interface AnalysisProgress {
 export class AnalysisInputError extends Error {
   constructor(
     message: string,
+    /** What was wrong: only a `record` can be skipped by re-running leniently. */
+    readonly kind: CliErrorKind,
     /** Loss settings the log's meta lacks (the user can supply them). */
     readonly missing: readonly ('alpha' | 'gamma')[] = [],
-    /** Set when a record of this file was unreadable (as opposed to a bad setting). */
     readonly file?: string,
   ) {
     super(message);
@@ -63,7 +65,7 @@ export function runAnalysisProcess(
     const stdout: Buffer[] = [];
     const stderrLines: string[] = [];
     let pending = '';
-    let failure: CliEvent | undefined;
+    let failure: Extract<CliEvent, { type: 'error' }> | undefined;
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
@@ -71,7 +73,7 @@ export function runAnalysisProcess(
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
-        const event = parseEventLine(line);
+        const event = parseCliEvent(line);
         if (event?.type === 'progress') onProgress({ fraction: event.fraction ?? null, message: event.message ?? '' });
         else if (event?.type === 'error') failure = event;
         else if (line.trim()) stderrLines.push(line);
@@ -95,26 +97,7 @@ export function runAnalysisProcess(
         return;
       }
       const message = failure?.message ?? (stderrLines.join('\n').replace(/^focal-lens: /, '') || `focal-lens analyze exited with ${code}`);
-      reject(code === 2 ? new AnalysisInputError(message, failure?.missing, failure?.file) : new Error(message));
+      reject(code === 2 ? new AnalysisInputError(message, failure?.kind ?? 'file', failure?.missing, failure?.file) : new Error(message));
     });
   });
-}
-
-/** The CLI's `--progress json` events (see `focal-lens analyze --help`). */
-interface CliEvent {
-  type: 'progress' | 'error';
-  fraction?: number | null;
-  message?: string;
-  missing?: ('alpha' | 'gamma')[];
-  file?: string;
-}
-
-function parseEventLine(line: string): CliEvent | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const event = JSON.parse(line) as CliEvent;
-    return event.type === 'progress' || event.type === 'error' ? event : undefined;
-  } catch {
-    return undefined;
-  }
 }

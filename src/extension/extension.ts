@@ -6,7 +6,7 @@ import type { WebviewKind } from '../protocol/messages';
 import { AnalysisInputError, runAnalysisProcess, type AnalysisRequest } from './analysis-runner';
 import { AnalysisStore } from './analysis-store';
 import { registerHintFeatures } from './hints';
-import { pickPredictionDump } from './log-picker';
+import { pickTrainingLog } from './log-picker';
 import { ReportPanel } from './report-panel';
 import { SIDE_VIEW_ID, SideViewProvider } from './side-view';
 import { RenderTracker, type RenderedMessage, type WebviewActions } from './webview-connection';
@@ -103,7 +103,8 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
         return settings ? analyzeAndReport({ ...request, ...settings }, token) : undefined;
       }
       const skip = 'Skip bad records';
-      const canSkip = err instanceof AnalysisInputError && err.file !== undefined && !request.lenient;
+      // only a bad record can be skipped; a missing file or an unknown format stays what it is
+      const canSkip = err instanceof AnalysisInputError && err.kind === 'record' && !request.lenient;
       const what = err instanceof AnalysisInputError ? 'cannot read the log' : 'analysis failed';
       const choice = await vscode.window.showErrorMessage(`Focal Lens ${what}: ${(err as Error).message}`, ...(canSkip ? [skip] : []));
       return choice === skip ? analyzeAndReport({ ...request, lenient: true }, token) : undefined;
@@ -119,7 +120,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     vscode.commands.registerCommand('focalLens.analyze', async (target?: vscode.Uri, selected?: vscode.Uri[]) => {
       panel.show();
       // From the explorer context menu VS Code passes the clicked file and the whole selection.
-      const uris = selected?.length ? selected : target instanceof vscode.Uri ? [target] : await pickPredictionDump();
+      const uris = selected?.length ? selected : target instanceof vscode.Uri ? [target] : await pickTrainingLog();
       if (!uris?.length) return undefined;
       return analyzeAndReport({ logPaths: uris.map((u) => u.fsPath) });
     }),

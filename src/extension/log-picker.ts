@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { pickerGlob } from '../core/readers/registry';
+import { runCandidates } from '../core/readers/run-candidates';
 
-/** File kinds the engine reads as prediction dumps (log-formats.md). */
-export const PREDICTION_DUMP_GLOB = '**/*.{jsonl,jsonl.gz,ndjson,csv,csv.gz,npz,npy,safetensors}';
 const EXCLUDE_GLOB = '{**/node_modules/**,**/.git/**,**/.vscode-test/**}';
 
 interface LogPick extends vscode.QuickPickItem {
@@ -10,34 +10,34 @@ interface LogPick extends vscode.QuickPickItem {
 }
 
 /**
- * Asks which training log to analyze: the dumps in the workspace (the active editor's file first),
- * or any file or folder through the open dialog. Resolves undefined when the user backs out.
+ * Asks which training log to analyze: the runs and prediction dumps of the workspace (the file
+ * of the active editor first), or any file or folder through the open dialog. The file names
+ * come from the format registry (src/core/readers/formats). Resolves undefined when the user backs out.
  */
-export async function pickPredictionDump(): Promise<vscode.Uri[] | undefined> {
-  const found = await vscode.workspace.findFiles(PREDICTION_DUMP_GLOB, EXCLUDE_GLOB, 500);
-  const active = vscode.window.activeTextEditor?.document.uri;
-  found.sort((a, b) => {
-    if (active && a.toString() === active.toString()) return -1;
-    if (active && b.toString() === active.toString()) return 1;
-    return a.fsPath.localeCompare(b.fsPath);
-  });
-  const items: LogPick[] = found.map((uri) => ({
-    label: path.basename(uri.fsPath),
-    description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)),
-    uris: [uri],
+export async function pickTrainingLog(): Promise<vscode.Uri[] | undefined> {
+  const found = await vscode.workspace.findFiles(pickerGlob(), EXCLUDE_GLOB, 2000);
+  const active = vscode.window.activeTextEditor?.document.uri.fsPath;
+  const candidates = runCandidates(found.map((u) => u.fsPath));
+  candidates.sort((a, b) => Number(b.path === active || (active?.startsWith(b.path + path.sep) ?? false)) - Number(a.path === active || (active?.startsWith(a.path + path.sep) ?? false)));
+  const items: LogPick[] = candidates.map((c) => ({
+    label: `${c.kind === 'run' ? '$(folder)' : c.files.length > 1 ? '$(files)' : '$(file)'} ${path.basename(c.path)}`,
+    description: vscode.workspace.asRelativePath(path.dirname(c.path)),
+    detail: c.kind === 'run' ? `run: ${c.files.join(', ')}` : c.files.length > 1 ? `${c.files.length} files: ${c.files.slice(0, 4).join(', ')}${c.files.length > 4 ? ', …' : ''}` : undefined,
+    uris: [vscode.Uri.file(c.path)],
   }));
   items.push({ label: '$(folder-opened) Browse for a file or folder…', alwaysShow: true });
   const choice = await vscode.window.showQuickPick(items, {
     title: 'Analyze Focal Loss',
-    placeHolder: found.length
-      ? 'Choose a prediction dump (JSONL, CSV, NumPy, safetensors)'
-      : 'No prediction dumps found in this workspace: browse for one',
+    placeHolder: candidates.length
+      ? 'Choose a training run (a folder of metric logs) or a prediction dump'
+      : 'No training logs or prediction dumps found in this workspace: browse for one',
     matchOnDescription: true,
+    matchOnDetail: true,
   });
   if (!choice) return undefined;
   if (choice.uris) return choice.uris;
   return vscode.window.showOpenDialog({
-    title: 'Choose a prediction dump, or a folder of per-epoch .npz files',
+    title: 'Choose a training log, a run folder, or a prediction dump',
     canSelectFiles: true,
     canSelectFolders: true,
     canSelectMany: true,

@@ -3,7 +3,8 @@
  * sections as the text report, as GitHub-flavoured tables, for pasting into an issue or a PR.
  */
 import type { AnalysisReport, WhatIfRow } from '../report';
-import { CLASS_HEADER, alphaLabel, classRow, epochsRows, lossLabel, num, pct } from './text';
+import { CLASS_HEADER, alphaLabel, basisLabel, classRow, epochsRows, lossLabel, num, pct } from './text';
+import { runSections } from './run-sections';
 
 function esc(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -29,9 +30,17 @@ export function renderMarkdown(r: AnalysisReport): string {
   out.push('');
   out.push(`> ${v.message}`);
   out.push('');
-  out.push(`- **Input:** ${r.input.files.map((f) => `\`${f}\``).join(', ')} (${r.input.format}; ${r.input.samples} samples, ${r.input.epochs} epochs)`);
+  out.push(`- **Input:** ${r.input.files.map((f) => `\`${f}\``).join(', ')} (${r.input.format}; ${basisLabel(r)})`);
   out.push(`- **Loss:** ${lossLabel(r)}`);
-  out.push(`- **Backend:** ${r.backend}`);
+  out.push(`- **Backend:** ${r.backend ?? 'none (nothing recomputed on a tfjs backend)'}`);
+  for (const section of runSections(r)) {
+    out.push('');
+    out.push(`## ${esc(section.title)}`);
+    out.push('');
+    if (section.kind === 'list') for (const item of section.items) out.push(`- ${esc(item)}`);
+    else if (section.kind === 'table') out.push(...mdTable(section.header, section.rows));
+    else out.push('```' + section.language, section.text, '```');
+  }
   out.push(`- **Skipped records:** ${r.input.skipped ?? 0}`);
   const last = r.epochs[r.epochs.length - 1];
   if (last) {
@@ -66,6 +75,7 @@ export function renderMarkdown(r: AnalysisReport): string {
     const g = r.suggestion;
     out.push(`alpha **${alphaLabel(g.alpha)}** maximises ${g.objective}: ${num(g.current)} now, ${num(g.expected)} expected under the counterfactual (confirm by retraining).`);
   } else out.push('None: no per-sample probabilities for the counterfactual.');
+  for (const note of r.notes ?? []) out.push('', `> Note: ${esc(note)}`);
   if (r.input.issues?.length) {
     out.push('');
     out.push('## Skipped records');

@@ -4,6 +4,7 @@
  * records. Colours (ANSI) only when asked.
  */
 import type { AnalysisReport, ClassEpochStats, EpochReport, WhatIfRow } from '../report';
+import { runSections } from './run-sections';
 
 export interface TextOptions {
   color?: boolean;
@@ -79,9 +80,19 @@ export function wrap(text: string, width: number, indent = '  '): string[] {
 
 export function lossLabel(r: AnalysisReport): string {
   const l = r.loss;
-  const alpha = l.alphaVector ? `alpha [${l.alphaVector.map((v) => String(v)).join(', ')}]` : l.alpha === null ? 'alpha off' : `alpha ${l.alpha}`;
-  const conv = l.alphaVector && l.convention === 'vector' ? '' : ` (${l.convention} convention)`;
-  return `${l.kind} focal, ${alpha}${conv}, gamma ${l.gamma}`;
+  const unknown = new Set(l.unknown ?? []);
+  const alpha = unknown.has('alpha') ? 'alpha unknown' : l.alphaVector ? `alpha [${l.alphaVector.map((v) => String(v)).join(', ')}]` : l.alpha === null ? 'alpha off' : `alpha ${l.alpha}`;
+  const conv = unknown.has('alpha') || (l.alphaVector && l.convention === 'vector') ? '' : unknown.has('convention') ? ' (convention unknown)' : ` (${l.convention} convention)`;
+  return `${l.kind} focal, ${alpha}${conv}, gamma ${l.gamma ?? 'unknown'}`;
+}
+
+/** What the report's numbers stand on, for the Input line. */
+export function basisLabel(r: AnalysisReport): string {
+  if (r.basis === 'metrics') return `${r.input.epochs} evaluation${r.input.epochs === 1 ? '' : 's'} of logged metrics, nothing recomputed`;
+  const epochs = `${r.input.epochs} epoch${r.input.epochs === 1 ? '' : 's'}`;
+  const perEpoch = r.input.epochs > 0 ? Math.round(r.input.samples / r.input.epochs) : 0;
+  const samples = r.epochs.every((e) => e.samples === perEpoch) ? `${perEpoch} samples per epoch x ${epochs}` : `${r.input.samples} samples over ${epochs}`;
+  return r.basis === 'pr-curves' ? `${samples}, estimated from PR-curve bins` : samples;
 }
 
 export function classRow(c: ClassEpochStats): string[] {
@@ -163,8 +174,15 @@ export function renderText(r: AnalysisReport, opts: TextOptions = {}): string {
   out.push(`${s.bold('Verdict:')} ${s.bold(colour(statusText))}`);
   out.push(...wrap(v.message, width));
   out.push('');
-  out.push(`${s.bold('Input:')} ${r.input.files.join(', ')} (${r.input.format}; ${r.input.samples} samples, ${r.input.epochs} epoch${r.input.epochs === 1 ? '' : 's'})`);
+  out.push(`${s.bold('Input:')} ${r.input.files.join(', ')} (${r.input.format}; ${basisLabel(r)})`);
   out.push(`${s.bold('Loss:')} ${lossLabel(r)}`);
+  for (const section of runSections(r)) {
+    out.push('');
+    out.push(s.bold(section.title));
+    if (section.kind === 'list') for (const item of section.items) out.push(...wrap(`- ${item}`, width, '  '));
+    else if (section.kind === 'table') out.push(...table(section.header, section.rows));
+    else out.push(...section.text.split('\n').map((l) => `    ${l}`));
+  }
   const last = r.epochs[r.epochs.length - 1];
   if (last) {
     out.push('');
@@ -193,7 +211,8 @@ export function renderText(r: AnalysisReport, opts: TextOptions = {}): string {
     out.push(`${s.bold('Suggestion:')} none (no per-sample probabilities for the counterfactual).`);
   }
   const detail = (r as AnalysisReport & { backendDetail?: string }).backendDetail;
-  out.push(`${s.bold('Backend:')} ${r.backend}${detail ? ` (${detail})` : ''}`);
+  out.push(`${s.bold('Backend:')} ${r.backend ?? 'none (nothing was recomputed on a tfjs backend)'}${detail ? ` (${detail})` : ''}`);
+  for (const note of r.notes ?? []) out.push(...wrap(`Note: ${note}`, width, ''));
   const skipped = r.input.skipped ?? 0;
   if (skipped > 0) {
     out.push(`${s.bold('Skipped records:')} ${skipped}${r.input.issues?.length ? ', first reasons:' : ''}`);
