@@ -125,3 +125,26 @@ describe('PR curves: the binned estimate of the per-class focal loss', function 
     });
   }
 });
+
+describe('scikit-learn classification_report text', function () {
+  this.timeout(60000);
+  const dir = join(__dirname, '..', 'fixtures', 'sklearn');
+  // the reports were printed from the examples' own predictions: their verdict is the dump's
+  for (const [report, dump] of [
+    ['binary-alpha-0.25-report.txt', 'binary-alpha-0.25.jsonl'],
+    ['softmax-4class-report.txt', 'softmax-4class-vector.jsonl'],
+  ] as const) {
+    it(`${report} is judged as the dump it was printed from (${dump})`, async () => {
+      const fromReport = await analyze({ paths: [join(dir, report)], backend: 'cpu' });
+      const fromDump = await analyze({ paths: [join(__dirname, '..', '..', 'examples', dump)], backend: 'cpu' });
+      assert.equal(fromReport.basis, 'metrics');
+      assert.equal(fromReport.verdict.status, fromDump.verdict.status);
+      assert.equal(fromReport.verdict.class, fromDump.verdict.class);
+      assert.deepEqual(fromReport.classes, fromDump.classes);
+      // supports give the true shares exactly
+      const last = fromReport.observed!.epochs[fromReport.observed!.epochs.length - 1]!;
+      const lastDump = fromDump.epochs[fromDump.epochs.length - 1]!;
+      for (const c of last.perClass) assert.ok(Math.abs(c.trueShare! - lastDump.perClass.find((x) => x.class === c.class)!.trueShare) < 1e-9, c.class);
+    });
+  }
+});
