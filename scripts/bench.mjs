@@ -200,6 +200,34 @@ const tfeventsPath = join(dataDir, `events.out.tfevents.bench-${tfeventsMB}mb`);
 const tfeventsBench = join(dataDir, 'bin/tfevents-bench.js');
 const npzMB = (statSync(npzPath).size / 1e6).toFixed(0);
 
+// A Lightning metrics.csv as CSVLogger writes it: a training row per logged step (train_loss only),
+// a validation row per epoch with per-class recall and precision, sparse columns left empty.
+const metricsMB = quick ? 10 : 100;
+const metricsPath = join(dataDir, `metrics-${metricsMB}mb.csv`);
+function generateMetricsCsv() {
+  if (existsSync(metricsPath)) return;
+  const classes = Array.from({ length: C }, (_, k) => `c${k}`);
+  const header = ['epoch', 'step', 'train_loss', 'val_loss', ...classes.map((c) => `val_precision_${c}`), ...classes.map((c) => `val_recall_${c}`)];
+  const empty = ','.repeat(header.length - 3);
+  const rand = mulberry32(7);
+  const out = createWriteStream(metricsPath);
+  let bytes = 0;
+  let step = 0;
+  const push = (line) => {
+    out.write(line + '\n');
+    bytes += line.length + 1;
+  };
+  push(header.join(','));
+  for (let epoch = 0; bytes < metricsMB * 1e6; epoch++) {
+    for (let i = 0; i < 2000; i++, step++) push(`${epoch},${step},${(0.5 * Math.exp(-step / 1e6) + 0.01 * rand()).toFixed(17)}${empty}`);
+    // class c9 collapses after epoch 100
+    const val = classes.map((_, k) => (k === C - 1 && epoch > 100 ? 0 : 0.3 + 0.6 * rand()));
+    push(`${epoch},${step},,${(0.2 + 0.1 * rand()).toFixed(17)},${val.map((v) => (v === 0 ? 0 : 0.5 + 0.4 * rand()).toFixed(17)).join(',')},${val.map((v) => v.toFixed(17)).join(',')}`);
+  }
+  out.end();
+  return new Promise((resolve) => out.on('finish', resolve));
+}
+
 /** Named benchmark cases; other sections (e.g. config hints) push onto this array. */
 export const cases = [
   { name: `CSV ${N / 1e6}M x ${C} x ${EPOCHS} epochs (${csvMB} MB), CLI`, ours: cli(csvPath), peer: peer(csvPath), targets: { time: 0.5, mem: 0.25 } },
@@ -210,6 +238,13 @@ export const cases = [
   { name: 'CSV, readers only (worker pool)', ours: reader(csvPath, ['--no-compute']) },
   { name: 'CSV, readers only (in-thread, workers 0)', ours: reader(csvPath, ['--no-compute', '--workers', '0']) },
   { name: 'npz, readers only', ours: reader(npzPath, ['--no-compute']) },
+  {
+    name: `Lightning metrics.csv (${metricsMB} MB), CLI verdict vs pandas`,
+    prepare: generateMetricsCsv,
+    ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', metricsPath, '--format', 'json'] },
+    peer: { cmd: '/usr/bin/python3', args: [join(root, 'bench/peer_metrics.py'), metricsPath], env: peerEnv() },
+    targets: { time: 1, mem: 1 },
+  },
   {
     name: `TensorBoard event file (${tfeventsMB} MB): scalars + PR curves, both checksums`,
     prepare: async () => {

@@ -1,7 +1,7 @@
 /** Keras CSVLogger (`training.log` or any name): `epoch,<sorted metric names>`, `NA` for missing, quoted vectors. */
 import type { MetricFormatSpec } from '../registry';
 import { MetricLogBuilder } from '../metrics/builder';
-import { csvHeader, hasDumpColumns, intCell, readCsvMetrics } from './metrics-csv-common';
+import { csvHeader, hasDumpColumns, readCsvMetrics } from './metrics-csv-common';
 
 export const kerasCsvMetrics: MetricFormatSpec = {
   id: 'keras-csv',
@@ -17,10 +17,7 @@ export const kerasCsvMetrics: MetricFormatSpec = {
   example: 'training.log (epoch,f1_score,loss,precision,recall,val_f1_score,val_loss,val_precision,val_recall)',
   async read(head, opts) {
     const b = new MetricLogBuilder('keras-csv', head.name, 'keras');
-    await readCsvMetrics(head, b, opts, (cell) => {
-      const epoch = intCell(cell('epoch'));
-      return epoch === undefined ? null : { epoch };
-    });
+    await readCsvMetrics(head, b, opts);
     return b.build();
   },
 };

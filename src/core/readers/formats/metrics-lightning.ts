@@ -1,7 +1,7 @@
 /** PyTorch Lightning CSVLogger `metrics.csv`: sparse rows (train and val logged apart) merged by epoch. */
 import type { MetricFormatSpec } from '../registry';
 import { MetricLogBuilder } from '../metrics/builder';
-import { csvHeader, hasDumpColumns, intCell, readCsvMetrics } from './metrics-csv-common';
+import { csvHeader, hasDumpColumns, readCsvMetrics } from './metrics-csv-common';
 
 export const lightningMetrics: MetricFormatSpec = {
   id: 'lightning-csv',
@@ -16,11 +16,7 @@ export const lightningMetrics: MetricFormatSpec = {
   example: 'lightning_logs/version_0/metrics.csv (epoch,step,train_loss,val_loss,val_recall_pos,...) + hparams.yaml',
   async read(head, opts) {
     const b = new MetricLogBuilder('lightning-csv', head.name, 'lightning');
-    await readCsvMetrics(head, b, opts, (cell) => {
-      const epoch = intCell(cell('epoch'));
-      const step = intCell(cell('step'));
-      return epoch === undefined ? null : { epoch, ...(step !== undefined ? { step } : {}) };
-    });
+    await readCsvMetrics(head, b, opts);
     return b.build();
   },
 };

@@ -5,7 +5,7 @@
  */
 import type { MetricFormatSpec } from '../registry';
 import { MetricLogBuilder } from '../metrics/builder';
-import { lines } from '../metrics/text';
+import { lineBatches } from '../metrics/text';
 
 const HEADER = /^\s*precision\s+recall\s+f1-score\s+support\s*$/;
 const SUMMARY = /^(accuracy|macro avg|weighted avg|micro avg|samples avg)$/;
@@ -26,7 +26,9 @@ export const sklearnReport: MetricFormatSpec = {
     let nextEpoch: number | null = null;
     let inReport = false;
     let reports = 0;
-    for await (const l of lines(head.path, head.name, opts)) {
+    const all: Array<{ text: string; line: number }> = [];
+    for await (const batch of lineBatches(head.path, head.name, opts)) batch.lines.forEach((text, k) => text.trim() !== '' && all.push({ text, line: batch.firstLine + k }));
+    for (const l of all) {
       if (HEADER.test(l.text)) {
         epoch = nextEpoch ?? reports;
         nextEpoch = null;

@@ -1,7 +1,7 @@
 /** Ultralytics / YOLOv5 `results.csv`: space-padded headers, mean precision/recall/mAP per epoch. */
 import type { MetricFormatSpec } from '../registry';
 import { MetricLogBuilder } from '../metrics/builder';
-import { csvHeader, intCell, readCsvMetrics } from './metrics-csv-common';
+import { csvHeader, readCsvMetrics } from './metrics-csv-common';
 
 export const ultralyticsResults: MetricFormatSpec = {
   id: 'ultralytics-csv',
@@ -16,10 +16,7 @@ export const ultralyticsResults: MetricFormatSpec = {
   example: 'runs/detect/train/results.csv (epoch, train/box_loss, ..., metrics/precision(B), metrics/recall(B), metrics/mAP50(B)) + args.yaml',
   async read(head, opts) {
     const b = new MetricLogBuilder('ultralytics-csv', head.name, 'ultralytics');
-    await readCsvMetrics(head, b, opts, (cell) => {
-      const epoch = intCell(cell('epoch'));
-      return epoch === undefined ? null : { epoch };
-    });
+    await readCsvMetrics(head, b, opts);
     return b.build();
   },
 };

@@ -47,33 +47,43 @@ export class MetricLogBuilder {
   }
 
   record(epoch: number, entries: Iterable<[string, unknown]>, opts: RecordOptions = {}): void {
-    for (const [key, raw] of entries) {
-      const value = toValue(raw);
-      if (value === undefined) continue;
-      let pk = this.parsed.get(key);
-      if (pk === undefined) {
-        pk = parseMetricKey(key);
-        this.parsed.set(key, pk);
-      }
-      const split = pk?.split ?? opts.split ?? '';
-      const e = this.epoch(split, epoch, opts);
-      if (!pk || (pk.cls === null && pk.metric === 'accuracy')) {
-        // losses, learning rates, mAP, overall accuracy: context, not per-class evidence
-        if (typeof value === 'number') e.scalars[key] = value;
-        continue;
-      }
-      if (pk.metric === 'predPositiveRate') {
-        if (typeof value === 'number') e.predPositiveRate = value;
-        this.key(split, metricKeyId('predPositiveRate', null), key);
-        continue;
-      }
-      const metric = pk.metric;
-      if (Array.isArray(value)) {
-        // a vector metric (Keras F1Score(average=None)): one value per class index; one value is the head's
-        if (value.length === 1) this.put(split, e, null, metric, value[0]!, key, pk.mean);
-        else value.forEach((v, i) => this.put(split, e, String(i), metric, v, `${key}[${i}]`, false));
-      } else this.put(split, e, pk.cls, metric, value, key, pk.mean);
+    for (const [key, raw] of entries) this.one(epoch, key, raw, opts);
+  }
+
+  /** A table row: cells under their header's names; the columns in `skip` (epoch, step) and empty cells are passed over. */
+  recordRow(epoch: number, header: readonly string[], cells: readonly string[], skip: readonly number[], opts: RecordOptions = {}): void {
+    for (let i = 0; i < cells.length; i++) {
+      const raw = cells[i]!;
+      if (raw !== '' && !skip.includes(i)) this.one(epoch, header[i]!, raw, opts);
     }
+  }
+
+  private one(epoch: number, key: string, raw: unknown, opts: RecordOptions): void {
+    const value = toValue(raw);
+    if (value === undefined) return;
+    let pk = this.parsed.get(key);
+    if (pk === undefined) {
+      pk = parseMetricKey(key);
+      this.parsed.set(key, pk);
+    }
+    const split = pk?.split ?? opts.split ?? '';
+    const e = this.epoch(split, epoch, opts);
+    if (!pk || (pk.cls === null && pk.metric === 'accuracy')) {
+      // losses, learning rates, mAP, overall accuracy: context, not per-class evidence
+      if (typeof value === 'number') e.scalars[key] = value;
+      return;
+    }
+    if (pk.metric === 'predPositiveRate') {
+      if (typeof value === 'number') e.predPositiveRate = value;
+      this.key(split, metricKeyId('predPositiveRate', null), key);
+      return;
+    }
+    const metric = pk.metric;
+    if (Array.isArray(value)) {
+      // a vector metric (Keras F1Score(average=None)): one value per class index; one value is the head's
+      if (value.length === 1) this.put(split, e, null, metric, value[0]!, key, pk.mean);
+      else value.forEach((v, i) => this.put(split, e, String(i), metric, v, `${key}[${i}]`, false));
+    } else this.put(split, e, pk.cls, metric, value, key, pk.mean);
   }
 
   private epoch(split: string, epoch: number, opts: RecordOptions): MetricEpoch {
@@ -171,6 +181,9 @@ export function toValue(raw: unknown): number | number[] | undefined {
     return flat.length > 0 && flat.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (flat as number[]) : undefined;
   }
   if (typeof raw !== 'string') return undefined;
+  // the common case first: a plain number
+  const n0 = raw === '' ? NaN : Number(raw);
+  if (Number.isFinite(n0)) return n0;
   const s = raw.trim().replace(/^"+|"+$/g, '');
   if (s === '' || /^(na|nan|none|null|inf|-inf)$/i.test(s)) return undefined;
   if (s.startsWith('[')) {

@@ -12,13 +12,12 @@ export const MAX_METRIC_LINE = 16 << 20;
 /** Largest whole-JSON metric file (trainer_state.json, history.json) read into memory. */
 export const MAX_JSON_DOCUMENT = 512 << 20;
 
-export interface NumberedLine {
-  text: string;
-  /** 1-based. */
-  line: number;
-  byteOffset: number;
-  /** The file ended without a newline after this line (a log being written may end mid-record). */
-  last?: boolean;
+/** Consecutive lines of a file: lines[i] is line firstLine + i (1-based), blank lines included. */
+export interface LineBatch {
+  lines: string[];
+  firstLine: number;
+  /** The file ended without a newline after the last of these lines (a log being written may end mid-record). */
+  cutShort?: boolean;
 }
 
 function abortError(): Error {
@@ -27,40 +26,41 @@ function abortError(): Error {
   return e;
 }
 
-/** The file's lines (UTF-8, byte-order mark and \r dropped), streamed, blank lines skipped. */
-export async function* lines(path: string, name: string, opts: MetricReadOptions = {}): AsyncGenerator<NumberedLine> {
+/**
+ * The file's lines (UTF-8, byte-order mark and \r dropped), streamed in batches: one batch per
+ * read of about 1 MiB, so that a log of a million lines costs a hundred awaits, not a million.
+ */
+export async function* lineBatches(path: string, name: string, opts: MetricReadOptions = {}): AsyncGenerator<LineBatch> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  let pending: Buffer | null = null;
-  let offset = 0;
-  let line = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  let next = 1;
+  const split = (text: string): string[] => {
+    const parts = text.split('\n');
+    if (next === 1 && parts[0]!.charCodeAt(0) === 0xfeff) parts[0] = parts[0]!.slice(1);
+    for (let i = 0; i < parts.length; i++) {
+      const t = parts[i]!;
+      if (t.length && t.charCodeAt(t.length - 1) === 13) parts[i] = t.slice(0, -1);
+    }
+    return parts;
+  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (opts.signal?.aborted) throw abortError();
       opts.onBytes?.(chunk.length);
-      let buf: Buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
-      let start = 0;
-      for (;;) {
-        const nl = buf.indexOf(10, start);
-        if (nl < 0) break;
-        line++;
-        const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
-        if (end > start) {
-          let text = buf.toString('utf8', start, end);
-          if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-          if (text.trim() !== '') yield { text, line, byteOffset: offset + start };
-        }
-        start = nl + 1;
+      const nl = chunk.lastIndexOf(10);
+      if (nl < 0) {
+        pending = Buffer.concat([pending, chunk]);
+        if (pending.length > MAX_METRIC_LINE) throw new InputError({ file: name, line: next }, `a line longer than ${MAX_METRIC_LINE >> 20} MiB: not a metric log`);
+        continue;
       }
-      offset += start;
-      buf = buf.subarray(start);
-      if (buf.length > MAX_METRIC_LINE) throw new InputError({ file: name, line: line + 1 }, `a line longer than ${MAX_METRIC_LINE >> 20} MiB: not a metric log`);
-      pending = buf.length ? Buffer.from(buf) : null;
+      // whole lines only: a multi-byte character is never cut
+      const whole = pending.length ? Buffer.concat([pending, chunk.subarray(0, nl)]) : chunk.subarray(0, nl);
+      pending = Buffer.from(chunk.subarray(nl + 1));
+      const lines = split(whole.toString('utf8'));
+      yield { lines, firstLine: next };
+      next += lines.length;
     }
-    if (pending && pending.length) {
-      line++;
-      const text = pending.toString('utf8').replace(/\r$/, '');
-      if (text.trim() !== '') yield { text, line, byteOffset: offset, last: true };
-    }
+    if (pending.length) yield { lines: split(pending.toString('utf8')), firstLine: next, cutShort: true };
   } finally {
     stream.destroy();
   }
