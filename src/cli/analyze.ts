@@ -11,15 +11,17 @@ import type { AnalysisReport, Objective } from '../core/report';
 import type { BackendPreference } from '../core/compute/backend';
 import type { CliEvent } from '../protocol/cli-events';
 
-export const ANALYZE_USAGE = `focal-lens analyze: recompute per-class focal loss from prediction dumps
+export const ANALYZE_USAGE = `focal-lens analyze: what your focal loss is doing, from a run's logs or prediction dumps
 
 Usage:
-  focal-lens analyze <file|folder>... [options]
+  focal-lens analyze <run folder|file>... [options]
 
-Input: JSONL (+.gz), CSV (+.gz), .npy / .npz (or a folder of per-epoch .npz), safetensors, with
-per-sample logits or probabilities and targets (see examples/README.md). A JSONL first line
-{"meta": {"loss", "alpha", "gamma", "convention", "classes", "split"}} supplies the loss settings;
-flags override it.
+Input: a run folder as your framework wrote it (Lightning, TensorBoard, Hugging Face Trainer, Keras,
+MMEngine / MMDetection, Detectron2, Ultralytics, sklearn reports: every log and config in it is found),
+a log file, or a prediction dump (JSONL, CSV/TSV, .npy / .npz, safetensors: per-sample logits or
+probabilities and targets; everything is recomputed from those). Loss settings come from the dump's
+{"meta": ...} line or the run's configs (hparams.yaml, config.py, config.yaml, args.yaml,
+config.json); flags override them. See "Formats" in the README.
 
 Options:
   --alpha A               scalar alpha (or "off": the loss has no alpha)

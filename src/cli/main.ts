@@ -4,7 +4,7 @@
 const USAGE = `focal-lens: what your focal loss is really doing
 
 Usage:
-  focal-lens analyze <file|folder>... [options]   recompute per-class focal loss from prediction dumps
+  focal-lens analyze <run folder|file>... [options]   judge a run from its logs, recompute from dumps
   focal-lens hints <config-file> [--format text|json]   what alpha and gamma mean where they are set
   focal-lens <command> --help                      options of one command
   focal-lens --version
