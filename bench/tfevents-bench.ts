@@ -44,7 +44,9 @@ async function generate(path: string, megabytes: number): Promise<void> {
   for (let step = 0; written < megabytes * 1e6; step++) {
     const wallTime = 1.7e9 + step * 0.05;
     for (let k = 0; k < SCALAR_TAGS; k++) {
-      await emit({ wallTime, step, summary: { value: [{ tag: `train/metric_${k}`, simpleValue: Math.exp(-step / 5e4) + rand() * 0.01 }] } });
+      // the first tags are per-class validation metrics, as a Lightning module logs them
+      const tag = k < PR_CLASSES ? `val_recall_c${k}` : k < 2 * PR_CLASSES ? `val_precision_c${k - PR_CLASSES}` : `train/metric_${k}`;
+      await emit({ wallTime, step, summary: { value: [{ tag, simpleValue: k < 2 * PR_CLASSES ? 0.3 + 0.6 * rand() : Math.exp(-step / 5e4) + rand() * 0.01 }] } });
     }
     for (let k = 0; k < TENSOR_SCALAR_TAGS; k++) {
       const value = new Float32Array([rand()]);

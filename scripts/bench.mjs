@@ -196,7 +196,7 @@ const csvMB = (statSync(csvPath).size / 1e6).toFixed(0);
 // TensorBoard: an event file of scalars and PR curves (bench/tfevents-bench.ts generate), read by
 // src/core/readers/tensorboard vs a pure-Python TFRecord + python3-protobuf loop.
 const tfeventsMB = quick ? 20 : 200;
-const tfeventsPath = join(dataDir, `events.out.tfevents.bench-${tfeventsMB}mb`);
+const tfeventsPath = join(dataDir, `events.out.tfevents.bench-v2-${tfeventsMB}mb`);
 const tfeventsBench = join(dataDir, 'bin/tfevents-bench.js');
 const npzMB = (statSync(npzPath).size / 1e6).toFixed(0);
 
@@ -253,6 +253,12 @@ export const cases = [
     ours: { cmd: 'node', args: [tfeventsBench, 'read', tfeventsPath] },
     peer: { cmd: '/usr/bin/python3', args: [join(root, 'bench/peer_tfevents.py'), tfeventsPath], env: peerEnv() },
     targets: { time: 1 },
+  },
+  {
+    name: `TensorBoard event file (${tfeventsMB} MB), CLI verdict and PR-curve estimate`,
+    ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', tfeventsPath, '--alpha', '0.25', '--gamma', '2', '--format', 'json'] },
+    peer: { cmd: '/usr/bin/python3', args: [join(root, 'bench/peer_tfevents.py'), tfeventsPath], env: peerEnv() },
+    targets: { time: 1, mem: 1 },
   },
 ];
 

@@ -433,10 +433,11 @@ async function analyzeWithoutDump(opts: AnalyzeOptions, run: RunContents, given:
     return report;
   }
   const weight = binned.alpha === null || binned.alpha < 0 ? null : positiveWeightOf(binned.convention, binned.alpha);
+  const heads = binned.layout === 'binary' ? 1 : binned.classes.length;
   const resolved: Resolved = {
-    loss: { kind: 'sigmoid', gamma: binned.gamma, classAlpha: weight === null ? null : [weight], threshold: 0.5, numClasses: 1 },
+    loss: { kind: 'sigmoid', gamma: binned.gamma, classAlpha: weight === null ? null : new Array<number>(heads).fill(weight), threshold: 0.5, numClasses: heads },
     kind: 'sigmoid',
-    layout: 'binary',
+    layout: binned.layout,
     convention: binned.convention,
     alphaScalar: binned.alpha,
     alphaVector: null,
@@ -456,7 +457,7 @@ async function analyzeWithoutDump(opts: AnalyzeOptions, run: RunContents, given:
       ...(runIssues(run) ?? {}),
       ...(run.scan.root !== null ? { run: run.scan.root } : {}),
       sources: [
-        { file: curveFile, format: binned.log.log.format, label: binned.log.files[0]!.format.label, role: 'metrics', used: `PR curve '${binned.curve.tag}' (${binned.approximation.numThresholds} thresholds): every number, estimated` },
+        { file: curveFile, format: binned.log.log.format, label: binned.log.files[0]!.format.label, role: 'metrics', used: `PR curve${binned.curves.length > 1 ? 's' : ''} ${binned.curves.map((c) => `'${c.tag}'`).join(', ')} (${binned.approximation.numThresholds} thresholds): every number, estimated` },
         ...corroborate(run, chosen, th, v, binned.log),
         ...run.configSources,
         ...run.scan.duplicates.map((d) => ({ file: d.file, format: 'duplicate', label: 'duplicate', role: 'config' as const, used: `same content as ${d.sameAs}: read once` })),
@@ -478,10 +479,10 @@ async function analyzeWithoutDump(opts: AnalyzeOptions, run: RunContents, given:
     suggestion,
     counterfactualEpoch: last.epoch,
     limits: {
-      judgedFrom: `the PR curve '${binned.curve.tag}' in ${curveFile}: ${binned.approximation.numThresholds} probability bins per evaluation`,
+      judgedFrom: `the PR curve${binned.curves.length > 1 ? 's' : ''} ${binned.curves.map((c) => `'${c.tag}'`).join(', ')} in ${curveFile}: ${binned.approximation.numThresholds} probability bins per evaluation`,
       cannotCompute: ['exact per-sample focal sums: they are estimated from the bins (exact bounds in approximation.focalBounds)'],
     },
-    approximation: { ...binned.approximation, file: curveFile, tag: binned.curve.tag },
+    approximation: { ...binned.approximation, file: curveFile, tag: binned.curves.map((c) => c.tag).join(', ') },
     notes,
   };
   progress({ phase: 'done', fraction: 1, message: `verdict: ${v.status}` });

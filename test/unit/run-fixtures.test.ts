@@ -4,8 +4,14 @@
 // detected, judged as truth.json says, with its evidence named and the loss settings taken from
 // the run's configs (or reported unknown where the run records none).
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import protobuf from 'protobufjs';
+import { focalLoss } from '../../src/core/focal';
+import { frameRecord } from '../../src/core/readers/tensorboard/index';
+import { EVENT_PROTO } from '../../src/core/readers/tensorboard/schema';
+import { rng as seeded } from './seeded-random';
 import { analyze } from '../../src/core/analyze';
 import type { AnalysisReport } from '../../src/core/report';
 
@@ -147,4 +153,54 @@ describe('scikit-learn classification_report text', function () {
       for (const c of last.perClass) assert.ok(Math.abs(c.trueShare! - lastDump.perClass.find((x) => x.class === c.class)!.trueShare) < 1e-9, c.class);
     });
   }
+});
+
+describe('PR curves of several classes: one-vs-rest heads', function () {
+  this.timeout(60000);
+  it('per-class curves (tags pr_curve/<class>) give one head each, with exact counts and estimated focal sums', async () => {
+    const root = protobuf.parse(EVENT_PROTO).root;
+    const Event = root.lookupType('focallens.tensorboard.Event');
+    const content = root.lookupType('focallens.tensorboard.PrCurvePluginData').encode({ version: 0, numThresholds: 127 }).finish();
+    const uniform = seeded(11);
+    // Box-Muller: a normal deviate from two uniform ones
+    const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+    const classes = ['car', 'person', 'bicycle'];
+    const T = 127;
+    const records: Uint8Array[] = [];
+    const exact = classes.map(() => 0);
+    // two evaluations; per class and sample a probability, as add_pr_curve(tag, labels, probs) sees them
+    for (const step of [0, 1]) {
+      classes.forEach((name, c) => {
+        const tp = new Array<number>(T).fill(0);
+        const fp = new Array<number>(T).fill(0);
+        for (let i = 0; i < 4000; i++) {
+          const y = uniform() < [0.1, 0.05, 0.02][c]! ? 1 : 0;
+          const z = (y ? 1.5 : -2.5) + 1.2 * normal();
+          const p = Math.fround(1 / (1 + Math.exp(-z)));
+          const bin = Math.floor(p * (T - 1));
+          for (let t = 0; t <= bin; t++) (y ? tp : fp)[t]! += 1;
+          if (step === 1) exact[c]! += y ? focalLoss(p, 2, 0.25) : focalLoss(1 - p, 2, 0.75);
+        }
+        const rows = [tp, fp, fp.map((v) => fp[0]! - v), tp.map((v) => tp[0]! - v), tp.map((v, i) => v / Math.max(1, v + fp[i]!)), tp.map((v) => v / Math.max(1, tp[0]!))];
+        const event = { wallTime: 1.7e9, step, summary: { value: [{ tag: `pr_curve/${name}`, metadata: { pluginData: { pluginName: 'pr_curves', content } }, tensor: { dtype: 1, tensorShape: { dim: [{ size: 6 }, { size: T }] }, floatVal: rows.flat() } }] } };
+        records.push(frameRecord(Event.encode(Event.fromObject(event)).finish()));
+      });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'focal-lens-pr-'));
+    try {
+      const file = join(dir, 'events.out.tfevents.1700000000.test.0');
+      writeFileSync(file, Buffer.concat(records));
+      const r = await analyze({ paths: [file], alpha: 0.25, gamma: 2, backend: 'cpu', displayBase: dir });
+      assert.equal(r.basis, 'pr-curves');
+      assert.deepEqual(r.classes, classes);
+      const last = r.epochs[r.epochs.length - 1]!;
+      classes.forEach((name, c) => {
+        const got = last.perClass.find((x) => x.class === name)!.focalSum;
+        assert.ok(Math.abs(got - exact[c]!) / exact[c]! < 0.02, `${name}: ${got} vs ${exact[c]}`);
+      });
+      assert.ok(r.whatIf.length >= 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

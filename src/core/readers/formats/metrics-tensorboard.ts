@@ -7,8 +7,9 @@
 import { basename, dirname } from 'node:path';
 import type { FileHead, MetricFormatSpec, MetricReadOptions } from '../registry';
 import { MetricLogBuilder } from '../metrics/builder';
+import { parseMetricKey } from '../metrics/keys';
 import type { MetricLog, PrCurveSeries } from '../metrics/types';
-import { isEventFileName, looksLikeEventFile, readEventFile, type EventFileContents } from '../tensorboard';
+import { isEventFileName, looksLikeEventFile, readEventFile } from '../tensorboard';
 
 /** The split a folder name says (Keras' TensorBoard callback writes logs/train and logs/validation). */
 function folderSplit(path: string): string | undefined {
@@ -18,14 +19,26 @@ function folderSplit(path: string): string | undefined {
   return undefined;
 }
 
+const metricTags = new Map<string, boolean>();
+function isMetricTag(tag: string): boolean {
+  let yes = metricTags.get(tag);
+  if (yes === undefined) metricTags.set(tag, (yes = parseMetricKey(tag) !== null && !tag.endsWith('_vs_iterations')));
+  return yes;
+}
+
+/** A tag's points kept compactly (two packed number arrays, not an object a point). */
+interface Series {
+  steps: number[];
+  values: number[];
+}
+
 /**
  * Epoch of each step: Lightning logs an `epoch` scalar at every logged step; where there is none
  * (Keras logs epoch_* tags per epoch) the step is the epoch.
  */
-function epochOfStep(contents: EventFileContents): (step: number) => number {
-  const points = contents.scalars.get('epoch');
-  if (!points?.length) return (step) => step;
-  const map = new Map(points.map((p) => [p.step, Math.round(p.value)]));
+function epochOfStep(epochTag: Series | undefined): (step: number) => number {
+  if (!epochTag?.steps.length) return (step) => step;
+  const map = new Map(epochTag.steps.map((s, i) => [s, Math.round(epochTag.values[i]!)]));
   const sorted = [...map.keys()].sort((a, b) => a - b);
   return (step) => {
     const exact = map.get(step);
@@ -50,15 +63,25 @@ async function readAll(heads: FileHead[], opts: MetricReadOptions): Promise<Metr
   const b = new MetricLogBuilder('tensorboard', heads.length === 1 ? first.name : dirname(first.name) || first.name, heads.some((h) => folderSplit(h.path)) ? 'keras' : 'lightning');
   const curves: PrCurveSeries[] = [];
   for (const head of heads) {
-    const contents = await readEventFile(head.path, { displayName: head.name, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
+    const series = new Map<string, Series>();
+    const onScalar = (tag: string, step: number, value: number): void => {
+      // only what the verdict can use (per-class metrics, rates) and the step -> epoch map: a
+      // loss logged at every training step would otherwise be most of the file
+      if (tag !== 'epoch' && !isMetricTag(tag)) return;
+      let s = series.get(tag);
+      if (!s) series.set(tag, (s = { steps: [], values: [] }));
+      s.steps.push(step);
+      s.values.push(value);
+    };
+    const contents = await readEventFile(head.path, { displayName: head.name, onScalar, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
     for (const issue of contents.issues) b.skip(issue);
     b.skipped += Math.max(0, contents.skippedRecords - contents.issues.length);
-    const epochOf = epochOfStep(contents);
+    const epochOf = epochOfStep(series.get('epoch'));
     const split = folderSplit(head.path);
-    for (const [tag, points] of contents.scalars) {
+    for (const [tag, s] of series) {
       // Keras also writes every validation metric against the training iteration: the epoch_* tags hold the same values per epoch
       if (tag === 'epoch' || tag.endsWith('_vs_iterations')) continue;
-      for (const p of points) b.record(epochOf(p.step), [[tag, p.value]], { step: p.step, ...(split ? { split } : {}) });
+      for (let i = 0; i < s.steps.length; i++) b.record(epochOf(s.steps[i]!), [[tag, s.values[i]]], { step: s.steps[i]!, ...(split ? { split } : {}) });
     }
     for (const [tag, points] of contents.prCurves) {
       curves.push({
