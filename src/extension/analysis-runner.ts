@@ -57,7 +57,10 @@ export function runAnalysisProcess(
   return new Promise((resolve, reject) => {
     // ELECTRON_RUN_AS_NODE makes desktop VS Code's executable behave as plain Node; code-server
     // and remote hosts already run on Node, where the variable is ignored.
+    // file names in messages and the report are relative to the workspace folder of the first log
+    const folder = request.logPaths[0] ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(request.logPaths[0])) : undefined;
     const child = spawn(process.execPath, args, {
+      ...(folder ? { cwd: folder.uri.fsPath } : {}),
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,

@@ -97,5 +97,27 @@ describe('Analysis in the extension', function () {
     assert.equal(report.loss.convention, 'vector');
     assert.equal(report.classes.length, 4);
   });
-});
 
+  it('analyzes a run folder as its framework wrote it: the verdict from its metric logs, settings from its config', async () => {
+    const focalLens = await api();
+    const run = await focalLens.analyze({ logPaths: [workspaceFile('runs', 'hf-trainer-alpha-0.15')] });
+    assert.ok(run, 'no report');
+    assert.equal(run.basis, 'metrics');
+    assert.equal(run.verdict.status, 'collapsed');
+    assert.equal(run.loss.alpha, 0.15);
+    assert.match(run.loss.origin?.alpha ?? '', /config\.json/);
+    // names relative to the workspace folder
+    assert.ok(run.verdict.evidence?.some((e) => /eval_recall_pos in runs\/hf-trainer-alpha-0\.15\/trainer_state\.json/.test(e)), JSON.stringify(run.verdict.evidence));
+    const rendered = await renderedWhere(focalLens, 'panel', (r) => r.view === 'report' && r.tableRows > 0);
+    assert.ok(rendered.charts >= 1, JSON.stringify(rendered));
+  });
+
+  it('an unrecognised file is refused as unsupported (nothing to skip), naming what it looks like', async () => {
+    const focalLens = await api();
+    await assert.rejects(focalLens.analyze({ logPaths: [workspaceFile('README.md')] }), (err: Error & { kind?: string }) => {
+      assert.equal(err.kind, 'unsupported');
+      assert.match(err.message, /^README\.md: not a prediction dump or a training log: text starting "# Example prediction dumps"/);
+      return true;
+    });
+  });
+});

@@ -55,6 +55,11 @@ describe('format registry', () => {
     });
   }
 
+  it('a config format needs its name as well as its content (a README that mentions focal loss is no config)', async () => {
+    const head = await readHead(join(root, 'examples', 'README.md'), 'README.md');
+    assert.equal(detect(head), null);
+  });
+
   it('a renamed log is still detected by its content', async () => {
     const head = await readHead(join(runs, 'f4_ultralytics_fl_gamma15', 'results.csv'), 'x.csv');
     assert.equal(detect({ ...head, base: 'train_log.csv' })?.format.id, 'ultralytics-csv');

@@ -150,7 +150,7 @@ export function detect(head: FileHead, roles?: readonly FormatRole[]): Detection
     if (roles && !roles.includes(format.role)) continue;
     const byName = nameClaimed(format.claims, head.base) ? 1 : 0;
     const byContent = format.sniff(head);
-    if (format.needsContent && byContent === 0) continue;
+    if (format.needsContent && (byContent === 0 || byName === 0)) continue;
     const score = byName + byContent;
     if (score > 0 && (!best || score > best.score)) best = { format, score };
   }
