@@ -15,6 +15,7 @@
  * Pure TypeScript, no tfjs: the work is sorting and counting.
  */
 import type { AlphaConvention, WhatIfClass, WhatIfRow } from '../report';
+import { aboveShare, aucOfGroups, blockShares, mergeSortedGroups, poolAdjacentViolators, type IsotonicFit } from './calibration';
 
 const EPS = 1e-7;
 const clip = (p: number): number => (p < EPS ? EPS : p > 1 - EPS ? 1 - EPS : p);
@@ -151,6 +152,16 @@ export interface CounterfactualEngine {
   counts(alpha: number | number[]): CounterfactualCounts;
   /** The same for the observed predictions (p > t, or argmax p): the run as it was. */
   observed(): WhatIfRow;
+  /**
+   * The label-calibrated estimate under alpha': the local positive share read from the labels
+   * (isotonic regression on the run's own score) instead of inferred from the loss minimum, then
+   * the same decision rule. It does not assume the run reached its loss minimum; it does assume a
+   * retrained model ranks samples as this one does. See docs/method.md.
+   */
+  calibratedCounts(alpha: number | number[]): CounterfactualCounts;
+  evaluateCalibrated(alpha: number | number[]): WhatIfRow;
+  /** Ranking quality per reported class: AUC of the class's score, its samples against the rest. */
+  auc(): number[];
   /** True for one-vs-rest heads (C >= 2 sigmoid columns): rows judge each column on its own. */
   oneVsRest: boolean;
   /**
@@ -340,6 +351,30 @@ function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
     }
     return toCounts(pred, tp);
   };
+  // isotonic fits of the labels on q_hat (the score's order), built on first use
+  let fits: IsotonicFit[] | null = null;
+  let aucs: number[] | null = null;
+  const calibrate = (): IsotonicFit[] => {
+    if (!fits) {
+      const groups = posSorted.map((pos, col) => mergeSortedGroups(pos, negSorted[col]!));
+      fits = groups.map(poolAdjacentViolators);
+      aucs = groups.map(aucOfGroups);
+    }
+    return fits;
+  };
+  const calibratedCounts = (alpha: number | number[]): CounterfactualCounts => {
+    const f = calibrate();
+    const pred: number[] = [];
+    const tp: number[] = [];
+    for (let col = 0; col < C; col++) {
+      const a = Array.isArray(alpha) ? (alpha[col] ?? 0.5) : alpha;
+      const qStar = a >= 1 ? -1 : a <= 0 ? 2 : minPositiveShare(a, d.gamma, t);
+      const sel = aboveShare(f[col]!, qStar);
+      pred.push(sel.n);
+      tp.push(sel.positives);
+    }
+    return toCounts(pred, tp);
+  };
   return {
     kind: 'sigmoid',
     classes,
@@ -348,6 +383,13 @@ function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
     counts,
     evaluate: (alpha) => rowFromCounts(alpha, classes, counts(alpha), !binary),
     observed: () => rowFromCounts(d.alpha0 ?? 0.5, classes, toCounts(obsPred, obsTp), !binary),
+    calibratedCounts,
+    evaluateCalibrated: (alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), !binary),
+    auc: () => {
+      calibrate();
+      // a binary head's two reported classes share one ranking
+      return binary ? [aucs![0]!, aucs![0]!] : aucs!.slice();
+    },
   };
 }
 
@@ -586,6 +628,30 @@ function softmaxEngine(
     }
     return out;
   };
+  const calibration = softmaxCalibration(C, segments);
+  const calibratedCounts = (alpha: number | number[]): CounterfactualCounts => {
+    const cal = calibration();
+    const vec = Array.isArray(alpha) ? alpha : new Array<number>(C).fill(alpha);
+    const logA = Float64Array.from({ length: C }, (_, c) => Math.log(Math.max(vec[c] ?? 0, 1e-300)));
+    const predicted = new Float64Array(C);
+    const tp = new Float64Array(C);
+    for (const { logQ, targets } of segments) {
+      for (let i = 0, o = 0; i < targets.length; i++, o += C) {
+        let best = 0;
+        let bestV = -Infinity;
+        for (let c = 0; c < C; c++) {
+          const v = logA[c]! + cal.logShare[c]![cal.bin(c, logQ[o + c]!)]!;
+          if (v > bestV) {
+            bestV = v;
+            best = c;
+          }
+        }
+        predicted[best]! += 1;
+        if (best === targets[i]) tp[best]! += 1;
+      }
+    }
+    return { count, predicted, tp, total: N };
+  };
   return {
     kind: 'softmax',
     classes,
@@ -595,6 +661,59 @@ function softmaxEngine(
     counts,
     evaluate: (alpha) => rowFromCounts(alpha, classes, counts(alpha), false),
     observed: () => rowFromCounts(alpha0, classes, { count, predicted: obsPred, tp: obsTp, total: N }, false),
+    calibratedCounts,
+    evaluateCalibrated: (alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), false),
+    auc: () => calibration().auc.slice(),
+  };
+}
+
+/** Score bins per class for the softmax calibration: fine enough to act as exact ranks on validation sets. */
+const CALIBRATION_BINS = 2048;
+
+/**
+ * The softmax label calibration, built on first use: per class c, an isotonic fit of [y = c] on
+ * the class's own score (log q_hat_c, monotone in p_c) over a fine histogram of that score, and
+ * the class's AUC from the same histogram. Under alpha' a sample is predicted as
+ * argmax_c alpha'_c q_iso_c, section 4's rule with the calibrated shares.
+ */
+function softmaxCalibration(C: number, segments: readonly SoftmaxSegment[]): () => { logShare: Float64Array[]; auc: number[]; bin(c: number, v: number): number } {
+  let built: { logShare: Float64Array[]; auc: number[]; bin(c: number, v: number): number } | null = null;
+  return () => {
+    if (built) return built;
+    const lo = new Float64Array(C).fill(Infinity);
+    const hi = new Float64Array(C).fill(-Infinity);
+    for (const { logQ } of segments) {
+      for (let o = 0; o < logQ.length; o += C) {
+        for (let c = 0; c < C; c++) {
+          const v = logQ[o + c]!;
+          if (v < lo[c]!) lo[c] = v;
+          if (v > hi[c]!) hi[c] = v;
+        }
+      }
+    }
+    const scale = Float64Array.from({ length: C }, (_, c) => (hi[c]! > lo[c]! ? (CALIBRATION_BINS - 1) / (hi[c]! - lo[c]!) : 0));
+    const bin = (c: number, v: number): number => Math.min(CALIBRATION_BINS - 1, Math.max(0, Math.floor((v - lo[c]!) * scale[c]!)));
+    const n = new Float64Array(C * CALIBRATION_BINS);
+    const pos = new Float64Array(C * CALIBRATION_BINS);
+    for (const { logQ, targets } of segments) {
+      for (let i = 0, o = 0; i < targets.length; i++, o += C) {
+        const y = targets[i]!;
+        for (let c = 0; c < C; c++) {
+          const k = c * CALIBRATION_BINS + bin(c, logQ[o + c]!);
+          n[k]! += 1;
+          if (y === c) pos[k]! += 1;
+        }
+      }
+    }
+    const logShare: Float64Array[] = [];
+    const auc: number[] = [];
+    for (let c = 0; c < C; c++) {
+      const groups = { n: n.subarray(c * CALIBRATION_BINS, (c + 1) * CALIBRATION_BINS), positives: pos.subarray(c * CALIBRATION_BINS, (c + 1) * CALIBRATION_BINS), length: CALIBRATION_BINS };
+      logShare.push(blockShares(poolAdjacentViolators(groups), CALIBRATION_BINS).map(Math.log));
+      auc.push(aucOfGroups(groups));
+    }
+    built = { logShare, auc, bin };
+    return built;
   };
 }
 
