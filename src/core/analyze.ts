@@ -10,7 +10,7 @@
  * a later one (interleaved files), the dump is read again with one accumulator per epoch alive
  * (their state is small) and the counterfactual fed for the largest epoch only.
  */
-import type { AlphaConvention, AnalysisReport, LossKind, Objective, WhatIfRow } from './report';
+import type { AlphaConvention, AnalysisReport, LossKind, Objective, SettingMismatch, SettingSource, SuggestionDetail, WhatIfEstimate, WhatIfRow } from './report';
 import type { DumpMeta, PredictionChunk } from './readers/types';
 import { chunkLayout } from './readers/types';
 import { openPredictionDump, type PredictionDump } from './readers/index';
@@ -26,8 +26,9 @@ import {
   type CounterfactualEngine,
   type CounterfactualSpec,
 } from './analysis/counterfactual';
-import { DEFAULT_THRESHOLDS, verdict as judge, type VerdictThresholds } from './analysis/verdict';
-import { suggest } from './analysis/suggestion';
+import { DEFAULT_THRESHOLDS, epochShares, fmtNum, verdict as judge, type VerdictThresholds } from './analysis/verdict';
+import { suggest, type SuggestionOutcome } from './analysis/suggestion';
+import { explainBalance } from './analysis/explanation';
 
 export const CONVENTIONS: AlphaConvention[] = ['positive', 'class0-alpha', 'class0-complement', 'uniform', 'vector'];
 export const OBJECTIVES: Objective[] = ['macro-f1', 'balanced-accuracy', 'accuracy'];
@@ -71,6 +72,20 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Base directory for file names in the report and messages. */
   displayBase?: string;
+  /**
+   * Loss settings of the config file the log was linked from. Unlike the flags they do not override
+   * the log: the log's meta records what the run trained with, so it wins, and every disagreement is
+   * reported (configMismatches). They fill in what the meta lacks.
+   */
+  config?: ConfigSettings;
+}
+
+export interface ConfigSettings {
+  alpha?: number | number[] | null;
+  gamma?: number;
+  convention?: AlphaConvention;
+  /** Where the values are, for messages (e.g. "configs/train.py:12"). */
+  source?: string;
 }
 
 /** Bad usage: a missing or contradictory option. The message says how to fix it. CLI exit code 2. */
@@ -95,6 +110,8 @@ interface LossSettings {
   alpha: number | number[] | null;
   gamma: number;
   convention: AlphaConvention | undefined;
+  sources: { alpha: SettingSource; gamma: SettingSource; convention: SettingSource };
+  mismatches: SettingMismatch[];
 }
 
 function abortError(): Error {
@@ -107,46 +124,89 @@ function metaName(dump: PredictionDump): string {
   return dump.files.length === 1 ? dump.files[0]! : `${dump.files[0]!} (and ${dump.files.length - 1} more)`;
 }
 
-/** Alpha, gamma and convention from flags over meta; throws UsageError when something is unknown. */
+/**
+ * Alpha, gamma and convention: flags over the log's meta over the linked config; throws UsageError
+ * when something is unknown. A config value the meta contradicts is reported, not used.
+ */
 export function resolveSettings(opts: AnalyzeOptions, meta: DumpMeta, where: string): LossSettings {
+  const cfg = opts.config ?? {};
+  const sources: LossSettings['sources'] = { alpha: 'default', gamma: 'default', convention: 'default' };
+  const mismatches: SettingMismatch[] = [];
+  const at = cfg.source !== undefined ? { configSource: cfg.source } : {};
   let convention: AlphaConvention | undefined = opts.convention;
-  if (convention !== undefined && !CONVENTIONS.includes(convention)) {
-    throw new UsageError(`unknown convention '${String(convention)}': use one of ${CONVENTIONS.join(', ')}`);
+  if (convention !== undefined) {
+    if (!CONVENTIONS.includes(convention)) throw new UsageError(`unknown convention '${String(convention)}': use one of ${CONVENTIONS.join(', ')}`);
+    sources.convention = 'flag';
   }
   if (convention === undefined && meta.convention !== undefined && meta.convention !== null) {
     if (!CONVENTIONS.includes(meta.convention as AlphaConvention)) {
       throw new UsageError(`${where}'s meta has convention '${meta.convention}', which is none of ${CONVENTIONS.join(', ')}: pass --convention`);
     }
     convention = meta.convention as AlphaConvention;
+    sources.convention = 'log';
+    if (cfg.convention !== undefined && cfg.convention !== convention) mismatches.push({ parameter: 'convention', log: convention, config: cfg.convention, ...at });
+  }
+  if (convention === undefined && cfg.convention !== undefined) {
+    convention = cfg.convention;
+    sources.convention = 'config';
   }
   let alpha: number | number[] | null;
   if (opts.alphaVector && opts.alphaVector.length) {
     alpha = opts.alphaVector.slice();
+    sources.alpha = 'flag';
     if (opts.convention === undefined) convention = 'vector';
   } else if (opts.alpha !== undefined) {
     alpha = opts.alpha;
+    sources.alpha = 'flag';
     if (opts.convention === undefined && convention === 'vector') convention = undefined; // the meta's 'vector' does not fit a scalar flag
   } else if (meta.alpha !== undefined) {
     alpha = meta.alpha === null ? null : Array.isArray(meta.alpha) ? meta.alpha.slice() : meta.alpha;
+    sources.alpha = 'log';
+    if (Array.isArray(alpha) && convention === undefined) convention = 'vector';
+    if (cfg.alpha !== undefined && !sameSetting(cfg.alpha, alpha)) mismatches.push({ parameter: 'alpha', log: tidySetting(alpha), config: tidySetting(cfg.alpha), ...at });
+  } else if (cfg.alpha !== undefined) {
+    alpha = Array.isArray(cfg.alpha) ? cfg.alpha.slice() : cfg.alpha;
+    sources.alpha = 'config';
     if (Array.isArray(alpha) && convention === undefined) convention = 'vector';
   } else {
     throw new UsageError(
       `alpha is not in ${where}'s meta: pass --alpha 0.25 (a scalar; with a sigmoid loss the torchvision "positive" convention: positives x0.25, negatives x0.75), ` +
         '--alpha-vector 0.25,0.75,... (one weight per class), or --alpha off (the loss has no alpha)',
-      opts.gamma === undefined && meta.gamma === undefined ? ['alpha', 'gamma'] : ['alpha'],
+      opts.gamma === undefined && meta.gamma === undefined && cfg.gamma === undefined ? ['alpha', 'gamma'] : ['alpha'],
     );
   }
-  // values read as float32 (0.10000000149011612) print as written (0.1)
-  if (typeof alpha === 'number') alpha = tidy(alpha);
-  else if (Array.isArray(alpha)) alpha = alpha.map(tidy);
+  alpha = tidySetting(alpha);
   if (typeof alpha === 'number' && !Number.isFinite(alpha)) throw new UsageError(`alpha must be a number, got ${alpha}`);
   if (Array.isArray(alpha) && alpha.some((a) => !Number.isFinite(a) || a < 0)) throw new UsageError(`alpha vector must hold non-negative numbers, got ${alpha.join(',')}`);
-  const gamma = opts.gamma ?? (meta.gamma !== undefined && meta.gamma !== null ? tidy(meta.gamma) : meta.gamma);
+  let gamma: number | null | undefined;
+  if (opts.gamma !== undefined) {
+    gamma = opts.gamma;
+    sources.gamma = 'flag';
+  } else if (meta.gamma !== undefined && meta.gamma !== null) {
+    gamma = tidy(meta.gamma);
+    sources.gamma = 'log';
+    if (cfg.gamma !== undefined && !sameSetting(cfg.gamma, gamma)) mismatches.push({ parameter: 'gamma', log: gamma, config: tidy(cfg.gamma), ...at });
+  } else if (cfg.gamma !== undefined) {
+    gamma = cfg.gamma;
+    sources.gamma = 'config';
+  } else gamma = meta.gamma;
   if (gamma === undefined || gamma === null) {
     throw new UsageError(`gamma is not in ${where}'s meta: pass --gamma 2 (the paper's and torchvision's default; 1.5 in YOLOv5/ultralytics)`, ['gamma']);
   }
   if (!Number.isFinite(gamma) || gamma < 0) throw new UsageError(`gamma must be a number >= 0, got ${gamma}`);
-  return { alpha, gamma, convention };
+  return { alpha, gamma, convention, sources, mismatches };
+}
+
+/** Values read as float32 (0.10000000149011612) print as written (0.1). */
+function tidySetting<T extends number | number[] | null>(v: T): T {
+  return (typeof v === 'number' ? tidy(v) : Array.isArray(v) ? v.map(tidy) : v) as T;
+}
+
+function sameSetting(a: number | number[] | null, b: number | number[] | null): boolean {
+  const x = tidySetting(a);
+  const y = tidySetting(b);
+  if (Array.isArray(x) || Array.isArray(y)) return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => v === y[i]);
+  return x === y;
 }
 
 /** Loss kind from the option, the meta, or the chunk layout. */
@@ -342,9 +402,13 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   const engine: CounterfactualEngine | null = cf ? cf.build(classes) : null;
   if (!engine) notes.push('No per-sample probabilities were kept for the last epoch: no counterfactual, what-if or suggestion.');
 
-  // evaluate an alpha of the log's convention
+  // evaluate an alpha of the log's convention: the loss-minimum estimate, and beside it the label-calibrated one
   const C = r.loss.numClasses;
   const toEngine = (a: number | number[]): number | number[] => (r.kind === 'softmax' && !Array.isArray(a) ? conventionVector(r.convention, a, C) : a);
+  const calibratedOf = (a: number | number[]): WhatIfEstimate => {
+    const { perClass, macroF1, balancedAccuracy, accuracy } = engine!.evaluateCalibrated(toEngine(a));
+    return { perClass, macroF1, balancedAccuracy, accuracy };
+  };
   const evaluate = (a: number | number[], label: WhatIfRow['label']): WhatIfRow => {
     const row = engine!.evaluate(toEngine(a));
     return { ...row, alpha: Array.isArray(a) ? a.slice() : a, label };
@@ -359,13 +423,21 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   const whatIf: WhatIfRow[] = [];
   let neutralRow: WhatIfRow | null = null;
   let suggestion: AnalysisReport['suggestion'] = null;
+  let suggested: { alpha: number | number[]; row: WhatIfRow } | null = null;
+  let suggestionDetail: SuggestionDetail = {
+    status: 'no-probabilities',
+    message: 'No suggestion: no per-sample probabilities of the last epoch for the counterfactual.',
+    excluded: 0,
+    trivial: null,
+  };
+  let ranking: AnalysisReport['ranking'] = null;
   if (engine) {
     const seen = new Set<string>();
     const push = (row: WhatIfRow) => {
       const key = JSON.stringify(row.alpha);
       if (seen.has(key)) return;
       seen.add(key);
-      whatIf.push(row);
+      whatIf.push({ ...row, calibrated: calibratedOf(row.alpha) });
     };
     const observed = { ...engine.observed(), alpha: loggedAlpha, label: 'logged' as const };
     push(observed);
@@ -375,15 +447,37 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       if (Array.isArray(a) && a.length !== C) throw new UsageError(`--what-if vector has ${a.length} values for ${C} score columns`);
       push(evaluate(a, 'what-if'));
     }
+    const aucs = engine.auc();
+    ranking = { epoch: lastEpoch.epoch, perClass: engine.classes.map((name, i) => ({ class: name, auc: Number.isFinite(aucs[i]!) ? aucs[i]! : null })) };
+    const lastShares = epochShares(lastEpoch);
+    const reference = engine.classes.map((name) => lastShares.find((c) => c.class === name) ?? { class: name, count: 0, trueShare: 0, predShare: 0, recall: 0 });
     const trueShares = engine.classes.map((name) => lastEpoch.perClass.find((c) => c.class === name)?.trueShare ?? 0);
-    const s = suggest(
+    const objective = opts.objective ?? 'macro-f1';
+    const outcome = suggest(
       engine,
-      { kind: r.kind, layout: r.layout, convention: r.convention, trueShares, objective: opts.objective ?? 'macro-f1', observed },
+      {
+        kind: r.kind,
+        layout: r.layout,
+        convention: r.convention,
+        trueShares,
+        objective,
+        observed,
+        reference,
+        thresholds: th,
+        calibrated: (a) => ({ ...calibratedOf(a), alpha: a }),
+      },
       (a) => evaluate(a, 'suggested'),
     );
-    suggestion = { objective: s.objective, alpha: s.alpha, current: s.current, expected: s.expected, ...(s.beta !== undefined ? { beta: s.beta } : {}) };
-    push({ ...s.row, alpha: s.alpha, label: 'suggested' });
+    const s = outcome.suggestion;
+    if (s) {
+      suggestion = { objective: s.objective, alpha: s.alpha, current: s.current, expected: s.expected, ...(s.beta !== undefined ? { beta: s.beta } : {}) };
+      suggested = { alpha: s.alpha, row: s.row };
+      push({ ...s.row, alpha: s.alpha, label: 'suggested' });
+    }
+    suggestionDetail = suggestionWords(s, outcome, objective, engine.classes, ranking, r.layout);
   }
+  // a line chart over alpha needs the rows in alpha order (vectors keep their order: logged, neutral, suggested)
+  if (whatIf.every((w) => typeof w.alpha === 'number')) whatIf.sort((a, b) => (a.alpha as number) - (b.alpha as number));
 
   const perClassAlpha = (cls: string): number | null => {
     if (r.kind !== 'sigmoid') return null;
@@ -409,11 +503,41 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
         const a = perClassAlpha(cls);
         return a === null ? null : minPositiveShare(a, r.loss.gamma, r.loss.threshold);
       },
+      neutralCalibrated: engine ? { ...neutralRow!, ...calibratedOf(neutralAlpha) } : null,
+      neutralShareThreshold: r.kind === 'sigmoid' ? minPositiveShare(0.5, r.loss.gamma, r.loss.threshold) : 0.5,
+      suggestion: suggested,
     },
     th,
   );
 
+  // the binary head's 'negative' class is the head seen from the other side: its own alpha is 1 - alpha
+  const negativeOfBinary = (cls: string): boolean => r.layout === 'binary' && classes.length === 2 && cls === classes[0];
+  const explanation = explainBalance(lastEpoch, {
+    kind: r.kind,
+    layout: r.layout,
+    gamma: r.loss.gamma,
+    threshold: r.loss.threshold,
+    alphaVector: r.kind === 'softmax' ? r.loss.classAlpha : null,
+    classAlpha: (cls) => {
+      const a = perClassAlpha(cls);
+      return a === null ? null : negativeOfBinary(cls) ? 1 - a : a;
+    },
+    minShare: (cls) => {
+      const a = perClassAlpha(cls);
+      if (a === null) return null;
+      const q = minPositiveShare(a, r.loss.gamma, r.loss.threshold);
+      return negativeOfBinary(cls) ? 1 - q : q;
+    },
+    mirror: negativeOfBinary,
+  });
+
   const { skipped, issues } = dump.issues();
+  const perEpochSamples = new Set(epochs.map((e) => e.samples));
+  for (const m of settings.mismatches) {
+    notes.push(
+      `The config${m.configSource ? ` (${m.configSource})` : ''} says ${m.parameter} ${settingText(m.config)}, the log recorded ${settingText(m.log)}: the analysis uses the log's value, which is what the run trained with.`,
+    );
+  }
   const report: AnalysisReport = {
     backend: backend.name,
     backendDetail: backend.detail,
@@ -422,6 +546,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       format: dump.format,
       samples: epochs.reduce((s, e) => s + e.samples, 0),
       epochs: epochs.length,
+      samplesPerEpoch: perEpochSamples.size === 1 ? epochs[0]!.samples : null,
       ...(skipped > 0 ? { skipped, issues } : {}),
     },
     loss: {
@@ -441,10 +566,17 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       alphaDriven: v.alphaDriven,
       message: v.message,
       perEpoch: v.perEpoch.map((p) => ({ epoch: p.epoch, status: p.status, class: p.onto })),
+      attribution: v.attribution ?? null,
+      atRisk: v.atRisk ?? [],
     },
     whatIf,
     suggestion,
+    suggestionDetail,
+    explanation,
+    ranking,
     counterfactualEpoch: engine ? lastEpoch.epoch : null,
+    settingSources: settings.sources,
+    configMismatches: settings.mismatches,
   };
   if (notes.length) report.notes = notes;
   progress({ phase: 'done', fraction: 1, message: `verdict: ${v.status}` });
@@ -464,6 +596,59 @@ async function discard(dump: PredictionDump): Promise<void> {
   } finally {
     await it.return?.(undefined);
   }
+}
+
+function settingText(v: number | number[] | string | null): string {
+  return v === null ? 'off' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v);
+}
+
+/** Why there is (or is no) suggestion, in words. */
+function suggestionWords(
+  s: { alpha: number | number[] } | null,
+  outcome: SuggestionOutcome,
+  objective: Objective,
+  classes: string[],
+  ranking: NonNullable<AnalysisReport['ranking']>,
+  layout: 'binary' | 'multilabel' | 'softmax',
+): SuggestionDetail {
+  const detail = (status: SuggestionDetail['status'], message: string): SuggestionDetail => ({
+    status,
+    message,
+    excluded: outcome.excluded,
+    trivial: outcome.trivial,
+    ...(outcome.band ? { band: outcome.band } : {}),
+  });
+  const trivial = `${layout === 'multilabel' ? 'predicting no class for any sample' : 'predicting the majority class for every sample'} (${objective} ${fmtNum(outcome.trivial)})`;
+  const band = outcome.band ? (outcome.band[0] === outcome.band[1] ? `alpha ${outcome.band[0]}` : `alphas ${outcome.band[0]} to ${outcome.band[1]}`) : 'a few alphas';
+  if (s) {
+    return detail(
+      'suggested',
+      `Alpha ${settingText(s.alpha)} gives the best ${objective} among the alphas that neither estimate (from the probabilities, from the labels) judges collapsed or drifting, and whose neighbours are safe too.`,
+    );
+  }
+  const aucs = ranking.perClass.filter((c) => c.auc !== null);
+  const auc = layout === 'binary' ? `AUC ${fmtNum(aucs[aucs.length - 1]?.auc ?? NaN)}` : aucs.map((c) => `'${c.class}' AUC ${fmtNum(c.auc!)}`).join(', ');
+  if (outcome.reason === 'unstable') {
+    return detail(
+      'unstable',
+      `No suggestion: only ${band} neither collapse nor drift by both estimates while beating ${trivial}, at best by ${fmtNum((outcome.bestUnstable ?? outcome.trivial) - outcome.trivial)}, ` +
+        `and their neighbouring alphas do not: the outcome changes too fast there for a counterfactual to be trusted. The ranking quality is ${auc} (0.5 is chance). ` +
+        'Retrain at a few alphas in that range to find a stable one, or improve the features if the gain is not worth it.',
+    );
+  }
+  if (outcome.reason === 'estimates-disagree') {
+    return detail(
+      'estimates-disagree',
+      `No suggestion: extrapolated from this run's probabilities every alpha collapses or drifts, but its labels say ${band} would not (and would beat ${trivial}). ` +
+        'The two disagree when a run is far from its loss minimum (see the balance explanation); retrain at an alpha in that range, or train this run longer first.',
+    );
+  }
+  const what = layout === 'binary' && classes.length === 2 ? `'${classes[1]}' from '${classes[0]}'` : 'the classes';
+  return detail(
+    'no-separation',
+    `No suggestion: no alpha makes this model separate ${what} on these features. No alpha that neither estimate judges collapsed or drifting does better than ${trivial}. ` +
+      `The ranking quality is ${auc} (0.5 is chance): look at the features, the model capacity or the learning rate.`,
+  );
 }
 
 function tidy(v: number): number {
