@@ -26,6 +26,10 @@ Options:
   --convention ID         what a scalar alpha means: positive (sigmoid; torchvision, fvcore, mmdet),
                           class0-alpha, class0-complement, uniform (softmax), vector
   --loss sigmoid|softmax  override the loss kind (default: meta "loss", else from the dump's layout)
+  --config-alpha A, --config-alpha-vector a,b,..., --config-gamma G, --config-convention ID,
+  --config-source WHERE   the settings of the config file the log belongs to: unlike the flags above
+                          they do not override the log's meta (the log records what the run trained
+                          with); they fill in what it lacks, and every disagreement is reported
   --classes a,b,...       class names
   --split NAME            only records of this split (e.g. val)
   --threshold T           sigmoid decision threshold (default 0.5)
@@ -67,6 +71,17 @@ function parseNumber(flag: string, v: string): number {
   return n;
 }
 
+/** A scalar alpha, or "off" (the loss has no alpha). */
+function parseAlpha(flag: string, v: string): number | null {
+  const a = v.trim().toLowerCase();
+  return a === 'off' || a === 'none' || a === 'null' ? null : parseNumber(flag, v);
+}
+
+function parseConvention(flag: string, v: string): AlphaConvention {
+  if (!CONVENTIONS.includes(v as AlphaConvention)) throw new UsageError(`${flag} must be one of ${CONVENTIONS.join(', ')}; got '${v}'`);
+  return v as AlphaConvention;
+}
+
 function parseList(flag: string, v: string): number[] {
   return v.split(',').filter((s) => s.trim() !== '').map((s) => parseNumber(flag, s));
 }
@@ -84,6 +99,11 @@ export function buildOptions(args: string[]): { options: AnalyzeOptions; format:
         gamma: { type: 'string' },
         convention: { type: 'string' },
         loss: { type: 'string' },
+        'config-alpha': { type: 'string' },
+        'config-alpha-vector': { type: 'string' },
+        'config-gamma': { type: 'string' },
+        'config-convention': { type: 'string' },
+        'config-source': { type: 'string' },
         classes: { type: 'string' },
         split: { type: 'string' },
         threshold: { type: 'string' },
@@ -104,20 +124,21 @@ export function buildOptions(args: string[]): { options: AnalyzeOptions; format:
   const v = parsed.values;
   const help = !!v.help;
   const options: AnalyzeOptions = { paths: parsed.positionals };
-  if (v.alpha !== undefined) {
-    const a = v.alpha.trim().toLowerCase();
-    options.alpha = a === 'off' || a === 'none' || a === 'null' ? null : parseNumber('--alpha', v.alpha);
-  }
+  if (v.alpha !== undefined) options.alpha = parseAlpha('--alpha', v.alpha);
   if (v['alpha-vector'] !== undefined) {
     if (v.alpha !== undefined) throw new UsageError('give --alpha or --alpha-vector, not both');
     options.alphaVector = parseList('--alpha-vector', v['alpha-vector']);
     if (!options.alphaVector.length) throw new UsageError('--alpha-vector expects comma-separated numbers');
   }
   if (v.gamma !== undefined) options.gamma = parseNumber('--gamma', v.gamma);
-  if (v.convention !== undefined) {
-    if (!CONVENTIONS.includes(v.convention as AlphaConvention)) throw new UsageError(`--convention must be one of ${CONVENTIONS.join(', ')}; got '${v.convention}'`);
-    options.convention = v.convention as AlphaConvention;
-  }
+  if (v.convention !== undefined) options.convention = parseConvention('--convention', v.convention);
+  const config: NonNullable<AnalyzeOptions['config']> = {};
+  if (v['config-alpha'] !== undefined) config.alpha = parseAlpha('--config-alpha', v['config-alpha']);
+  if (v['config-alpha-vector'] !== undefined) config.alpha = parseList('--config-alpha-vector', v['config-alpha-vector']);
+  if (v['config-gamma'] !== undefined) config.gamma = parseNumber('--config-gamma', v['config-gamma']);
+  if (v['config-convention'] !== undefined) config.convention = parseConvention('--config-convention', v['config-convention']);
+  if (v['config-source'] !== undefined) config.source = v['config-source'];
+  if (Object.keys(config).length) options.config = config;
   if (v.loss !== undefined) {
     if (v.loss !== 'sigmoid' && v.loss !== 'softmax') throw new UsageError(`--loss must be sigmoid or softmax; got '${v.loss}'`);
     options.loss = v.loss;
