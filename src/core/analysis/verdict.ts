@@ -428,11 +428,11 @@ function attributionSentence(a: Attribution): string {
   const both = `'${a.class}' for ${fmtPct(a.lossMinimum.predShare)} (label-calibrated: ${fmtPct(a.calibrated.predShare)})`;
   if (a.state === 'alpha') return `At ${at} the counterfactual predicts ${both}.`;
   if (a.state === 'not-alpha') return `At ${at} the counterfactual predicts ${both}: alpha alone does not explain it (look at the features, the learning rate or gamma).`;
-  const far = a.nearMinimum ? '' : ` This run is far from its loss minimum (G+/G- ${fmtNum(a.balance)}), where extrapolating from its probabilities fails.`;
+  const far = a.nearMinimum ? '' : ` This run is far from its loss minimum (G+/G- ${fmtNum(a.balance >= 10 ? Math.round(a.balance) : a.balance)}), where extrapolating from its probabilities fails.`;
   return (
     `Whether alpha drives it is uncertain: at ${at} the counterfactual from the probabilities predicts '${a.class}' for ${fmtPct(a.lossMinimum.predShare)} ` +
-    `(lowest class recall ${fmtNum(a.lossMinimum.minRecall)}), the labels ${fmtPct(a.calibrated.predShare)} (lowest recall ${fmtNum(a.calibrated.minRecall)}), ` +
-    `and the labels contradict the first (p = ${fmtP(a.disagreementP ?? 1)}).${far} To settle it, ${a.settle ?? `retrain at ${at}`}.`
+    `(lowest class recall ${fmtNum(a.lossMinimum.minRecall)}); read from the labels, ${fmtPct(a.calibrated.predShare)} (lowest recall ${fmtNum(a.calibrated.minRecall)}); ` +
+    `the labels contradict the first (p ${fmtP(a.disagreementP ?? 1)}).${far} To settle it, ${a.settle ?? `retrain at ${at}`}.`
   );
 }
 
@@ -463,7 +463,7 @@ export function classesAtRisk(epoch: EpochReport, ctx: Pick<VerdictContext, 'sug
 }
 
 function fmtP(p: number): string {
-  return p < 0.001 ? '< 0.001' : fmtNum(p);
+  return p < 0.001 ? '< 0.001' : `= ${fmtNum(p)}`;
 }
 
 /** True when `cls` is predicted at least driftRatio times as often as it occurs. */
