@@ -405,9 +405,22 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   // evaluate an alpha of the log's convention: the loss-minimum estimate, and beside it the label-calibrated one
   const C = r.loss.numClasses;
   const toEngine = (a: number | number[]): number | number[] => (r.kind === 'softmax' && !Array.isArray(a) ? conventionVector(r.convention, a, C) : a);
+  // A softmax calibrated row costs a pass over every sample: each alpha once (the neutral and the
+  // suggested rows come back), and the alphas known together in one pass.
+  const calibratedRows = new Map<string, WhatIfEstimate>();
+  // the rows every report has: computed along with whatever is asked first
+  const alwaysNeeded: Array<number | number[]> = [];
+  const prefetchCalibrated = (asked: Array<number | number[]>): void => {
+    const alphas = [...asked, ...alwaysNeeded];
+    const missing = alphas.filter((a, i) => !calibratedRows.has(JSON.stringify(a)) && alphas.findIndex((b) => JSON.stringify(b) === JSON.stringify(a)) === i);
+    if (!missing.length) return;
+    engine!.evaluateCalibratedMany(missing.map(toEngine)).forEach(({ perClass, macroF1, balancedAccuracy, accuracy }, i) => {
+      calibratedRows.set(JSON.stringify(missing[i]), { perClass, macroF1, balancedAccuracy, accuracy });
+    });
+  };
   const calibratedOf = (a: number | number[]): WhatIfEstimate => {
-    const { perClass, macroF1, balancedAccuracy, accuracy } = engine!.evaluateCalibrated(toEngine(a));
-    return { perClass, macroF1, balancedAccuracy, accuracy };
+    prefetchCalibrated([a]);
+    return calibratedRows.get(JSON.stringify(a))!;
   };
   const evaluate = (a: number | number[], label: WhatIfRow['label']): WhatIfRow => {
     const row = engine!.evaluate(toEngine(a));
@@ -437,9 +450,10 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       const key = JSON.stringify(row.alpha);
       if (seen.has(key)) return;
       seen.add(key);
-      whatIf.push({ ...row, calibrated: calibratedOf(row.alpha) });
+      whatIf.push(row);
     };
     const observed = { ...engine.observed(), alpha: loggedAlpha, label: 'logged' as const };
+    alwaysNeeded.push(loggedAlpha, neutralAlpha, ...(opts.whatIf ?? []));
     push(observed);
     neutralRow = evaluate(neutralAlpha, 'neutral');
     push(neutralRow);
@@ -465,6 +479,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
         reference,
         thresholds: th,
         calibrated: (a) => ({ ...calibratedOf(a), alpha: a }),
+        prefetchCalibrated,
       },
       (a) => evaluate(a, 'suggested'),
     );
@@ -475,6 +490,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       push({ ...s.row, alpha: s.alpha, label: 'suggested' });
     }
     suggestionDetail = suggestionWords(s, outcome, objective, engine.classes, ranking, r.layout);
+    // after the suggestion's guard, whose first batch of calibrated rows included these
+    for (const w of whatIf) w.calibrated = calibratedOf(w.alpha);
   }
   // a line chart over alpha needs the rows in alpha order (vectors keep their order: logged, neutral, suggested)
   if (whatIf.every((w) => typeof w.alpha === 'number')) whatIf.sort((a, b) => (a.alpha as number) - (b.alpha as number));
@@ -619,7 +636,8 @@ function suggestionWords(
     ...(outcome.band ? { band: outcome.band } : {}),
   });
   const trivial = `${layout === 'multilabel' ? 'predicting no class for any sample' : 'predicting the majority class for every sample'} (${objective} ${fmtNum(outcome.trivial)})`;
-  const band = outcome.band ? (outcome.band[0] === outcome.band[1] ? `alpha ${outcome.band[0]}` : `alphas ${outcome.band[0]} to ${outcome.band[1]}`) : 'a few alphas';
+  const one = !!outcome.band && outcome.band[0] === outcome.band[1];
+  const band = outcome.band ? (one ? `alpha ${outcome.band[0]}` : `alphas ${outcome.band[0]} to ${outcome.band[1]}`) : 'a few alphas';
   if (s) {
     return detail(
       'suggested',
@@ -631,8 +649,8 @@ function suggestionWords(
   if (outcome.reason === 'unstable') {
     return detail(
       'unstable',
-      `No suggestion: only ${band} neither collapse nor drift by both estimates while beating ${trivial}, at best by ${fmtNum((outcome.bestUnstable ?? outcome.trivial) - outcome.trivial)}, ` +
-        `and their neighbouring alphas do not: the outcome changes too fast there for a counterfactual to be trusted. The ranking quality is ${auc} (0.5 is chance). ` +
+      `No suggestion: only ${band} ${one ? 'neither collapses nor drifts' : 'neither collapse nor drift'} by both estimates while beating ${trivial}, at best by ${fmtNum((outcome.bestUnstable ?? outcome.trivial) - outcome.trivial)}, ` +
+        `and ${one ? 'its' : 'their'} neighbouring alphas do not: the outcome changes too fast there for a counterfactual to be trusted. The ranking quality is ${auc} (0.5 is chance). ` +
         'Retrain at a few alphas in that range to find a stable one, or improve the features if the gain is not worth it.',
     );
   }

@@ -218,7 +218,7 @@ export interface SuggestionDetail {
   excluded: number;
   /** The objective of predicting the majority class for every sample. */
   trivial: number | null;
-  /** Scalar grids: the lowest and highest alpha that passes the status guard and beats the trivial classifier. */
+  /** No suggestion, scalar grids: the lowest and highest alpha that passes the status guard and beats the trivial classifier. */
   band?: [number, number];
 }
 

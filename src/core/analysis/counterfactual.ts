@@ -1,5 +1,5 @@
 /**
- * Counterfactual alpha (focal-math.md section 5): what another alpha would have made the model
+ * Counterfactual alpha (docs/method.md, "Counterfactual" and "Label-calibrated share"): what another alpha would have made the model
  * predict, from one run's per-sample probabilities and targets, without retraining.
  *
  * Sigmoid (binary, or one-vs-rest per class): the inferred local positive share
@@ -160,6 +160,8 @@ export interface CounterfactualEngine {
    */
   calibratedCounts(alpha: number | number[]): CounterfactualCounts;
   evaluateCalibrated(alpha: number | number[]): WhatIfRow;
+  /** Several alphas at once (softmax: one pass over the samples for all of them). */
+  evaluateCalibratedMany(alphas: Array<number | number[]>): WhatIfRow[];
   /** Ranking quality per reported class: AUC of the class's score, its samples against the rest. */
   auc(): number[];
   /** True for one-vs-rest heads (C >= 2 sigmoid columns): rows judge each column on its own. */
@@ -385,6 +387,7 @@ function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
     observed: () => rowFromCounts(d.alpha0 ?? 0.5, classes, toCounts(obsPred, obsTp), !binary),
     calibratedCounts,
     evaluateCalibrated: (alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), !binary),
+    evaluateCalibratedMany: (alphas) => alphas.map((alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), !binary)),
     auc: () => {
       calibrate();
       // a binary head's two reported classes share one ranking
@@ -422,12 +425,18 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   // set-up). Converted in workWhile(), i.e. while the caller waits for the readers, else all at
   // once in build(): an epoch that turns out not to be the last costs only time spent waiting.
   const pending: { segment: SoftmaxSegment; probabilities: Float32Array | Float64Array }[] = [];
+  // each class's score range, for the label calibration's histogram (kept here: no extra pass)
+  const range = { lo: new Float64Array(C).fill(Infinity), hi: new Float64Array(C).fill(-Infinity) };
   const convert = ({ segment, probabilities }: (typeof pending)[number]): void => {
     const logQ = segment.logQ;
+    const { lo, hi } = range;
     for (let o = 0; o < logQ.length; o += C) {
       for (let c = 0; c < C; c++) {
         // log q_hat up to a per-sample constant (the normalisation does not move any argmax)
         logQ[o + c] = negLogA0[c]! - Math.log(softmaxSlope(probabilities[o + c]!, gamma));
+        const v = logQ[o + c]!;
+        if (v < lo[c]!) lo[c] = v;
+        if (v > hi[c]!) hi[c] = v;
       }
     }
   };
@@ -481,7 +490,7 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   };
   const build = (classes: string[]): CounterfactualEngine => {
     for (const batch of pending.splice(0)) convert(batch);
-    return softmaxEngine(C, classes, alpha0, segments, N, { count, obsPred, obsTp });
+    return softmaxEngine(C, classes, alpha0, segments, N, { count, obsPred, obsTp }, range);
   };
   const discard = (): void => {
     pending.length = 0;
@@ -503,6 +512,7 @@ function softmaxEngine(
   segments: readonly SoftmaxSegment[],
   N: number,
   { count, obsPred, obsTp }: { count: Float64Array; obsPred: Float64Array; obsTp: Float64Array },
+  range: { lo: Float64Array; hi: Float64Array },
 ): CounterfactualEngine {
   const classes = names.slice(0, C);
   const counts = (alpha: number | number[]): CounterfactualCounts => {
@@ -628,30 +638,48 @@ function softmaxEngine(
     }
     return out;
   };
-  const calibration = softmaxCalibration(C, segments);
-  const calibratedCounts = (alpha: number | number[]): CounterfactualCounts => {
-    const cal = calibration();
-    const vec = Array.isArray(alpha) ? alpha : new Array<number>(C).fill(alpha);
-    const logA = Float64Array.from({ length: C }, (_, c) => Math.log(Math.max(vec[c] ?? 0, 1e-300)));
-    const predicted = new Float64Array(C);
-    const tp = new Float64Array(C);
+  const calibration = softmaxCalibration(C, segments, range);
+  // one pass over the samples for several alphas: each score's bin is found once
+  const calibratedCountsMany = (alphas: Array<number | number[]>): CounterfactualCounts[] => {
+    const { lo, scale, logShare } = calibration();
+    const K = alphas.length;
+    const B = CALIBRATION_BINS;
+    // log alpha'_c + log q_iso,c per (alpha, class, bin): the inner loop is one lookup per score
+    // (float32: half the cache footprint; the argmax of sums of logs needs no more)
+    const table = new Float32Array(K * C * B);
+    alphas.forEach((alpha, k) => {
+      for (let c = 0; c < C; c++) {
+        const a = Array.isArray(alpha) ? (alpha[c] ?? 0) : alpha;
+        const la = Math.log(Math.max(a, 1e-300));
+        for (let b = 0; b < B; b++) table[(k * C + c) * B + b] = la + logShare[c * B + b]!;
+      }
+    });
+    const predicted = Array.from({ length: K }, () => new Float64Array(C));
+    const tp = Array.from({ length: K }, () => new Float64Array(C));
+    const bins = new Int32Array(C);
     for (const { logQ, targets } of segments) {
       for (let i = 0, o = 0; i < targets.length; i++, o += C) {
-        let best = 0;
-        let bestV = -Infinity;
-        for (let c = 0; c < C; c++) {
-          const v = logA[c]! + cal.logShare[c]![cal.bin(c, logQ[o + c]!)]!;
-          if (v > bestV) {
-            bestV = v;
-            best = c;
+        for (let c = 0; c < C; c++) bins[c] = c * B + binOf(logQ[o + c]!, lo[c]!, scale[c]!);
+        const y = targets[i]!;
+        for (let k = 0; k < K; k++) {
+          const base = k * C * B;
+          let best = 0;
+          let bestV = -Infinity;
+          for (let c = 0; c < C; c++) {
+            const v = table[base + bins[c]!]!;
+            if (v > bestV) {
+              bestV = v;
+              best = c;
+            }
           }
+          predicted[k]![best]! += 1;
+          if (best === y) tp[k]![best]! += 1;
         }
-        predicted[best]! += 1;
-        if (best === targets[i]) tp[best]! += 1;
       }
     }
-    return { count, predicted, tp, total: N };
+    return predicted.map((p, k) => ({ count, predicted: p, tp: tp[k]!, total: N }));
   };
+  const calibratedCounts = (alpha: number | number[]): CounterfactualCounts => calibratedCountsMany([alpha])[0]!;
   return {
     kind: 'softmax',
     classes,
@@ -663,56 +691,59 @@ function softmaxEngine(
     observed: () => rowFromCounts(alpha0, classes, { count, predicted: obsPred, tp: obsTp, total: N }, false),
     calibratedCounts,
     evaluateCalibrated: (alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), false),
+    evaluateCalibratedMany: (alphas) => calibratedCountsMany(alphas).map((c, k) => rowFromCounts(alphas[k]!, classes, c, false)),
     auc: () => calibration().auc.slice(),
   };
 }
 
 /** Score bins per class for the softmax calibration: fine enough to act as exact ranks on validation sets. */
-const CALIBRATION_BINS = 2048;
+const CALIBRATION_BINS = 1024;
+
+/** The bin of a score v >= lo (truncation is floor there); the maximum lands in the last bin. */
+function binOf(v: number, lo: number, scale: number): number {
+  const b = ((v - lo) * scale) | 0;
+  return b < CALIBRATION_BINS ? b : CALIBRATION_BINS - 1;
+}
+
+interface SoftmaxCalibration {
+  lo: Float64Array;
+  scale: Float64Array;
+  /** log q_iso per (class, bin), flat: class c at c * CALIBRATION_BINS. */
+  logShare: Float64Array;
+  auc: number[];
+}
 
 /**
  * The softmax label calibration, built on first use: per class c, an isotonic fit of [y = c] on
  * the class's own score (log q_hat_c, monotone in p_c) over a fine histogram of that score, and
  * the class's AUC from the same histogram. Under alpha' a sample is predicted as
- * argmax_c alpha'_c q_iso_c, section 4's rule with the calibrated shares.
+ * argmax_c alpha'_c q_iso_c, the decision rule with the calibrated shares.
  */
-function softmaxCalibration(C: number, segments: readonly SoftmaxSegment[]): () => { logShare: Float64Array[]; auc: number[]; bin(c: number, v: number): number } {
-  let built: { logShare: Float64Array[]; auc: number[]; bin(c: number, v: number): number } | null = null;
+function softmaxCalibration(C: number, segments: readonly SoftmaxSegment[], { lo, hi }: { lo: Float64Array; hi: Float64Array }): () => SoftmaxCalibration {
+  let built: SoftmaxCalibration | null = null;
   return () => {
     if (built) return built;
-    const lo = new Float64Array(C).fill(Infinity);
-    const hi = new Float64Array(C).fill(-Infinity);
-    for (const { logQ } of segments) {
-      for (let o = 0; o < logQ.length; o += C) {
-        for (let c = 0; c < C; c++) {
-          const v = logQ[o + c]!;
-          if (v < lo[c]!) lo[c] = v;
-          if (v > hi[c]!) hi[c] = v;
-        }
-      }
-    }
-    const scale = Float64Array.from({ length: C }, (_, c) => (hi[c]! > lo[c]! ? (CALIBRATION_BINS - 1) / (hi[c]! - lo[c]!) : 0));
-    const bin = (c: number, v: number): number => Math.min(CALIBRATION_BINS - 1, Math.max(0, Math.floor((v - lo[c]!) * scale[c]!)));
+    const scale = Float64Array.from({ length: C }, (_, c) => (hi[c]! > lo[c]! ? CALIBRATION_BINS / (hi[c]! - lo[c]!) : 0));
     const n = new Float64Array(C * CALIBRATION_BINS);
     const pos = new Float64Array(C * CALIBRATION_BINS);
     for (const { logQ, targets } of segments) {
       for (let i = 0, o = 0; i < targets.length; i++, o += C) {
         const y = targets[i]!;
         for (let c = 0; c < C; c++) {
-          const k = c * CALIBRATION_BINS + bin(c, logQ[o + c]!);
+          const k = c * CALIBRATION_BINS + binOf(logQ[o + c]!, lo[c]!, scale[c]!);
           n[k]! += 1;
           if (y === c) pos[k]! += 1;
         }
       }
     }
-    const logShare: Float64Array[] = [];
+    const logShare = new Float64Array(C * CALIBRATION_BINS);
     const auc: number[] = [];
     for (let c = 0; c < C; c++) {
       const groups = { n: n.subarray(c * CALIBRATION_BINS, (c + 1) * CALIBRATION_BINS), positives: pos.subarray(c * CALIBRATION_BINS, (c + 1) * CALIBRATION_BINS), length: CALIBRATION_BINS };
-      logShare.push(blockShares(poolAdjacentViolators(groups), CALIBRATION_BINS).map(Math.log));
+      logShare.set(blockShares(poolAdjacentViolators(groups), CALIBRATION_BINS).map(Math.log), c * CALIBRATION_BINS);
       auc.push(aucOfGroups(groups));
     }
-    built = { logShare, auc, bin };
+    built = { lo, scale, logShare, auc };
     return built;
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The balance explanation (docs/method.md, "Balance explanation"): per class, why G+/G- is what
  * it is, which factor the model had to compensate and how, which knob sets the decision
- * threshold (focal-math section 4), and which way each factor points.
+ * threshold (docs/method.md, "Decision rule"), and which way each factor points.
  *
  * Why not "the largest factor tips the balance": the bias of a class is at rest when G+ = G-, so
  * near the end of training the balance is about 1 whatever alpha is, and the gamma factor is then

@@ -46,6 +46,8 @@ export interface SuggestionContext {
   thresholds?: VerdictThresholds;
   /** The label-calibrated row under an alpha of the log's convention. */
   calibrated?: (a: number | number[]) => WhatIfRow;
+  /** Compute the calibrated rows of several alphas together (softmax: one pass over the samples instead of one each). */
+  prefetchCalibrated?: (alphas: Array<number | number[]>) => void;
 }
 
 export interface SuggestionResult extends Suggestion {
@@ -68,7 +70,7 @@ export interface SuggestionOutcome {
   excluded: number;
   /** The objective of predicting the majority class for every sample. */
   trivial: number;
-  /** Scalar grids: the lowest and highest alpha that passes the status guard and beats the trivial classifier. */
+  /** No suggestion, scalar grids: the lowest and highest alpha that passes the status guard and beats the trivial classifier. */
   band?: [number, number];
   /** unstable: the best objective among those alphas (for the message: how much is at stake). */
   bestUnstable?: number;
@@ -158,12 +160,26 @@ export function suggest(engine: CounterfactualEngine, ctx: SuggestionContext, ev
   const excluded = candidates.filter((c) => !healthy(c.row)).length;
   // The guard: neither the loss-minimum estimate nor the label-calibrated one judges the alpha
   // collapsed or drifting (the calibrated rows cost a pass over the samples each: only on demand).
-  const passes = (a: number | number[], row?: WhatIfRow): boolean => healthy(row ?? evaluate(a)) && healthy(calibrated(a));
-  // best first; ties keep grid order (the smallest alpha / beta)
+  // a neighbour on the grid (beta +/- 0.1) reuses the grid's row
+  const gridRow = (a: number | number[]): WhatIfRow | undefined => candidates.find((c) => JSON.stringify(c.alpha) === JSON.stringify(a))?.row;
+  const passes = (a: number | number[], row?: WhatIfRow): boolean => healthy(row ?? gridRow(a) ?? evaluate(a)) && healthy(calibrated(a));
+  // best first; ties keep grid order (the smallest alpha / beta); the first that passes with its
+  // neighbours wins, so the costly calibrated rows are computed only down to it
   const ranked = candidates.map((c, i) => ({ c, i })).sort((a, b) => b.c.value - a.c.value || a.i - b.i).map((x) => x.c);
-  const beating = ranked.filter((c) => c.value > trivial + 1e-12 && passes(c.alpha, c.row));
-  const best = beating.find((c) => neighbours(c, ctx.trueShares).every((n) => passes(n)));
-  const band = bandOf(beating);
+  const beating: Candidate[] = [];
+  let best: Candidate | undefined;
+  for (const c of ranked) {
+    if (!(c.value > trivial + 1e-12) || !healthy(c.row)) continue;
+    const around = neighbours(c, ctx.trueShares);
+    ctx.prefetchCalibrated?.([c.alpha, ...around]);
+    if (!passes(c.alpha, c.row)) continue;
+    beating.push(c);
+    if (around.every((n) => passes(n))) {
+      best = c;
+      break;
+    }
+  }
+  const band = best ? undefined : bandOf(beating);
   if (!best) {
     let reason: SuggestionOutcome['reason'] = beating.length ? 'unstable' : 'no-separation';
     let outBand = band;
@@ -188,9 +204,7 @@ export function suggest(engine: CounterfactualEngine, ctx: SuggestionContext, ev
   const row = evaluate(best.alpha);
   const out: SuggestionResult = { objective: ctx.objective, alpha: best.alpha, current, expected: objectiveValue(row, ctx.objective), row: { ...row, label: 'suggested' } };
   if (best.beta !== undefined) out.beta = best.beta;
-  const outcome: SuggestionOutcome = { suggestion: out, reason: null, excluded, trivial };
-  if (band) outcome.band = band;
-  return outcome;
+  return { suggestion: out, reason: null, excluded, trivial };
 }
 
 function bandOf(cands: Array<Pick<Candidate, 'alpha'>>): [number, number] | undefined {

@@ -426,7 +426,11 @@ export function disagreementPValue(lossMinimum: WhatIfRow, calibrated: WhatIfRow
 function attributionSentence(a: Attribution): string {
   const at = describeAlpha(a.neutralAlpha);
   const both = `'${a.class}' for ${fmtPct(a.lossMinimum.predShare)} (label-calibrated: ${fmtPct(a.calibrated.predShare)})`;
-  if (a.state === 'alpha') return `At ${at} the counterfactual predicts ${both}.`;
+  if (a.state === 'alpha') {
+    return a.lossMinimum.collapsed
+      ? `At ${at} the counterfactual predicts ${both}: the over-prediction goes, but the run collapses the other way there; alpha moves the errors between the classes rather than removing them.`
+      : `At ${at} the counterfactual predicts ${both}.`;
+  }
   if (a.state === 'not-alpha') return `At ${at} the counterfactual predicts ${both}: alpha alone does not explain it (look at the features, the learning rate or gamma).`;
   const far = a.nearMinimum ? '' : ` This run is far from its loss minimum (G+/G- ${fmtNum(a.balance >= 10 ? Math.round(a.balance) : a.balance)}), where extrapolating from its probabilities fails.`;
   return (
