@@ -108,7 +108,7 @@ function balanceEquations(epoch: EpochReport, explained: ClassBalanceExplanation
         {},
         h('strong', {}, c.class),
         `: G+/G− = ${fmt(c.balance)} = α ×${fmt(c.factors.alpha)} · counts ×${fmt(c.factors.count)} · γ ×${fmt(c.factors.gamma)}`,
-        e && !e.mirror ? h('p', { class: 'muted' }, e.sentence.slice(e.sentence.indexOf('. ') + 2)) : null,
+        e && !e.mirror ? h('p', { class: 'muted' }, e.detail) : null,
       );
     }),
   );

@@ -92,7 +92,7 @@ def softmax_data(spec, counts, gen):
 
 
 def softmax_focal(z, y, alpha_vec):
-    """Softmax focal loss with a per-class alpha (focal-math section 2), summed."""
+    """Softmax focal loss with a per-class alpha (docs/method.md, "Per-sample pieces"), summed."""
     logpt = torch.log_softmax(z, dim=1).gather(1, y[:, None]).squeeze(1)
     pt = logpt.exp()
     return (-alpha_vec[y] * (1 - pt) ** GAMMA * logpt).sum()

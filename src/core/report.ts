@@ -158,6 +158,8 @@ export interface ClassBalanceExplanation {
   mirror?: boolean;
   /** The full explanation in words. */
   sentence: string;
+  /** The same without its leading equation (for views that show the equation themselves). */
+  detail: string;
 }
 
 export interface BalanceExplanation {

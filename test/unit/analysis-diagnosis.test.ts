@@ -1,32 +1,21 @@
 // Issue 8, "A diagnosis you can act on": each item of "What was seen", reproduced on the bundled
 // examples and on runs of the retrained suite (scripts/experiments/suite.py).
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../src/core/analyze';
 import { staticStatus, rowShares, epochShares } from '../../src/core/analysis/verdict';
 import { renderText } from '../../src/core/format/text';
 import { renderMarkdown } from '../../src/core/format/markdown';
 import type { AnalysisReport } from '../../src/core/report';
-import { loadSuite, runPath } from './suite/load';
+import { analyzeRun, loadSuite } from './suite/load';
 import { analyzeHints, summarizeReport } from '../../src/core/hints';
 import { runAnalyzeCommand } from '../../src/cli/analyze';
 
 const ex = (name: string): string => join(__dirname, '..', '..', 'examples', name);
 const suite = loadSuite();
 
-async function suiteReport(id: string, whatIf: number[] = []): Promise<AnalysisReport> {
-  const run = suite.runs.find((r) => r.id === id)!;
-  return analyze({
-    paths: [runPath(run)],
-    alpha: run.alpha,
-    gamma: suite.gamma,
-    convention: suite[run.loss].convention,
-    loss: run.loss,
-    classes: suite[run.loss].classes,
-    whatIf,
-    backend: 'cpu',
-  });
-}
+const suiteReport = (id: string, whatIf: number[] = []): Promise<AnalysisReport> => analyzeRun(suite, suite.runs.find((r) => r.id === id)!, whatIf);
 
 /** The status the verdict would give a what-if row on its own. */
 function rowStatus(r: AnalysisReport, alpha: number | number[]): string {
@@ -85,6 +74,8 @@ describe('issue 8: a diagnosis you can act on', function () {
       assert.ok(Math.abs(pos.threshold.minShare! - 0.75) < 1e-9);
       assert.match(pos.sentence, /gamma x82\.9 is the model's answer to alpha x counts = x0\.013/);
       assert.match(pos.sentence, /not a cause: it keeps 'positive' samples hard/);
+      // the report panel shows the equation itself, then `detail`
+      assert.ok(pos.sentence.endsWith(pos.detail) && !pos.detail.includes('G+/G- ='));
       // the binary 'negative' class is the same head seen from the other side
       const neg = r.explanation!.perClass.find((c) => c.class === 'negative')!;
       assert.equal(neg.mirror, true);
@@ -166,8 +157,6 @@ describe('issue 8: a diagnosis you can act on', function () {
   });
 
   describe('6. the log and the config disagree: the log wins, and the disagreement shows', () => {
-    const config = "from torchvision.ops import sigmoid_focal_loss\nloss = sigmoid_focal_loss(x, y, alpha=0.97, gamma=2.0)\n";
-
     it('analyze(): the log recorded alpha 0.96, the config says 0.97: the analysis uses 0.96 and reports the mismatch', async () => {
       const r = await analyze({ paths: [ex('binary-alpha-0.96.jsonl')], config: { alpha: 0.97, gamma: 2, convention: 'positive', source: 'train.py:2' }, backend: 'cpu' });
       assert.equal(r.loss.alpha, 0.96);
@@ -191,19 +180,31 @@ describe('issue 8: a diagnosis you can act on', function () {
       assert.equal(r.configMismatches![0]!.config, 0.97);
     });
 
-    it('the config line gets a diagnostic and the hover says which value the analysis used', async () => {
-      const r = await analyze({ paths: [ex('binary-alpha-0.96.jsonl')], config: { alpha: 0.97, gamma: 2, convention: 'positive' }, backend: 'cpu' });
-      const hints = analyzeHints(config, 'python', { linked: summarizeReport(r, ['binary-alpha-0.96.jsonl']) });
+    it('examples/configs/torchvision_train.py (FOCAL_ALPHA = 0.97) linked to the alpha 0.96 log: a diagnostic on its line, the hover says which value was used', async () => {
+      const text = readFileSync(join(__dirname, '..', '..', 'examples', 'configs', 'torchvision_train.py'), 'utf8');
+      // what the editor's "Analyze with a training log" sends: the site's settings as the config
+      const site = analyzeHints(text, 'python').result.sites[0]!;
+      assert.equal(site.alpha, 0.97);
+      const r = await analyze({
+        paths: [ex('binary-alpha-0.96.jsonl')],
+        config: { alpha: site.alpha as number, gamma: site.gamma!, convention: site.convention as 'positive', source: `torchvision_train.py:${site.anchor.line + 1}` },
+        backend: 'cpu',
+      });
+      assert.equal(r.loss.alpha, 0.96);
+      const hints = analyzeHints(text, 'python', { linked: summarizeReport(r, ['binary-alpha-0.96.jsonl']) });
       const i = hints.result.findings.findIndex((f) => f.parameter === 'alpha');
       const alpha = hints.result.findings[i]!;
+      assert.equal(alpha.line, 7);
       const d = alpha.diagnostics.find((x) => x.code === 'log-config-mismatch')!;
       assert.equal(d.severity, 'warning');
       assert.match(d.message, /The linked log recorded alpha = 0\.96, which is what the run trained with; this file says 0\.97/);
       assert.match(hints.hover(i), /The log and this file disagree/);
-      // gamma agrees: no diagnostic there; and a file that agrees with the log has none
+      // gamma agrees: no diagnostic there; and settings that agree with the log have none
       assert.ok(!hints.result.findings.find((f) => f.parameter === 'gamma')!.diagnostics.some((x) => x.code === 'log-config-mismatch'));
-      const same = analyzeHints(config.replace('0.97', '0.96'), 'python', { linked: summarizeReport(r, ['binary-alpha-0.96.jsonl']) });
-      assert.ok(!same.allDiagnostics().some((x) => x.code === 'log-config-mismatch'));
+      const same = analyzeHints(text.replace('FOCAL_ALPHA = 0.97', 'FOCAL_ALPHA = 0.96'), 'python', { linked: summarizeReport(r, ['binary-alpha-0.96.jsonl']) });
+      const firstSite = same.result.findings.filter((f) => f.siteIndex === 0);
+      assert.equal(firstSite.length, 2);
+      assert.ok(!firstSite.some((f) => f.diagnostics.some((x) => x.code === 'log-config-mismatch')));
     });
   });
 

@@ -3,10 +3,9 @@
 // Every source run is analysed the way a user's dump is (`analyze()` on its .npz), and what Focal
 // Lens says is compared with what retraining at the other alphas really gave.
 import { strict as assert } from 'node:assert';
-import { analyze } from '../../src/core/analyze';
 import { checkCollapse, staticStatus, type ClassShares } from '../../src/core/analysis/verdict';
 import type { AnalysisReport, WhatIfEstimate } from '../../src/core/report';
-import { loadSuite, runPath, siblings, type SuiteRun } from './suite/load';
+import { analyzeRun, loadSuite, siblings, type SuiteRun } from './suite/load';
 
 const index = loadSuite();
 
@@ -62,17 +61,7 @@ describe('fidelity on real retrained runs (scripts/experiments/suite.py)', funct
 
   before(async () => {
     for (const run of index.runs) {
-      const targets = siblings(index, run).map((r) => r.alpha);
-      const report = await analyze({
-        paths: [runPath(run)],
-        alpha: run.alpha,
-        gamma: index.gamma,
-        convention: index[run.loss].convention,
-        loss: run.loss,
-        classes: index[run.loss].classes,
-        whatIf: targets,
-        backend: 'cpu',
-      });
+      const report = await analyzeRun(index, run, siblings(index, run).map((r) => r.alpha));
       analysed.push({ run, report });
     }
   });

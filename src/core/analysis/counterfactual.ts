@@ -340,19 +340,27 @@ function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
     }
     return { count: Float64Array.from(nPos), predicted: Float64Array.from(pred), tp: Float64Array.from(tp), total: N * C };
   };
-  const counts = (alpha: number | number[]): CounterfactualCounts => {
+  /**
+   * Counts under alpha', per column: `select` gives the predicted positives and true positives of the
+   * samples whose local share exceeds q*(a, t); alpha 1 or 0 are limits: everything / nothing positive.
+   */
+  const countsBy = (alpha: number | number[], select: (col: number, qStar: number) => { n: number; positives: number }): CounterfactualCounts => {
     const pred: number[] = [];
     const tp: number[] = [];
     for (let col = 0; col < C; col++) {
       const a = Array.isArray(alpha) ? (alpha[col] ?? 0.5) : alpha;
-      // q_hat > q*(a, t); alpha 1 or 0 are limits: everything / nothing positive
-      const qStar = a >= 1 ? -1 : a <= 0 ? 2 : minPositiveShare(a, d.gamma, t);
-      const tpc = countAbove(posSorted[col]!, qStar);
-      tp.push(tpc);
-      pred.push(tpc + countAbove(negSorted[col]!, qStar));
+      const sel = select(col, a >= 1 ? -1 : a <= 0 ? 2 : minPositiveShare(a, d.gamma, t));
+      pred.push(sel.n);
+      tp.push(sel.positives);
     }
     return toCounts(pred, tp);
   };
+  // the loss-minimum estimate: q_hat > q*
+  const counts = (alpha: number | number[]): CounterfactualCounts =>
+    countsBy(alpha, (col, qStar) => {
+      const positives = countAbove(posSorted[col]!, qStar);
+      return { n: positives + countAbove(negSorted[col]!, qStar), positives };
+    });
   // isotonic fits of the labels on q_hat (the score's order), built on first use
   let fits: IsotonicFit[] | null = null;
   let aucs: number[] | null = null;
@@ -364,18 +372,10 @@ function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
     }
     return fits;
   };
+  // the label-calibrated estimate: the isotonic share > q*
   const calibratedCounts = (alpha: number | number[]): CounterfactualCounts => {
     const f = calibrate();
-    const pred: number[] = [];
-    const tp: number[] = [];
-    for (let col = 0; col < C; col++) {
-      const a = Array.isArray(alpha) ? (alpha[col] ?? 0.5) : alpha;
-      const qStar = a >= 1 ? -1 : a <= 0 ? 2 : minPositiveShare(a, d.gamma, t);
-      const sel = aboveShare(f[col]!, qStar);
-      pred.push(sel.n);
-      tp.push(sel.positives);
-    }
-    return toCounts(pred, tp);
+    return countsBy(alpha, (col, qStar) => aboveShare(f[col]!, qStar));
   };
   return {
     kind: 'sigmoid',

@@ -95,6 +95,7 @@ function explainClass(c: ClassEpochStats, ctx: ExplanationContext, names: string
     threshold: threshold.value,
     summary,
     sentence: parts.join(' '),
+    detail: parts.slice(1).join(' '),
     ...(ctx.mirror?.(c.class) ? { mirror: true } : {}),
   };
 }

@@ -1,6 +1,8 @@
 // Loads the retrained-run suite of scripts/experiments/suite.py (test/fixtures/experiments/suite).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { analyze } from '../../../src/core/analyze';
+import type { AnalysisReport } from '../../../src/core/report';
 
 export const SUITE_DIR = join(__dirname, '..', '..', 'fixtures', 'experiments', 'suite');
 
@@ -40,4 +42,18 @@ export function siblings(index: SuiteIndex, run: SuiteRun): SuiteRun[] {
   return index.runs
     .filter((r) => r.loss === run.loss && r.data === run.data && r.schedule === run.schedule && r.seed === run.seed)
     .sort((a, b) => a.alpha - b.alpha);
+}
+
+/** `analyze()` on a run's dump, as a user would call it with the run's settings. */
+export function analyzeRun(index: SuiteIndex, run: SuiteRun, whatIf: number[] = []): Promise<AnalysisReport> {
+  return analyze({
+    paths: [runPath(run)],
+    alpha: run.alpha,
+    gamma: index.gamma,
+    convention: index[run.loss].convention,
+    loss: run.loss,
+    classes: index[run.loss].classes,
+    whatIf,
+    backend: 'cpu',
+  });
 }
