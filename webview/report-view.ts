@@ -1,4 +1,5 @@
-import type { AnalysisReport, ClassEpochStats, EpochReport, WhatIfRow } from '../src/core/report';
+import type { AnalysisReport, ClassBalanceExplanation, EpochReport, WhatIfRow } from '../src/core/report';
+import { samplesLabel, suggestionText, verdictTags } from '../src/core/format/text';
 import { chartFigure } from './charts';
 import { dataTable, fmt, h, pct } from './dom';
 import { chartTheme } from './theme';
@@ -37,7 +38,7 @@ export function verdictBanner(report: AnalysisReport, compact: boolean): HTMLEle
       h('strong', {}, STATUS_TEXT[v.status]),
       v.class && v.status !== 'healthy' ? ` onto ${v.class}` : '',
       v.onsetEpoch !== null && v.status !== 'healthy' ? ` since epoch ${v.onsetEpoch}` : '',
-      v.alphaDriven && v.status !== 'healthy' ? h('span', { class: 'badge' }, 'alpha-driven') : '',
+      ...verdictTags(report).map((tag) => h('span', { class: 'badge' }, tag)),
     ),
     compact ? compactMessage(v.message) : h('p', { class: 'verdict-message' }, v.message),
     compact
@@ -54,10 +55,9 @@ export function verdictBanner(report: AnalysisReport, compact: boolean): HTMLEle
 function inputText(report: AnalysisReport): string {
   const where = report.input.run ?? report.input.files[0] ?? '';
   if (report.basis === 'metrics') return `${where} · ${report.input.epochs} evaluation(s) of logged metrics (${report.input.format}), nothing recomputed`;
-  const perEpoch = report.input.epochs ? Math.round(report.input.samples / report.input.epochs) : 0;
   const estimated = report.basis === 'pr-curves' ? `, estimated from ${report.approximation?.numThresholds ?? ''} PR-curve bins` : '';
   const backend = report.backend ? ` · computed on the ${report.backend} backend` : '';
-  return `${where} · ${perEpoch.toLocaleString()} samples per epoch × ${report.input.epochs} epoch(s), ${report.input.format}${estimated}${backend}`;
+  return `${where} · ${samplesLabel(report, (n) => n.toLocaleString(), '×')}, ${report.input.format}${estimated}${backend}`;
 }
 
 function lastEpoch(report: AnalysisReport): EpochReport | undefined {
@@ -105,40 +105,30 @@ function effectiveWeights(epoch: EpochReport, compact: boolean): HTMLElement[] {
 }
 
 /**
- * One line per class: the balance and the three factors it is the product of, so the reader sees
- * which knob tips it.
+ * One line per class: the balance, its three factors, and the explanation of the report (why the
+ * balance is what it is and which knob sets the decision threshold; docs/method.md).
  */
-function balanceEquations(epoch: EpochReport): HTMLElement {
+function balanceEquations(epoch: EpochReport, explained: ClassBalanceExplanation[]): HTMLElement {
   return h(
     'ul',
-    { class: 'equations', 'aria-label': 'Balance of each class and its factors' },
-    ...epoch.perClass.map((c) =>
-      h(
+    { class: 'equations', 'aria-label': 'Balance of each class, its factors and what they mean' },
+    ...epoch.perClass.map((c) => {
+      const e = explained.find((x) => x.class === c.class);
+      return h(
         'li',
         {},
         h('strong', {}, c.class),
         `: G+/G− = ${fmt(c.balance)} = α ×${fmt(c.factors.alpha)} · counts ×${fmt(c.factors.count)} · γ ×${fmt(c.factors.gamma)}`,
-        h('span', { class: 'muted' }, ` (tipped by ${tippingFactor(c)})`),
-      ),
-    ),
+        e && !e.mirror ? h('p', { class: 'muted' }, e.detail) : null,
+      );
+    }),
   );
 }
 
-function tippingFactor(c: ClassEpochStats): string {
-  const logs = [
-    ['α', Math.abs(Math.log(c.factors.alpha))],
-    ['counts', Math.abs(Math.log(c.factors.count))],
-    ['γ', Math.abs(Math.log(c.factors.gamma))],
-  ] as const;
-  const finite = logs.filter(([, v]) => Number.isFinite(v));
-  if (!finite.length) return '–';
-  return finite.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-}
-
-function perClassTable(epoch: EpochReport): HTMLElement {
+function perClassTable(epoch: EpochReport, explained: ClassBalanceExplanation[]): HTMLElement {
   return dataTable(
     `Per class at epoch ${epoch.epoch}`,
-    ['class', 'count', 'true share', 'predicted share', 'recall', 'precision', 'F1', 'focal sum', 'tipped by'],
+    ['class', 'count', 'true share', 'predicted share', 'recall', 'precision', 'F1', 'focal sum', 'balance'],
     epoch.perClass.map((c) => [
       c.class,
       c.count.toLocaleString(),
@@ -148,7 +138,7 @@ function perClassTable(epoch: EpochReport): HTMLElement {
       fmt(c.precision),
       fmt(c.f1),
       fmt(c.focalSum),
-      tippingFactor(c),
+      explained.find((x) => x.class === c.class)?.summary ?? '–',
     ]),
   );
 }
@@ -208,9 +198,18 @@ function whatIfSection(report: AnalysisReport): HTMLElement | null {
       )
     : null;
   const table = dataTable(
-    'What-if: counterfactual metrics under other alphas',
+    'What-if: counterfactual metrics under other alphas (in brackets: the label-calibrated estimate)',
     ['α', 'macro-F1', 'balanced accuracy', 'accuracy', ...report.classes.map((c) => `${c} predicted`)],
-    report.whatIf.map((r) => [label(r), fmt(r.macroF1), fmt(r.balancedAccuracy), fmt(r.accuracy), ...r.perClass.map((c) => pct(c.predShare))]),
+    report.whatIf.map((r) => [
+      label(r),
+      fmt(r.macroF1),
+      fmt(r.balancedAccuracy),
+      fmt(r.accuracy),
+      ...r.perClass.map((c) => {
+        const byLabels = r.calibrated?.perClass.find((x) => x.class === c.class);
+        return byLabels ? `${pct(c.predShare)} (${pct(byLabels.predShare)})` : pct(c.predShare);
+      }),
+    ]),
   );
   table.id = 'whatif-table';
   const s = report.suggestion;
@@ -218,7 +217,7 @@ function whatIfSection(report: AnalysisReport): HTMLElement | null {
     'section',
     { 'aria-label': 'What-if' },
     h('h2', {}, 'What other alphas would have done'),
-    h('p', { class: 'muted' }, 'From this run’s probabilities and labels, without retraining (focal-math section 5).'),
+    h('p', { class: 'muted' }, 'From this run’s probabilities and labels, without retraining (docs/method.md, “Counterfactual”).'),
     s
       ? h(
           'p',
@@ -226,7 +225,7 @@ function whatIfSection(report: AnalysisReport): HTMLElement | null {
           h('strong', {}, `Suggested α ${formatAlpha(s.alpha)}`),
           ` for ${s.objective}: ${fmt(s.current)} now → ${fmt(s.expected)} expected.`,
         )
-      : null,
+      : h('p', { class: 'suggestion' }, suggestionText(report)),
     chart,
     table,
   );
@@ -277,9 +276,9 @@ export function reportView(report: AnalysisReport, compact: boolean): HTMLElemen
           { 'aria-label': 'Effective weights' },
           h('h2', {}, `Effective positive and negative weights, epoch ${epoch.epoch}`),
           h('p', { class: 'muted' }, 'G+ and G− sum |dFL/dz| over a class’s positives and negatives: how hard the loss pushes each way. Their ratio splits into an α factor, a count factor and a γ factor.'),
-          balanceEquations(epoch),
+          balanceEquations(epoch, report.explanation?.perClass ?? []),
           ...effectiveWeights(epoch, false),
-          perClassTable(epoch),
+          perClassTable(epoch, report.explanation?.perClass ?? []),
         )
       : null,
     report.epochs.length > 1 ? h('section', { 'aria-label': 'Shares over epochs' }, h('h2', {}, 'Predicted share over epochs'), ...sharesOverEpochs(report)) : null,

@@ -9,7 +9,7 @@ Trains the same small model on the same synthetic, overlapping 2-D binary data s
   balanced accuracy on the training set at the end of training (threshold 0.5);
 - test/fixtures/experiments/alpha_0.5_final.json: the alpha = 0.5 run's final per-sample logits and
   targets, from which the unit test predicts the other runs' outcomes with the counterfactual of
-  focal-math.md section 5;
+  docs/method.md ("Counterfactual");
 - examples/binary-alpha-0.25.jsonl and examples/binary-alpha-0.96.jsonl: per-epoch prediction dumps
   (batch records) of the alpha 0.25 and alpha 0.96 runs;
 - examples/softmax-4class-vector.jsonl (+ .csv): a 4-class softmax run with an alpha vector.

@@ -7,7 +7,7 @@ import { lookupConvention } from '../core/conventions';
 import { isInputError } from '../core/readers/errors';
 import { renderText } from '../core/format/text';
 import { renderMarkdown } from '../core/format/markdown';
-import type { AnalysisReport, Objective } from '../core/report';
+import type { AlphaConvention, AnalysisReport, Objective } from '../core/report';
 import type { BackendPreference } from '../core/compute/backend';
 import type { CliEvent } from '../protocol/cli-events';
 
@@ -32,6 +32,10 @@ Options:
                           vector; or a library name: torchvision, detectron2, mmdet, keras, kornia,
                           kornia-old, monai, focal-loss-pytorch, clcarwin, ultralytics, smp, fudannlp16
   --loss sigmoid|softmax  override the loss kind (default: meta "loss", else from the dump's layout)
+  --config-alpha A, --config-alpha-vector a,b,..., --config-gamma G, --config-convention ID,
+  --config-source WHERE   the settings of the config file the log belongs to: unlike the flags above
+                          they do not override the log's meta (the log records what the run trained
+                          with); they fill in what it lacks, and every disagreement is reported
   --classes a,b,...       class names
   --split NAME            only records of this split (e.g. val)
   --threshold T           sigmoid decision threshold (default 0.5)
@@ -73,6 +77,19 @@ function parseNumber(flag: string, v: string): number {
   return n;
 }
 
+/** A scalar alpha, or "off" (the loss has no alpha). */
+function parseAlpha(flag: string, v: string): number | null {
+  const a = v.trim().toLowerCase();
+  return a === 'off' || a === 'none' || a === 'null' ? null : parseNumber(flag, v);
+}
+
+/** A convention id or a library name (torchvision, keras, ...), read with --loss where it matters. */
+function parseConvention(flag: string, v: string, loss: string | undefined): AlphaConvention {
+  const found = lookupConvention(v, loss === 'sigmoid' || loss === 'softmax' ? loss : undefined);
+  if (!found.ok) throw new UsageError(`${flag}: ${found.reason}`);
+  return found.convention;
+}
+
 function parseList(flag: string, v: string): number[] {
   return v.split(',').filter((s) => s.trim() !== '').map((s) => parseNumber(flag, s));
 }
@@ -90,6 +107,11 @@ export function buildOptions(args: string[]): { options: AnalyzeOptions; format:
         gamma: { type: 'string' },
         convention: { type: 'string' },
         loss: { type: 'string' },
+        'config-alpha': { type: 'string' },
+        'config-alpha-vector': { type: 'string' },
+        'config-gamma': { type: 'string' },
+        'config-convention': { type: 'string' },
+        'config-source': { type: 'string' },
         classes: { type: 'string' },
         split: { type: 'string' },
         threshold: { type: 'string' },
@@ -110,22 +132,21 @@ export function buildOptions(args: string[]): { options: AnalyzeOptions; format:
   const v = parsed.values;
   const help = !!v.help;
   const options: AnalyzeOptions = { paths: parsed.positionals };
-  if (v.alpha !== undefined) {
-    const a = v.alpha.trim().toLowerCase();
-    options.alpha = a === 'off' || a === 'none' || a === 'null' ? null : parseNumber('--alpha', v.alpha);
-  }
+  if (v.alpha !== undefined) options.alpha = parseAlpha('--alpha', v.alpha);
   if (v['alpha-vector'] !== undefined) {
     if (v.alpha !== undefined) throw new UsageError('give --alpha or --alpha-vector, not both');
     options.alphaVector = parseList('--alpha-vector', v['alpha-vector']);
     if (!options.alphaVector.length) throw new UsageError('--alpha-vector expects comma-separated numbers');
   }
   if (v.gamma !== undefined) options.gamma = parseNumber('--gamma', v.gamma);
-  if (v.convention !== undefined) {
-    const loss = v.loss === 'sigmoid' || v.loss === 'softmax' ? v.loss : undefined;
-    const found = lookupConvention(v.convention, loss);
-    if (!found.ok) throw new UsageError(`--convention: ${found.reason}`);
-    options.convention = found.convention;
-  }
+  if (v.convention !== undefined) options.convention = parseConvention('--convention', v.convention, v.loss);
+  const config: NonNullable<AnalyzeOptions['config']> = {};
+  if (v['config-alpha'] !== undefined) config.alpha = parseAlpha('--config-alpha', v['config-alpha']);
+  if (v['config-alpha-vector'] !== undefined) config.alpha = parseList('--config-alpha-vector', v['config-alpha-vector']);
+  if (v['config-gamma'] !== undefined) config.gamma = parseNumber('--config-gamma', v['config-gamma']);
+  if (v['config-convention'] !== undefined) config.convention = parseConvention('--config-convention', v['config-convention'], v.loss);
+  if (v['config-source'] !== undefined) config.source = v['config-source'];
+  if (Object.keys(config).length) options.config = config;
   if (v.loss !== undefined) {
     if (v.loss !== 'sigmoid' && v.loss !== 'softmax') throw new UsageError(`--loss must be sigmoid or softmax; got '${v.loss}'`);
     options.loss = v.loss;

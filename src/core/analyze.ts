@@ -10,7 +10,7 @@
  * a later one (interleaved files), the dump is read again with one accumulator per epoch alive
  * (their state is small) and the counterfactual fed for the largest epoch only.
  */
-import type { AlphaConvention, AnalysisReport, EpochReport, LossKind, Objective, WhatIfRow } from './report';
+import type { AlphaConvention, AnalysisReport, EpochReport, LossKind, Objective, SettingMismatch, SettingSource, SuggestionDetail, WhatIfEstimate, WhatIfRow } from './report';
 import type { DumpMeta, PredictionChunk } from './readers/types';
 import { chunkLayout } from './readers/types';
 import { openPredictionDump, type PredictionDump } from './readers/index';
@@ -26,13 +26,14 @@ import {
   type CounterfactualEngine,
   type CounterfactualSpec,
 } from './analysis/counterfactual';
-import { DEFAULT_THRESHOLDS, verdict as judge, type VerdictThresholds } from './analysis/verdict';
-import { suggest } from './analysis/suggestion';
+import { DEFAULT_THRESHOLDS, epochShares, fmtNum, verdict as judge, type VerdictThresholds } from './analysis/verdict';
+import { suggest, type SuggestionOutcome } from './analysis/suggestion';
+import { explainBalance } from './analysis/explanation';
 import { CONVENTION_INFO, CONVENTIONS, lookupConvention, positiveWeightOf } from './conventions';
 import { InputError } from './readers/errors';
 import { scanRun } from './readers/scan';
 import { readRun, originWords, runIssues, type RunContents } from './run/read-run';
-import { givenSettings, withRunSettings } from './run/run-settings';
+import { givenSettings, runConfig } from './run/run-settings';
 import { chooseSettings, type FoundSetting } from './run/settings';
 import { analyzeMetricRun, corroborate } from './run/analyze-metrics';
 import { binnedRun } from './run/analyze-binned';
@@ -79,6 +80,20 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Base directory for file names in the report and messages. */
   displayBase?: string;
+  /**
+   * Loss settings of the config file the log was linked from. Unlike the flags they do not override
+   * the log: the log's meta records what the run trained with, so it wins, and every disagreement is
+   * reported (configMismatches). They fill in what the meta lacks.
+   */
+  config?: ConfigSettings;
+}
+
+export interface ConfigSettings {
+  alpha?: number | number[] | null;
+  gamma?: number;
+  convention?: AlphaConvention;
+  /** Where the values are, for messages (e.g. "configs/train.py:12"). */
+  source?: string;
 }
 
 /** Bad usage: a missing or contradictory option. The message says how to fix it. CLI exit code 2. */
@@ -105,6 +120,8 @@ interface LossSettings {
   convention: AlphaConvention | undefined;
   /** A library name from the meta (`torchvision`, `keras`) whose meaning may need the loss kind. */
   conventionName?: string;
+  sources: { alpha: SettingSource; gamma: SettingSource; convention: SettingSource };
+  mismatches: SettingMismatch[];
 }
 
 function abortError(): Error {
@@ -117,45 +134,89 @@ function metaName(dump: PredictionDump): string {
   return dump.files.length === 1 ? dump.files[0]! : `${dump.files[0]!} (and ${dump.files.length - 1} more)`;
 }
 
-/** Alpha, gamma and convention from flags over meta; throws UsageError when something is unknown. */
+/**
+ * Alpha, gamma and convention: flags over the log's meta over the linked config; throws UsageError
+ * when something is unknown. A config value the meta contradicts is reported, not used.
+ */
 export function resolveSettings(opts: AnalyzeOptions, meta: DumpMeta, where: string): LossSettings {
+  const cfg = opts.config ?? {};
+  const sources: LossSettings['sources'] = { alpha: 'default', gamma: 'default', convention: 'default' };
+  const mismatches: SettingMismatch[] = [];
+  const at = cfg.source !== undefined ? { configSource: cfg.source } : {};
   let convention: AlphaConvention | undefined = opts.convention;
-  if (convention !== undefined && !CONVENTIONS.includes(convention)) {
-    throw new UsageError(`unknown convention '${String(convention)}': use one of ${CONVENTIONS.join(', ')}`);
+  if (convention !== undefined) {
+    if (!CONVENTIONS.includes(convention)) throw new UsageError(`unknown convention '${String(convention)}': use one of ${CONVENTIONS.join(', ')}`);
+    sources.convention = 'flag';
   }
   let conventionName: string | undefined;
   if (convention === undefined && meta.convention !== undefined && meta.convention !== null) {
-    if (CONVENTIONS.includes(meta.convention as AlphaConvention)) convention = meta.convention as AlphaConvention;
-    else conventionName = meta.convention;
+    sources.convention = 'log';
+    if (CONVENTIONS.includes(meta.convention as AlphaConvention)) {
+      convention = meta.convention as AlphaConvention;
+      if (cfg.convention !== undefined && cfg.convention !== convention) mismatches.push({ parameter: 'convention', log: convention, config: cfg.convention, ...at });
+    } else conventionName = meta.convention; // a library name: resolved with the loss kind (resolveLoss)
+  }
+  if (convention === undefined && conventionName === undefined && cfg.convention !== undefined) {
+    convention = cfg.convention;
+    sources.convention = 'config';
   }
   let alpha: number | number[] | null;
   if (opts.alphaVector && opts.alphaVector.length) {
     alpha = opts.alphaVector.slice();
+    sources.alpha = 'flag';
     if (opts.convention === undefined) convention = 'vector';
   } else if (opts.alpha !== undefined) {
     alpha = opts.alpha;
+    sources.alpha = 'flag';
     if (opts.convention === undefined && convention === 'vector') convention = undefined; // the meta's 'vector' does not fit a scalar flag
   } else if (meta.alpha !== undefined) {
     alpha = meta.alpha === null ? null : Array.isArray(meta.alpha) ? meta.alpha.slice() : meta.alpha;
+    sources.alpha = 'log';
+    if (Array.isArray(alpha) && convention === undefined) convention = 'vector';
+    if (cfg.alpha !== undefined && !sameSetting(cfg.alpha, alpha)) mismatches.push({ parameter: 'alpha', log: tidySetting(alpha), config: tidySetting(cfg.alpha), ...at });
+  } else if (cfg.alpha !== undefined) {
+    alpha = Array.isArray(cfg.alpha) ? cfg.alpha.slice() : cfg.alpha;
+    sources.alpha = 'config';
     if (Array.isArray(alpha) && convention === undefined) convention = 'vector';
   } else {
     throw new UsageError(
       `alpha is not in ${where}'s meta: pass --alpha 0.25 (a scalar; with a sigmoid loss the torchvision "positive" convention: positives x0.25, negatives x0.75), ` +
         '--alpha-vector 0.25,0.75,... (one weight per class), or --alpha off (the loss has no alpha)',
-      opts.gamma === undefined && meta.gamma === undefined ? ['alpha', 'gamma'] : ['alpha'],
+      opts.gamma === undefined && meta.gamma === undefined && cfg.gamma === undefined ? ['alpha', 'gamma'] : ['alpha'],
     );
   }
-  // values read as float32 (0.10000000149011612) print as written (0.1)
-  if (typeof alpha === 'number') alpha = tidy(alpha);
-  else if (Array.isArray(alpha)) alpha = alpha.map(tidy);
+  alpha = tidySetting(alpha);
   if (typeof alpha === 'number' && !Number.isFinite(alpha)) throw new UsageError(`alpha must be a number, got ${alpha}`);
   if (Array.isArray(alpha) && alpha.some((a) => !Number.isFinite(a) || a < 0)) throw new UsageError(`alpha vector must hold non-negative numbers, got ${alpha.join(',')}`);
-  const gamma = opts.gamma ?? (meta.gamma !== undefined && meta.gamma !== null ? tidy(meta.gamma) : meta.gamma);
+  let gamma: number | null | undefined;
+  if (opts.gamma !== undefined) {
+    gamma = opts.gamma;
+    sources.gamma = 'flag';
+  } else if (meta.gamma !== undefined && meta.gamma !== null) {
+    gamma = tidy(meta.gamma);
+    sources.gamma = 'log';
+    if (cfg.gamma !== undefined && !sameSetting(cfg.gamma, gamma)) mismatches.push({ parameter: 'gamma', log: gamma, config: tidy(cfg.gamma), ...at });
+  } else if (cfg.gamma !== undefined) {
+    gamma = cfg.gamma;
+    sources.gamma = 'config';
+  } else gamma = meta.gamma;
   if (gamma === undefined || gamma === null) {
     throw new UsageError(`gamma is not in ${where}'s meta: pass --gamma 2 (the paper's and torchvision's default; 1.5 in YOLOv5/ultralytics)`, ['gamma']);
   }
   if (!Number.isFinite(gamma) || gamma < 0) throw new UsageError(`gamma must be a number >= 0, got ${gamma}`);
-  return { alpha, gamma, convention, ...(conventionName !== undefined ? { conventionName } : {}) };
+  return { alpha, gamma, convention, sources, mismatches, ...(conventionName !== undefined ? { conventionName } : {}) };
+}
+
+/** Values read as float32 (0.10000000149011612) print as written (0.1). */
+function tidySetting<T extends number | number[] | null>(v: T): T {
+  return (typeof v === 'number' ? tidy(v) : Array.isArray(v) ? v.map(tidy) : v) as T;
+}
+
+function sameSetting(a: number | number[] | null, b: number | number[] | null): boolean {
+  const x = tidySetting(a);
+  const y = tidySetting(b);
+  if (Array.isArray(x) || Array.isArray(y)) return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => v === y[i]);
+  return x === y;
 }
 
 /** Loss kind from the option, the meta, or the chunk layout. */
@@ -225,7 +286,7 @@ function resolveLoss(opts: AnalyzeOptions, settings: LossSettings, meta: DumpMet
 export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   const progress = opts.onProgress ?? (() => undefined);
   const signal = opts.signal;
-  if (!opts.paths.length) throw new UsageError('no input: give one or more prediction dumps (files or folders)');
+  if (!opts.paths.length) throw new UsageError('no input: give a run folder, a training log or a prediction dump');
   if (opts.objective && !OBJECTIVES.includes(opts.objective)) throw new UsageError(`unknown objective '${String(opts.objective)}': use ${OBJECTIVES.join(', ')}`);
   const th: VerdictThresholds = { ...DEFAULT_THRESHOLDS, ...(opts.verdictThresholds ?? {}) };
   if (signal?.aborted) throw abortError();
@@ -234,6 +295,10 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   const run = await readRun(scan, signal ? { signal } : {});
   const given = givenSettings(opts);
   if (scan.dumps.length === 0) return analyzeWithoutDump(opts, run, given, th, progress);
+  // the run's configs fill in what the dump's meta does not record (the meta is what the run used);
+  // a config the editor linked comes first
+  const fromRun = runConfig(run.settings);
+  const withConfig: AnalyzeOptions = { ...opts, config: { ...fromRun.config, ...(opts.config ?? {}) } };
 
   progress({ phase: 'backend', message: `selecting the ${opts.backend ?? 'auto'} backend` });
   let backend;
@@ -251,26 +316,24 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       ...(signal ? { signal } : {}),
       ...(opts.displayBase !== undefined ? { displayBase: opts.displayBase } : {}),
       onProgress: (bytesRead, totalBytes) =>
-        progress({ phase: 'read', bytesRead, totalBytes, fraction: totalBytes > 0 ? bytesRead / totalBytes : undefined, message: `read ${bytesRead} of ${totalBytes} bytes` }),
+        progress({ phase: 'read', bytesRead, totalBytes, fraction: totalBytes > 0 ? bytesRead / totalBytes : undefined, message: `reading: ${mb(bytesRead)} of ${mb(totalBytes)}` }),
     });
 
   let dump = await open();
   const where = metaName(dump);
-  // the run's configs fill in what the dump's meta does not record (the meta is what the run used)
-  const { meta: runMeta, origin, notes: settingNotes } = withRunSettings(dump.meta, where, opts, run.settings);
   let settings: LossSettings;
   try {
-    settings = resolveSettings(opts, runMeta, where);
+    settings = resolveSettings(withConfig, fromRun.meta(dump.meta), where);
   } catch (e) {
     await discard(dump);
     throw e;
   }
-  const classesOpt = opts.classes ?? runMeta.classes ?? null;
+  const classesOpt = opts.classes ?? dump.meta.classes ?? fromRun.classes ?? null;
 
   let resolved: Resolved | null = null;
   const results: EpochResult[] = [];
   let lastCounterfactual: CounterfactualBuilder | null = null;
-  const notes: string[] = [...settingNotes];
+  const notes: string[] = [];
   let interleaved = false;
 
   // pass 1: streaming, one accumulator alive
@@ -364,10 +427,16 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   const engine: CounterfactualEngine | null = cf ? cf.build(classes) : null;
   if (!engine) notes.push('No per-sample probabilities were kept for the last epoch: no counterfactual, what-if or suggestion.');
 
-  const { whatIf, suggestion, verdict: v } = judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes });
+  const { whatIf, suggestion, suggestionDetail, verdict: v, explanation, ranking } = judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes });
 
   const { skipped, issues } = dump.issues();
-  const chosen = chooseSettings([...given, ...run.settings]);
+  const perEpochSamples = new Set(epochs.map((e) => e.samples));
+  for (const m of settings.mismatches) {
+    notes.push(
+      `The config${m.configSource ? ` (${m.configSource})` : ''} says ${m.parameter} ${settingText(m.config)}, the log recorded ${settingText(m.log)}: the analysis uses the log's value, which is what the run trained with.`,
+    );
+  }
+  const origin = fromRun.origins(settings.sources, where, opts);
   const report: AnalysisReport = {
     backend: backend.name,
     backendDetail: backend.detail,
@@ -377,11 +446,12 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       format: dump.format,
       samples: epochs.reduce((s, e) => s + e.samples, 0),
       epochs: epochs.length,
+      samplesPerEpoch: perEpochSamples.size === 1 ? epochs[0]!.samples : null,
       ...(skipped > 0 ? { skipped, issues } : {}),
       ...(scan.root !== null ? { run: scan.root } : {}),
       sources: [
         { file: dump.files.join(', '), format: dump.format, label: 'prediction dump', role: 'predictions', used: 'every number (recomputed)' },
-        ...corroborate(run, chosen, th, v),
+        ...corroborate(run, chooseSettings([...given, ...run.settings]), th, v),
         ...run.configSources,
       ],
     },
@@ -403,10 +473,17 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       alphaDriven: v.alphaDriven,
       message: v.message,
       perEpoch: v.perEpoch.map((p) => ({ epoch: p.epoch, status: p.status, class: p.onto })),
+      attribution: v.attribution ?? null,
+      atRisk: v.atRisk ?? [],
     },
     whatIf,
     suggestion,
+    suggestionDetail,
+    explanation,
+    ranking,
     counterfactualEpoch: engine ? lastEpoch.epoch : null,
+    settingSources: settings.sources,
+    configMismatches: settings.mismatches,
   };
   if (notes.length) report.notes = notes;
   progress({ phase: 'done', fraction: 1, message: `verdict: ${v.status}` });
@@ -442,7 +519,7 @@ async function analyzeWithoutDump(opts: AnalyzeOptions, run: RunContents, given:
     alphaScalar: binned.alpha,
     alphaVector: null,
   };
-  const { whatIf, suggestion, verdict: v } = judgeRun({ epochs: binned.epochs, engine: binned.engine, resolved, opts, thresholds: th, classes: binned.classes });
+  const { whatIf, suggestion, suggestionDetail, verdict: v, explanation, ranking } = judgeRun({ epochs: binned.epochs, engine: binned.engine, resolved, opts, thresholds: th, classes: binned.classes });
   const curveFile = binned.log.files.map((f) => f.head.name).join(', ');
   const last = binned.epochs[binned.epochs.length - 1]!;
   notes.push(binned.approximation.note);
@@ -474,9 +551,14 @@ async function analyzeWithoutDump(opts: AnalyzeOptions, run: RunContents, given:
       alphaDrivenBy: 'counterfactual',
       message: v.message,
       perEpoch: v.perEpoch.map((p) => ({ epoch: p.epoch, status: p.status, class: p.onto })),
+      attribution: v.attribution ?? null,
+      atRisk: v.atRisk ?? [],
     },
     whatIf,
     suggestion,
+    suggestionDetail,
+    explanation,
+    ranking,
     counterfactualEpoch: last.epoch,
     limits: {
       judgedFrom: `the PR curve${binned.curves.length > 1 ? 's' : ''} ${binned.curves.map((c) => `'${c.tag}'`).join(', ')} in ${curveFile}: ${binned.approximation.numThresholds} probability bins per evaluation`,
@@ -499,14 +581,43 @@ interface JudgeInput {
   classes: string[];
 }
 
-/** What-if rows, the suggestion and the verdict of recomputed epochs (from a dump or PR-curve bins). */
-function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes }: JudgeInput): { whatIf: WhatIfRow[]; suggestion: AnalysisReport['suggestion']; verdict: ReturnType<typeof judge> } {
+interface Judged {
+  whatIf: WhatIfRow[];
+  suggestion: AnalysisReport['suggestion'];
+  suggestionDetail: SuggestionDetail;
+  verdict: ReturnType<typeof judge>;
+  explanation: AnalysisReport['explanation'];
+  ranking: AnalysisReport['ranking'];
+}
+
+/**
+ * What-if rows, the suggestion, the verdict and the balance explanation of recomputed epochs (from
+ * a dump or PR-curve bins).
+ */
+function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes }: JudgeInput): Judged {
   const lastEpoch = epochs[epochs.length - 1]!;
-  // evaluate an alpha of the log's convention
+  // evaluate an alpha of the log's convention: the loss-minimum estimate, and beside it the label-calibrated one
   const C = r.loss.numClasses;
   // the engine takes softmax vectors and sigmoid positive weights
   const toEngine = (a: number | number[]): number | number[] =>
     Array.isArray(a) ? a : r.kind === 'softmax' ? conventionVector(r.convention, a, C) : positiveWeightOf(r.convention, a);
+  // A softmax calibrated row costs a pass over every sample: each alpha once (the neutral and the
+  // suggested rows come back), and the alphas known together in one pass.
+  const calibratedRows = new Map<string, WhatIfEstimate>();
+  // the rows every report has: computed along with whatever is asked first
+  const alwaysNeeded: Array<number | number[]> = [];
+  const prefetchCalibrated = (asked: Array<number | number[]>): void => {
+    const alphas = [...asked, ...alwaysNeeded];
+    const missing = alphas.filter((a, i) => !calibratedRows.has(JSON.stringify(a)) && alphas.findIndex((b) => JSON.stringify(b) === JSON.stringify(a)) === i);
+    if (!missing.length) return;
+    engine!.evaluateCalibratedMany(missing.map(toEngine)).forEach(({ perClass, macroF1, balancedAccuracy, accuracy }, i) => {
+      calibratedRows.set(JSON.stringify(missing[i]), { perClass, macroF1, balancedAccuracy, accuracy });
+    });
+  };
+  const calibratedOf = (a: number | number[]): WhatIfEstimate => {
+    prefetchCalibrated([a]);
+    return calibratedRows.get(JSON.stringify(a))!;
+  };
   const evaluate = (a: number | number[], label: WhatIfRow['label']): WhatIfRow => {
     const row = engine!.evaluate(toEngine(a));
     return { ...row, alpha: Array.isArray(a) ? a.slice() : a, label };
@@ -521,6 +632,14 @@ function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes }
   const whatIf: WhatIfRow[] = [];
   let neutralRow: WhatIfRow | null = null;
   let suggestion: AnalysisReport['suggestion'] = null;
+  let suggested: { alpha: number | number[]; row: WhatIfRow } | null = null;
+  let suggestionDetail: SuggestionDetail = {
+    status: 'no-probabilities',
+    message: 'No suggestion: no per-sample probabilities of the last epoch for the counterfactual.',
+    excluded: 0,
+    trivial: null,
+  };
+  let ranking: AnalysisReport['ranking'] = null;
   if (engine) {
     const seen = new Set<string>();
     const push = (row: WhatIfRow) => {
@@ -530,6 +649,7 @@ function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes }
       whatIf.push(row);
     };
     const observed = { ...engine.observed(), alpha: loggedAlpha, label: 'logged' as const };
+    alwaysNeeded.push(loggedAlpha, neutralAlpha, ...(opts.whatIf ?? []));
     push(observed);
     neutralRow = evaluate(neutralAlpha, 'neutral');
     push(neutralRow);
@@ -537,15 +657,40 @@ function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes }
       if (Array.isArray(a) && a.length !== C) throw new UsageError(`--what-if vector has ${a.length} values for ${C} score columns`);
       push(evaluate(a, 'what-if'));
     }
+    const aucs = engine.auc();
+    ranking = { epoch: lastEpoch.epoch, perClass: engine.classes.map((name, i) => ({ class: name, auc: Number.isFinite(aucs[i]!) ? aucs[i]! : null })) };
+    const lastShares = epochShares(lastEpoch);
+    const reference = engine.classes.map((name) => lastShares.find((c) => c.class === name) ?? { class: name, count: 0, trueShare: 0, predShare: 0, recall: 0 });
     const trueShares = engine.classes.map((name) => lastEpoch.perClass.find((c) => c.class === name)?.trueShare ?? 0);
-    const s = suggest(
+    const objective = opts.objective ?? 'macro-f1';
+    const outcome = suggest(
       engine,
-      { kind: r.kind, layout: r.layout, convention: r.convention, trueShares, objective: opts.objective ?? 'macro-f1', observed },
+      {
+        kind: r.kind,
+        layout: r.layout,
+        convention: r.convention,
+        trueShares,
+        objective,
+        observed,
+        reference,
+        thresholds: th,
+        calibrated: (a) => ({ ...calibratedOf(a), alpha: a }),
+        prefetchCalibrated,
+      },
       (a) => evaluate(a, 'suggested'),
     );
-    suggestion = { objective: s.objective, alpha: s.alpha, current: s.current, expected: s.expected, ...(s.beta !== undefined ? { beta: s.beta } : {}) };
-    push({ ...s.row, alpha: s.alpha, label: 'suggested' });
+    const s = outcome.suggestion;
+    if (s) {
+      suggestion = { objective: s.objective, alpha: s.alpha, current: s.current, expected: s.expected, ...(s.beta !== undefined ? { beta: s.beta } : {}) };
+      suggested = { alpha: s.alpha, row: s.row };
+      push({ ...s.row, alpha: s.alpha, label: 'suggested' });
+    }
+    suggestionDetail = suggestionWords(s, outcome, objective, engine.classes, ranking, r.layout);
+    // after the suggestion's guard, whose first batch of calibrated rows included these
+    for (const w of whatIf) w.calibrated = calibratedOf(w.alpha);
   }
+  // a line chart over alpha needs the rows in alpha order (vectors keep their order: logged, neutral, suggested)
+  if (whatIf.every((w) => typeof w.alpha === 'number')) whatIf.sort((a, b) => (a.alpha as number) - (b.alpha as number));
 
   const perClassAlpha = (cls: string): number | null => {
     if (r.kind !== 'sigmoid') return null;
@@ -554,7 +699,7 @@ function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes }
     const i = classes.indexOf(cls);
     return i >= 0 ? (r.loss.classAlpha[i] ?? null) : null;
   };
-  const verdict = judge(
+  const v = judge(
     epochs,
     {
       kind: r.kind,
@@ -571,11 +716,35 @@ function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes }
         const a = perClassAlpha(cls);
         return a === null ? null : minPositiveShare(a, r.loss.gamma, r.loss.threshold);
       },
+      neutralCalibrated: engine ? { ...neutralRow!, ...calibratedOf(neutralAlpha) } : null,
+      neutralShareThreshold: r.kind === 'sigmoid' ? minPositiveShare(0.5, r.loss.gamma, r.loss.threshold) : 0.5,
+      suggestion: suggested,
     },
     th,
   );
 
-  return { whatIf, suggestion, verdict };
+  // the binary head's 'negative' class is the head seen from the other side: its own alpha is 1 - alpha
+  const negativeOfBinary = (cls: string): boolean => r.layout === 'binary' && classes.length === 2 && cls === classes[0];
+  const explanation = explainBalance(lastEpoch, {
+    kind: r.kind,
+    layout: r.layout,
+    gamma: r.loss.gamma,
+    threshold: r.loss.threshold,
+    alphaVector: r.kind === 'softmax' ? r.loss.classAlpha : null,
+    classAlpha: (cls) => {
+      const a = perClassAlpha(cls);
+      return a === null ? null : negativeOfBinary(cls) ? 1 - a : a;
+    },
+    minShare: (cls) => {
+      const a = perClassAlpha(cls);
+      if (a === null) return null;
+      const q = minPositiveShare(a, r.loss.gamma, r.loss.threshold);
+      return negativeOfBinary(cls) ? 1 - q : q;
+    },
+    mirror: negativeOfBinary,
+  });
+
+  return { whatIf, suggestion, suggestionDetail, verdict: v, explanation, ranking };
 }
 
 /**
@@ -591,6 +760,64 @@ async function discard(dump: PredictionDump): Promise<void> {
   } finally {
     await it.return?.(undefined);
   }
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+}
+
+function settingText(v: number | number[] | string | null): string {
+  return v === null ? 'off' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v);
+}
+
+/** Why there is (or is no) suggestion, in words. */
+function suggestionWords(
+  s: { alpha: number | number[] } | null,
+  outcome: SuggestionOutcome,
+  objective: Objective,
+  classes: string[],
+  ranking: NonNullable<AnalysisReport['ranking']>,
+  layout: 'binary' | 'multilabel' | 'softmax',
+): SuggestionDetail {
+  const detail = (status: SuggestionDetail['status'], message: string): SuggestionDetail => ({
+    status,
+    message,
+    excluded: outcome.excluded,
+    trivial: outcome.trivial,
+    ...(outcome.band ? { band: outcome.band } : {}),
+  });
+  const trivial = `${layout === 'multilabel' ? 'predicting no class for any sample' : 'predicting the majority class for every sample'} (${objective} ${fmtNum(outcome.trivial)})`;
+  const one = !!outcome.band && outcome.band[0] === outcome.band[1];
+  const band = outcome.band ? (one ? `alpha ${outcome.band[0]}` : `alphas ${outcome.band[0]} to ${outcome.band[1]}`) : 'a few alphas';
+  if (s) {
+    return detail(
+      'suggested',
+      `Alpha ${settingText(s.alpha)} gives the best ${objective} among the alphas that neither estimate (from the probabilities, from the labels) judges collapsed or drifting, and whose neighbours are safe too.`,
+    );
+  }
+  const aucs = ranking.perClass.filter((c) => c.auc !== null);
+  const auc = layout === 'binary' ? `AUC ${fmtNum(aucs[aucs.length - 1]?.auc ?? NaN)}` : aucs.map((c) => `'${c.class}' AUC ${fmtNum(c.auc!)}`).join(', ');
+  if (outcome.reason === 'unstable') {
+    return detail(
+      'unstable',
+      `No suggestion: only ${band} ${one ? 'neither collapses nor drifts' : 'neither collapse nor drift'} by both estimates while beating ${trivial}, at best by ${fmtNum((outcome.bestUnstable ?? outcome.trivial) - outcome.trivial)}, ` +
+        `and ${one ? 'its' : 'their'} neighbouring alphas do not: the outcome changes too fast there for a counterfactual to be trusted. The ranking quality is ${auc} (0.5 is chance). ` +
+        'Retrain at a few alphas in that range to find a stable one, or improve the features if the gain is not worth it.',
+    );
+  }
+  if (outcome.reason === 'estimates-disagree') {
+    return detail(
+      'estimates-disagree',
+      `No suggestion: extrapolated from this run's probabilities every alpha collapses or drifts, but its labels say ${band} would not (and would beat ${trivial}). ` +
+        'The two disagree when a run is far from its loss minimum (see the balance explanation); retrain at an alpha in that range, or train this run longer first.',
+    );
+  }
+  const what = layout === 'binary' && classes.length === 2 ? `'${classes[1]}' from '${classes[0]}'` : 'the classes';
+  return detail(
+    'no-separation',
+    `No suggestion: no alpha makes this model separate ${what} on these features. No alpha that neither estimate judges collapsed or drifting does better than ${trivial}. ` +
+      `The ranking quality is ${auc} (0.5 is chance): look at the features, the model capacity or the learning rate.`,
+  );
 }
 
 function tidy(v: number): number {

@@ -1,5 +1,6 @@
 /**
- * Scalar reference formulas of focal-math.md (sections 1, 2, 3 and the per-sample pieces of 5).
+ * Scalar reference formulas (docs/method.md, "Per-sample pieces", "Per class and epoch" and the
+ * per-sample pieces of "Counterfactual").
  *
  * Pure TypeScript, float64, no tfjs and no Node imports: the webview's loss explorer bundles this
  * file for the browser, and the unit tests use it as the readable statement of the contract that the
@@ -11,7 +12,7 @@
 
 import type { AlphaConvention, ClassEpochStats, LossKind } from './report';
 
-/** Probabilities are clipped to [PROB_EPS, 1 - PROB_EPS] before any log or power (focal-math.md). */
+/** Probabilities are clipped to [PROB_EPS, 1 - PROB_EPS] before any log or power (docs/method.md). */
 export const PROB_EPS = 1e-7;
 
 /** The loss settings the compute engine works with, after a convention has been applied. */

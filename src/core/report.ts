@@ -1,7 +1,8 @@
 /**
  * The analysis report: the stable JSON contract printed by `focal-lens analyze --format json`,
  * read by the extension, the webviews and the inline hints. Field names are part of the contract
- * (documented in README.md); add fields, never rename them.
+ * (documented in README.md); add fields, never rename them. docs/method.md says how every number
+ * is computed and where.
  */
 import type { BinnedApproximation } from './analysis/binned';
 
@@ -66,10 +67,113 @@ export interface Verdict {
   /** The class the model collapsed (or drifts) onto; null when healthy. */
   class: string | null;
   onsetEpoch: number | null;
+  /** attribution.state === 'alpha'. */
   alphaDriven: boolean;
   message: string;
   /** Status of every epoch (drifting looks back over the window ending at that epoch). */
   perEpoch?: Array<{ epoch: number; status: VerdictStatus; class: string | null }>;
+  /** Whether alpha drives the collapse or drift, and the evidence; null when healthy or without probabilities. */
+  attribution?: Attribution | null;
+  /** Classes the model mostly misses or alpha under-serves, whatever the status. */
+  atRisk?: ClassAtRisk[];
+}
+
+/**
+ * 'alpha': at the neutral alpha the collapse (drift) would not happen; 'not-alpha': it would
+ * still happen; 'uncertain': the labels significantly contradict the loss-minimum estimate, so
+ * only retraining at the neutral alpha can tell (docs/method.md, "Attribution").
+ */
+export type AttributionState = 'alpha' | 'not-alpha' | 'uncertain';
+
+/** One estimate of the neutral-alpha run, for the class the verdict names. */
+export interface NeutralEstimate {
+  /** Predicted share of the verdict's class at the neutral alpha. */
+  predShare: number;
+  /** The lowest recall of any class with enough samples at the neutral alpha. */
+  minRecall: number;
+  /** This estimate judges the neutral alpha collapsed. */
+  collapsed: boolean;
+  /** This estimate alone would call the verdict alpha-driven. */
+  alphaDriven: boolean;
+}
+
+export interface Attribution {
+  state: AttributionState;
+  neutralAlpha: number | number[];
+  /** The class whose share decides (the class collapsed or drifting onto). */
+  class: string;
+  /** Section 5: local shares inferred from the probabilities, assuming the run is at its loss minimum. */
+  lossMinimum: NeutralEstimate;
+  /** Local shares read from the labels (isotonic regression on the score): no loss-minimum assumption. */
+  calibrated: NeutralEstimate;
+  /**
+   * One-sided binomial p-value that the labels contradict the loss-minimum estimate on the samples
+   * where the two estimates decide differently; null when they agree.
+   */
+  disagreementP: number | null;
+  /** G+/G- of the class at the last epoch (1 at the loss minimum of its bias). */
+  balance: number;
+  /** The balance is within the equilibrium band: the loss-minimum assumption is plausible. */
+  nearMinimum: boolean;
+  /** What to retrain to settle an 'uncertain' attribution. */
+  settle?: string;
+}
+
+export interface ClassAtRisk {
+  class: string;
+  /** low-recall: the model misses most of the class; under-served: another alpha finds clearly more of it. */
+  reasons: Array<'low-recall' | 'under-served'>;
+  recall: number;
+  f1: number;
+  /** under-served: the alpha (the suggestion) and the recall the counterfactual expects there. */
+  betterAlpha?: number | number[];
+  betterRecall?: number;
+  message: string;
+}
+
+/** Which side a factor favours: the class's positives (pushes its logit up), its negatives, or neither. */
+export type FactorDirection = 'positives' | 'negatives' | 'neutral';
+
+/**
+ * Why a class's balance G+/G- is what it is (docs/method.md, "Balance explanation"). Near the loss
+ * minimum G+ ~ G- whatever alpha is, so the gamma factor is then whatever cancels alpha x counts:
+ * the model's compensation (positives kept hard, negatives easy, or the reverse), not a cause.
+ */
+export interface ClassBalanceExplanation {
+  class: string;
+  balance: number;
+  /** G+ and G- within the equilibrium band: the push on the class's bias has (almost) cancelled. */
+  balanced: boolean;
+  /** alpha factor x count factor: the imbalance the loss sets before the model reacts. */
+  imposed: number;
+  directions: { alpha: FactorDirection; count: FactorDirection; gamma: FactorDirection };
+  /** Which of alpha and counts the gamma factor offsets; 'none' when they (nearly) cancel each other. */
+  compensates: 'alpha' | 'counts' | 'alpha-and-counts' | 'none';
+  /** The decision threshold (section 4) and the knob that sets it. */
+  threshold: {
+    /**
+     * 'alpha': alpha alone (sigmoid at threshold 0.5, softmax); 'alpha-and-gamma': sigmoid at another
+     * threshold; 'threshold': alpha neutral, the threshold (with gamma) sets it; 'none': alpha neutral, threshold 0.5.
+     */
+    knob: 'alpha' | 'alpha-and-gamma' | 'threshold' | 'none';
+    /** Sigmoid: the least local share of the class predicted as the class (0.5 at neutral alpha). */
+    minShare: number | null;
+    /** Softmax: the local share of the class relative to each other class needed to win, lowest and highest. */
+    relativeShare?: [number, number];
+  };
+  /** One short line for tables. */
+  summary: string;
+  /** The binary head's 'negative' class: the positive class's explanation seen from the other side (renderers may skip it). */
+  mirror?: boolean;
+  /** The full explanation in words. */
+  sentence: string;
+  /** The same without its leading equation (for views that show the equation themselves). */
+  detail: string;
+}
+
+export interface BalanceExplanation {
+  epoch: number;
+  perClass: ClassBalanceExplanation[];
 }
 
 export interface WhatIfClass {
@@ -80,15 +184,24 @@ export interface WhatIfClass {
   f1: number;
 }
 
-export interface WhatIfRow {
-  /** Scalar alpha in the log's convention, or the per-class vector for softmax vectors. */
-  alpha: number | number[];
+/** Metrics of one estimate of a what-if row. */
+export interface WhatIfEstimate {
   perClass: WhatIfClass[];
   macroF1: number;
   balancedAccuracy: number;
   accuracy: number;
+}
+
+export interface WhatIfRow extends WhatIfEstimate {
+  /** Scalar alpha in the log's convention, or the per-class vector for softmax vectors. */
+  alpha: number | number[];
   /** Which row this is: the logged alpha, the neutral alpha', the suggestion, or a --what-if value. */
   label?: 'logged' | 'neutral' | 'suggested' | 'what-if';
+  /**
+   * The same alpha under the label-calibrated estimate (local shares from the labels, not from the
+   * loss minimum). The two bracket what retraining gives; see docs/method.md, "Fidelity".
+   */
+  calibrated?: WhatIfEstimate;
 }
 
 export interface Suggestion {
@@ -157,6 +270,41 @@ export interface ReportLimits {
   howTo?: { framework: string; title: string; install: string; code: string };
 }
 
+/** Why there is (or is no) suggestion. */
+export interface SuggestionDetail {
+  /**
+   * suggested; no-separation: no alpha that neither estimate judges collapsed or drifting beats
+   * predicting the majority class; unstable: some do, but none whose neighbouring alphas do too
+   * (the outcome changes too fast there to suggest one); estimates-disagree: the probabilities find
+   * no such alpha, the labels do (a run far from its loss minimum); no-probabilities.
+   */
+  status: 'suggested' | 'no-separation' | 'unstable' | 'estimates-disagree' | 'no-probabilities';
+  message: string;
+  /** Grid alphas the loss-minimum counterfactual judges collapsed or drifting. */
+  excluded: number;
+  /** The objective of predicting the majority class for every sample. */
+  trivial: number | null;
+  /** No suggestion, scalar grids: the lowest and highest alpha that passes the status guard and beats the trivial classifier. */
+  band?: [number, number];
+}
+
+/** How well the last epoch's scores rank each class above the rest, whatever the threshold. */
+export interface Ranking {
+  epoch: number;
+  perClass: Array<{ class: string; auc: number | null }>;
+}
+
+/** A loss setting where the config the log was linked from and the log disagree. */
+export interface SettingMismatch {
+  parameter: 'alpha' | 'gamma' | 'convention';
+  /** What the log recorded (used: it is what the run trained with). */
+  log: number | number[] | string | null;
+  /** What the config says. */
+  config: number | number[] | string | null;
+  /** Where the config value is (e.g. "configs/train.py:12"). */
+  configSource?: string;
+}
+
 export interface InputIssue {
   file: string;
   line?: number;
@@ -183,6 +331,8 @@ export interface AnalysisReport {
     format: string;
     samples: number;
     epochs: number;
+    /** Samples in each epoch when they all have the same number; null when they differ. */
+    samplesPerEpoch?: number | null;
     /** Records skipped under --lenient, with the first few reasons. */
     skipped?: number;
     issues?: InputIssue[];
@@ -208,6 +358,7 @@ export interface AnalysisReport {
   classes: string[];
   epochs: EpochReport[];
   verdict: Verdict;
+  /** Sorted by alpha when every row's alpha is a scalar. */
   whatIf: WhatIfRow[];
   suggestion: Suggestion | null;
   /** Metric logs: the series the verdict was judged from. */
@@ -216,4 +367,14 @@ export interface AnalysisReport {
   limits?: ReportLimits;
   /** PR curves: how the epochs' numbers were estimated from binned probabilities (bin count, bounds). */
   approximation?: BinnedApproximation & { file: string; tag: string };
+  suggestionDetail?: SuggestionDetail;
+  /** Balance explanation per class of the last epoch. */
+  explanation?: BalanceExplanation;
+  ranking?: Ranking | null;
+  /** Where each loss setting came from: a flag, the log's meta, or the linked config (used only when the log lacks it). */
+  settingSources?: { alpha: SettingSource; gamma: SettingSource; convention: SettingSource };
+  /** Settings the linked config and the log disagree on; the log's value is used. */
+  configMismatches?: SettingMismatch[];
 }
+
+export type SettingSource = 'flag' | 'log' | 'config' | 'default';

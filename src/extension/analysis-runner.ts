@@ -12,6 +12,11 @@ export interface AnalysisRequest {
   convention?: string;
   /** Skip unreadable records (counted and reported) instead of stopping at the first. */
   lenient?: boolean;
+  /**
+   * The settings of the config file the log is linked from: they fill in what the log's meta
+   * lacks, and never override it (the log records what the run trained with).
+   */
+  config?: { alpha?: number | number[] | null; gamma?: number; convention?: string; source?: string };
 }
 
 export interface AnalysisProgress {
@@ -53,6 +58,14 @@ export function runAnalysisProcess(
   if (request.gamma !== undefined) args.push(`--gamma=${request.gamma}`);
   if (request.convention !== undefined) args.push('--convention', request.convention);
   if (request.lenient) args.push('--lenient');
+  const cfg = request.config;
+  if (cfg) {
+    if (Array.isArray(cfg.alpha)) args.push(`--config-alpha-vector=${cfg.alpha.join(',')}`);
+    else if (cfg.alpha !== undefined) args.push(`--config-alpha=${cfg.alpha === null ? 'off' : cfg.alpha}`);
+    if (cfg.gamma !== undefined) args.push(`--config-gamma=${cfg.gamma}`);
+    if (cfg.convention !== undefined) args.push('--config-convention', cfg.convention);
+    if (cfg.source !== undefined) args.push('--config-source', cfg.source);
+  }
 
   return new Promise((resolve, reject) => {
     // ELECTRON_RUN_AS_NODE makes desktop VS Code's executable behave as plain Node; code-server

@@ -29,7 +29,7 @@ function optimumP(q: number, alpha: number, gamma: number): number {
   return (lo + hi) / 2;
 }
 
-describe('counterfactual alpha (focal-math section 5)', () => {
+describe('counterfactual alpha (docs/method.md, "Counterfactual")', () => {
   it('g+, g- and |f\'| agree with src/core/focal.ts', () => {
     for (const p of [0.01, 0.2, 0.5, 0.8, 0.99]) {
       for (const g of [0, 1, 2, 3.5]) {

@@ -1,6 +1,6 @@
 // Counterfactual validation on a real training experiment (scripts/experiments/train_alphas.py):
 // from the alpha = 0.5 run's final logits alone, predict the positive rate of runs retrained at
-// other alphas (focal-math.md section 5).
+// other alphas (docs/method.md, "Counterfactual").
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

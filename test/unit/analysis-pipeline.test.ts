@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze, isUsageError, type AnalyzeProgress } from '../../src/core/analyze';
 import { counterfactual } from '../../src/core/analysis/counterfactual';
-import { suggest } from '../../src/core/analysis/suggestion';
+import { SUGGESTION_MARGIN, suggest } from '../../src/core/analysis/suggestion';
+import { staticStatus } from '../../src/core/analysis/verdict';
 import { rng } from './seeded-random';
 
 
@@ -35,7 +36,7 @@ describe('analyze() pipeline', function () {
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('reads meta, runs one accumulator per epoch, reports progress and a suggestion', async () => {
+  it('reads meta, runs one accumulator per epoch, reports progress and why there is no suggestion', async () => {
     const f = join(tmp, 'a.jsonl');
     writeFileSync(f, binaryDump([1, 2, 3, 4, 5], { shift: 0.6 }));
     const events: AnalyzeProgress[] = [];
@@ -45,10 +46,11 @@ describe('analyze() pipeline', function () {
     assert.equal(rep.loss.alpha, 0.25);
     assert.equal(rep.loss.convention, 'positive');
     assert.equal(rep.counterfactualEpoch, 5);
-    assert.equal(rep.whatIf[0]!.label, 'logged');
-    assert.equal(rep.whatIf[1]!.label, 'neutral');
-    assert.ok(rep.whatIf.some((w) => w.alpha === 0.9 && w.label === 'what-if'));
-    assert.ok(rep.suggestion);
+    // rows in alpha order (issue 8, item 7)
+    assert.deepEqual(rep.whatIf.map((w) => [w.alpha, w.label]), [[0.25, 'logged'], [0.5, 'neutral'], [0.9, 'what-if']]);
+    // shifted logits are no model's loss minimum: the probabilities see no safe alpha, the labels do (issue 8, item 1)
+    assert.equal(rep.suggestion, null);
+    assert.equal(rep.suggestionDetail!.status, 'estimates-disagree');
     assert.equal(events.filter((e) => e.phase === 'epoch').length, 5);
     assert.equal(events[events.length - 1]!.phase, 'done');
     // the shift makes the model over-predict positives more each epoch
@@ -127,10 +129,11 @@ describe('analyze() pipeline', function () {
     assert.equal(rep.loss.kind, 'softmax');
     assert.deepEqual(rep.loss.alphaVector, [0.75, 0.25, 0.25]);
     assert.equal(typeof rep.suggestion!.alpha, 'number');
-    assert.equal(rep.whatIf[0]!.alpha, 0.25);
-    assert.equal(rep.whatIf[1]!.alpha, 0.5);
+    assert.equal(rep.whatIf.find((w) => w.label === 'logged')!.alpha, 0.25);
+    assert.equal(rep.whatIf.find((w) => w.label === 'neutral')!.alpha, 0.5);
     const last = rep.epochs[rep.epochs.length - 1]!;
-    for (const c of last.perClass) assert.ok(Math.abs(rep.whatIf[0]!.perClass.find((w) => w.class === c.class)!.predShare - c.predShare) < 1e-9);
+    const logged = rep.whatIf.find((w) => w.label === 'logged')!;
+    for (const c of last.perClass) assert.ok(Math.abs(logged.perClass.find((w) => w.class === c.class)!.predShare - c.predShare) < 1e-9);
   });
 
   it('aborts with an AbortError', async () => {
@@ -141,7 +144,7 @@ describe('analyze() pipeline', function () {
     await assert.rejects(analyze({ paths: [f], backend: 'cpu', signal: ac.signal }), (e: Error) => e.name === 'AbortError');
   });
 
-  it('suggestion: maximises the objective on the grid; expected >= current', () => {
+  it('suggestion: the best alpha on the grid that neither estimate judges collapsed or drifting, with safe neighbours', () => {
     const r = rng(9);
     const N = 5000;
     const probs = new Float32Array(N);
@@ -151,20 +154,34 @@ describe('analyze() pipeline', function () {
       probs[i] = 1 / (1 + Math.exp(-((targets[i] ? 0 : -2) + (r() - 0.5) * 3)));
     }
     const cf = counterfactual({ kind: 'sigmoid', numClasses: 1, samples: N, probabilities: probs, targets, targetLayout: 'index', gamma: 2, alpha0: 0.25, classes: ['negative', 'positive'] });
+    const nPos = targets.reduce((a, b) => a + b, 0);
+    const reference = [
+      { class: 'negative', count: N - nPos, trueShare: (N - nPos) / N, predShare: 0, recall: 0 },
+      { class: 'positive', count: nPos, trueShare: nPos / N, predShare: 0, recall: 0 },
+    ];
+    const healthy = (a: number) =>
+      [cf.evaluate(a), cf.evaluateCalibrated(a)].every(
+        (row) => staticStatus(reference.map((c, i) => ({ ...c, predShare: row.perClass[i]!.predShare, recall: row.perClass[i]!.recall }))).status === 'healthy',
+      );
+    const logit = (a: number) => Math.log(a / (1 - a));
+    const safe = (a: number) => healthy(a) && [-SUGGESTION_MARGIN, SUGGESTION_MARGIN].every((d) => healthy(1 / (1 + Math.exp(-(logit(a) + d)))));
+    const ctx = { kind: 'sigmoid' as const, layout: 'binary' as const, convention: 'positive' as const, trueShares: [0.9, 0.1], observed: cf.observed(), reference };
     for (const objective of ['macro-f1', 'balanced-accuracy', 'accuracy'] as const) {
-      const s = suggest(cf, { kind: 'sigmoid', layout: 'binary', convention: 'positive', trueShares: [0.9, 0.1], objective, observed: cf.observed() });
-      assert.ok(s.expected >= s.current - 1e-12, objective);
+      const s = suggest(cf, { ...ctx, objective }).suggestion!;
+      assert.ok(s, objective);
       // brute force over the grid
       let best = -Infinity;
       for (let a = 1; a < 100; a++) {
+        if (!safe(a / 100)) continue;
         const row = cf.evaluate(a / 100);
         best = Math.max(best, objective === 'macro-f1' ? row.macroF1 : objective === 'accuracy' ? row.accuracy : row.balancedAccuracy);
       }
       assert.ok(Math.abs(best - s.expected) < 1e-12, objective);
+      assert.ok(s.expected >= s.current - 1e-12, objective);
     }
     // balanced accuracy prefers a larger alpha than accuracy on a rare positive class
-    const ba = suggest(cf, { kind: 'sigmoid', layout: 'binary', convention: 'positive', trueShares: [0.9, 0.1], objective: 'balanced-accuracy', observed: cf.observed() });
-    const acc = suggest(cf, { kind: 'sigmoid', layout: 'binary', convention: 'positive', trueShares: [0.9, 0.1], objective: 'accuracy', observed: cf.observed() });
+    const ba = suggest(cf, { ...ctx, objective: 'balanced-accuracy' }).suggestion!;
+    const acc = suggest(cf, { ...ctx, objective: 'accuracy' }).suggestion!;
     assert.ok((ba.alpha as number) > (acc.alpha as number));
   });
 });

@@ -66,7 +66,7 @@ function ctx(alpha: number, neutral: WhatIfRow | null): VerdictContext {
   };
 }
 
-describe('verdict (focal-math section 6)', () => {
+describe('verdict (docs/method.md, "Verdict")', () => {
   it('healthy: shares within 3x, no vanished class', () => {
     const epochs = [1, 2, 3, 4].map((e) => binaryEpoch(e, 0.05, 0.6));
     const v = verdict(epochs, ctx(0.25, row(0.5, 0.04, 0.55)));

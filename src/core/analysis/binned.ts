@@ -25,6 +25,7 @@
 import type { ClassEpochStats, EpochReport } from '../report';
 import { classStats, crossEntropy, focalLoss, lossMultiplier, sigmoidGradMagnitude } from '../focal';
 import { inferredShare, minPositiveShare, rowFromCounts, type CounterfactualCounts, type CounterfactualEngine } from './counterfactual';
+import { aboveShare, aucOfGroups, poolAdjacentViolators, type IsotonicFit, type ScoreGroups } from './calibration';
 
 /** Counts per bin of one class's p (see the module comment for the bins). */
 export interface BinnedHistogram {
@@ -367,6 +368,23 @@ export function binnedCounterfactual(heads: BinnedHistogram[], loss: BinnedLoss,
       if (a <= 0) return 2;
       return decisionProbability(minPositiveShare(a, loss.gamma, t), alpha0, loss.gamma);
     });
+  // the label-calibrated estimate of docs/method.md: isotonic regression of the labels on the bins
+  // (a bin is one score group), and each head's AUC from the same groups
+  const groups: ScoreGroups[] = heads.map((h) => ({ n: Float64Array.from(h.positives, (p, i) => p + h.negatives[i]!), positives: h.positives, length: h.positives.length }));
+  let fits: IsotonicFit[] | null = null;
+  const calibratedCounts = (alpha: number | number[]): CounterfactualCounts => {
+    fits ??= groups.map(poolAdjacentViolators);
+    const f = fits;
+    const pred: number[] = [];
+    const tp: number[] = [];
+    heads.forEach((_, col) => {
+      const a = Array.isArray(alpha) ? (alpha[col] ?? 0.5) : alpha;
+      const sel = aboveShare(f[col]!, a >= 1 ? -1 : a <= 0 ? 2 : minPositiveShare(a, loss.gamma, t));
+      pred.push(sel.n);
+      tp.push(sel.positives);
+    });
+    return toCounts(pred, tp);
+  };
   return {
     kind: 'sigmoid',
     classes: names,
@@ -375,6 +393,14 @@ export function binnedCounterfactual(heads: BinnedHistogram[], loss: BinnedLoss,
     counts,
     evaluate: (alpha) => rowFromCounts(alpha, names, counts(alpha), !binary),
     observed: () => rowFromCounts(loss.alpha ?? 0.5, names, countsAbove(() => t), !binary),
+    calibratedCounts,
+    evaluateCalibrated: (alpha) => rowFromCounts(alpha, names, calibratedCounts(alpha), !binary),
+    evaluateCalibratedMany: (alphas) => alphas.map((alpha) => rowFromCounts(alpha, names, calibratedCounts(alpha), !binary)),
+    auc: () => {
+      const aucs = groups.map(aucOfGroups);
+      // a binary head's two reported classes share one ranking
+      return binary ? [aucs[0]!, aucs[0]!] : aucs;
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Counterfactual alpha (focal-math.md section 5): what another alpha would have made the model
+ * Counterfactual alpha (docs/method.md, "Counterfactual" and "Label-calibrated share"): what another alpha would have made the model
  * predict, from one run's per-sample probabilities and targets, without retraining.
  *
  * Sigmoid (binary, or one-vs-rest per class): the inferred local positive share
@@ -15,6 +15,7 @@
  * Pure TypeScript, no tfjs: the work is sorting and counting.
  */
 import type { AlphaConvention, WhatIfClass, WhatIfRow } from '../report';
+import { aboveShare, aucOfGroups, blockShares, mergeSortedGroups, poolAdjacentViolators, type IsotonicFit } from './calibration';
 
 const EPS = 1e-7;
 const clip = (p: number): number => (p < EPS ? EPS : p > 1 - EPS ? 1 - EPS : p);
@@ -152,6 +153,18 @@ export interface CounterfactualEngine {
   counts(alpha: number | number[]): CounterfactualCounts;
   /** The same for the observed predictions (p > t, or argmax p): the run as it was. */
   observed(): WhatIfRow;
+  /**
+   * The label-calibrated estimate under alpha': the local positive share read from the labels
+   * (isotonic regression on the run's own score) instead of inferred from the loss minimum, then
+   * the same decision rule. It does not assume the run reached its loss minimum; it does assume a
+   * retrained model ranks samples as this one does. See docs/method.md.
+   */
+  calibratedCounts(alpha: number | number[]): CounterfactualCounts;
+  evaluateCalibrated(alpha: number | number[]): WhatIfRow;
+  /** Several alphas at once (softmax: one pass over the samples for all of them). */
+  evaluateCalibratedMany(alphas: Array<number | number[]>): WhatIfRow[];
+  /** Ranking quality per reported class: AUC of the class's score, its samples against the rest. */
+  auc(): number[];
   /** True for one-vs-rest heads (C >= 2 sigmoid columns): rows judge each column on its own. */
   oneVsRest: boolean;
   /**
@@ -328,18 +341,42 @@ function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
     }
     return { count: Float64Array.from(nPos), predicted: Float64Array.from(pred), tp: Float64Array.from(tp), total: N * C };
   };
-  const counts = (alpha: number | number[]): CounterfactualCounts => {
+  /**
+   * Counts under alpha', per column: `select` gives the predicted positives and true positives of the
+   * samples whose local share exceeds q*(a, t); alpha 1 or 0 are limits: everything / nothing positive.
+   */
+  const countsBy = (alpha: number | number[], select: (col: number, qStar: number) => { n: number; positives: number }): CounterfactualCounts => {
     const pred: number[] = [];
     const tp: number[] = [];
     for (let col = 0; col < C; col++) {
       const a = Array.isArray(alpha) ? (alpha[col] ?? 0.5) : alpha;
-      // q_hat > q*(a, t); alpha 1 or 0 are limits: everything / nothing positive
-      const qStar = a >= 1 ? -1 : a <= 0 ? 2 : minPositiveShare(a, d.gamma, t);
-      const tpc = countAbove(posSorted[col]!, qStar);
-      tp.push(tpc);
-      pred.push(tpc + countAbove(negSorted[col]!, qStar));
+      const sel = select(col, a >= 1 ? -1 : a <= 0 ? 2 : minPositiveShare(a, d.gamma, t));
+      pred.push(sel.n);
+      tp.push(sel.positives);
     }
     return toCounts(pred, tp);
+  };
+  // the loss-minimum estimate: q_hat > q*
+  const counts = (alpha: number | number[]): CounterfactualCounts =>
+    countsBy(alpha, (col, qStar) => {
+      const positives = countAbove(posSorted[col]!, qStar);
+      return { n: positives + countAbove(negSorted[col]!, qStar), positives };
+    });
+  // isotonic fits of the labels on q_hat (the score's order), built on first use
+  let fits: IsotonicFit[] | null = null;
+  let aucs: number[] | null = null;
+  const calibrate = (): IsotonicFit[] => {
+    if (!fits) {
+      const groups = posSorted.map((pos, col) => mergeSortedGroups(pos, negSorted[col]!));
+      fits = groups.map(poolAdjacentViolators);
+      aucs = groups.map(aucOfGroups);
+    }
+    return fits;
+  };
+  // the label-calibrated estimate: the isotonic share > q*
+  const calibratedCounts = (alpha: number | number[]): CounterfactualCounts => {
+    const f = calibrate();
+    return countsBy(alpha, (col, qStar) => aboveShare(f[col]!, qStar));
   };
   return {
     kind: 'sigmoid',
@@ -349,6 +386,14 @@ function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
     counts,
     evaluate: (alpha) => rowFromCounts(alpha, classes, counts(alpha), !binary),
     observed: () => rowFromCounts(d.alpha0 ?? 0.5, classes, toCounts(obsPred, obsTp), !binary),
+    calibratedCounts,
+    evaluateCalibrated: (alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), !binary),
+    evaluateCalibratedMany: (alphas) => alphas.map((alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), !binary)),
+    auc: () => {
+      calibrate();
+      // a binary head's two reported classes share one ranking
+      return binary ? [aucs![0]!, aucs![0]!] : aucs!.slice();
+    },
   };
 }
 
@@ -381,12 +426,18 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   // set-up). Converted in workWhile(), i.e. while the caller waits for the readers, else all at
   // once in build(): an epoch that turns out not to be the last costs only time spent waiting.
   const pending: { segment: SoftmaxSegment; probabilities: Float32Array | Float64Array }[] = [];
+  // each class's score range, for the label calibration's histogram (kept here: no extra pass)
+  const range = { lo: new Float64Array(C).fill(Infinity), hi: new Float64Array(C).fill(-Infinity) };
   const convert = ({ segment, probabilities }: (typeof pending)[number]): void => {
     const logQ = segment.logQ;
+    const { lo, hi } = range;
     for (let o = 0; o < logQ.length; o += C) {
       for (let c = 0; c < C; c++) {
         // log q_hat up to a per-sample constant (the normalisation does not move any argmax)
         logQ[o + c] = negLogA0[c]! - Math.log(softmaxSlope(probabilities[o + c]!, gamma));
+        const v = logQ[o + c]!;
+        if (v < lo[c]!) lo[c] = v;
+        if (v > hi[c]!) hi[c] = v;
       }
     }
   };
@@ -440,7 +491,7 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   };
   const build = (classes: string[]): CounterfactualEngine => {
     for (const batch of pending.splice(0)) convert(batch);
-    return softmaxEngine(C, classes, alpha0, segments, N, { count, obsPred, obsTp });
+    return softmaxEngine(C, classes, alpha0, segments, N, { count, obsPred, obsTp }, range);
   };
   const discard = (): void => {
     pending.length = 0;
@@ -462,6 +513,7 @@ function softmaxEngine(
   segments: readonly SoftmaxSegment[],
   N: number,
   { count, obsPred, obsTp }: { count: Float64Array; obsPred: Float64Array; obsTp: Float64Array },
+  range: { lo: Float64Array; hi: Float64Array },
 ): CounterfactualEngine {
   const classes = names.slice(0, C);
   const counts = (alpha: number | number[]): CounterfactualCounts => {
@@ -587,6 +639,48 @@ function softmaxEngine(
     }
     return out;
   };
+  const calibration = softmaxCalibration(C, segments, range);
+  // one pass over the samples for several alphas: each score's bin is found once
+  const calibratedCountsMany = (alphas: Array<number | number[]>): CounterfactualCounts[] => {
+    const { lo, scale, logShare } = calibration();
+    const K = alphas.length;
+    const B = CALIBRATION_BINS;
+    // log alpha'_c + log q_iso,c per (alpha, class, bin): the inner loop is one lookup per score
+    // (float32: half the cache footprint; the argmax of sums of logs needs no more)
+    const table = new Float32Array(K * C * B);
+    alphas.forEach((alpha, k) => {
+      for (let c = 0; c < C; c++) {
+        const a = Array.isArray(alpha) ? (alpha[c] ?? 0) : alpha;
+        const la = Math.log(Math.max(a, 1e-300));
+        for (let b = 0; b < B; b++) table[(k * C + c) * B + b] = la + logShare[c * B + b]!;
+      }
+    });
+    const predicted = Array.from({ length: K }, () => new Float64Array(C));
+    const tp = Array.from({ length: K }, () => new Float64Array(C));
+    const bins = new Int32Array(C);
+    for (const { logQ, targets } of segments) {
+      for (let i = 0, o = 0; i < targets.length; i++, o += C) {
+        for (let c = 0; c < C; c++) bins[c] = c * B + binOf(logQ[o + c]!, lo[c]!, scale[c]!);
+        const y = targets[i]!;
+        for (let k = 0; k < K; k++) {
+          const base = k * C * B;
+          let best = 0;
+          let bestV = -Infinity;
+          for (let c = 0; c < C; c++) {
+            const v = table[base + bins[c]!]!;
+            if (v > bestV) {
+              bestV = v;
+              best = c;
+            }
+          }
+          predicted[k]![best]! += 1;
+          if (best === y) tp[k]![best]! += 1;
+        }
+      }
+    }
+    return predicted.map((p, k) => ({ count, predicted: p, tp: tp[k]!, total: N }));
+  };
+  const calibratedCounts = (alpha: number | number[]): CounterfactualCounts => calibratedCountsMany([alpha])[0]!;
   return {
     kind: 'softmax',
     classes,
@@ -596,6 +690,62 @@ function softmaxEngine(
     counts,
     evaluate: (alpha) => rowFromCounts(alpha, classes, counts(alpha), false),
     observed: () => rowFromCounts(alpha0, classes, { count, predicted: obsPred, tp: obsTp, total: N }, false),
+    calibratedCounts,
+    evaluateCalibrated: (alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), false),
+    evaluateCalibratedMany: (alphas) => calibratedCountsMany(alphas).map((c, k) => rowFromCounts(alphas[k]!, classes, c, false)),
+    auc: () => calibration().auc.slice(),
+  };
+}
+
+/** Score bins per class for the softmax calibration: fine enough to act as exact ranks on validation sets. */
+const CALIBRATION_BINS = 1024;
+
+/** The bin of a score v >= lo (truncation is floor there); the maximum lands in the last bin. */
+function binOf(v: number, lo: number, scale: number): number {
+  const b = ((v - lo) * scale) | 0;
+  return b < CALIBRATION_BINS ? b : CALIBRATION_BINS - 1;
+}
+
+interface SoftmaxCalibration {
+  lo: Float64Array;
+  scale: Float64Array;
+  /** log q_iso per (class, bin), flat: class c at c * CALIBRATION_BINS. */
+  logShare: Float64Array;
+  auc: number[];
+}
+
+/**
+ * The softmax label calibration, built on first use: per class c, an isotonic fit of [y = c] on
+ * the class's own score (log q_hat_c, monotone in p_c) over a fine histogram of that score, and
+ * the class's AUC from the same histogram. Under alpha' a sample is predicted as
+ * argmax_c alpha'_c q_iso_c, the decision rule with the calibrated shares.
+ */
+function softmaxCalibration(C: number, segments: readonly SoftmaxSegment[], { lo, hi }: { lo: Float64Array; hi: Float64Array }): () => SoftmaxCalibration {
+  let built: SoftmaxCalibration | null = null;
+  return () => {
+    if (built) return built;
+    const scale = Float64Array.from({ length: C }, (_, c) => (hi[c]! > lo[c]! ? CALIBRATION_BINS / (hi[c]! - lo[c]!) : 0));
+    const n = new Float64Array(C * CALIBRATION_BINS);
+    const pos = new Float64Array(C * CALIBRATION_BINS);
+    for (const { logQ, targets } of segments) {
+      for (let i = 0, o = 0; i < targets.length; i++, o += C) {
+        const y = targets[i]!;
+        for (let c = 0; c < C; c++) {
+          const k = c * CALIBRATION_BINS + binOf(logQ[o + c]!, lo[c]!, scale[c]!);
+          n[k]! += 1;
+          if (y === c) pos[k]! += 1;
+        }
+      }
+    }
+    const logShare = new Float64Array(C * CALIBRATION_BINS);
+    const auc: number[] = [];
+    for (let c = 0; c < C; c++) {
+      const groups = { n: n.subarray(c * CALIBRATION_BINS, (c + 1) * CALIBRATION_BINS), positives: pos.subarray(c * CALIBRATION_BINS, (c + 1) * CALIBRATION_BINS), length: CALIBRATION_BINS };
+      logShare.set(blockShares(poolAdjacentViolators(groups), CALIBRATION_BINS).map(Math.log), c * CALIBRATION_BINS);
+      auc.push(aucOfGroups(groups));
+    }
+    built = { lo, scale, logShare, auc };
+    return built;
   };
 }
 

@@ -1,10 +1,12 @@
 /**
- * The verdict of focal-math.md section 6: collapsed / drifting / healthy, the class the model
- * collapsed (or drifts) onto, the onset epoch, whether alpha drives it (by the counterfactual at a
- * neutral alpha'), and a plain-language message stating the decision rule of section 4.
+ * The verdict (docs/method.md, "Verdict", "Attribution", "Classes at risk"): collapsed / drifting /
+ * healthy, the class the model collapsed (or drifts) onto, the onset epoch, whether alpha drives
+ * it (the counterfactual at a neutral alpha', checked against the labels), the classes at risk,
+ * and a plain-language message stating the decision rule of section 4.
  */
-import type { AlphaConvention, EpochReport, LossKind, Verdict, VerdictStatus, WhatIfRow } from '../report';
+import type { AlphaConvention, Attribution, ClassAtRisk, EpochReport, LossKind, NeutralEstimate, Verdict, VerdictStatus, WhatIfRow } from '../report';
 import { CONVENTION_INFO } from '../conventions';
+import { binomialTail } from './calibration';
 
 export interface VerdictThresholds {
   /** A class with at least this many samples and recall <= vanishRecall has vanished. Default 10. */
@@ -33,6 +35,18 @@ export interface VerdictThresholds {
    * window's first. Default 0.25.
    */
   driftTolerance: number;
+  /**
+   * Attribution: the label-calibrated estimate overrides the loss-minimum one (making the
+   * attribution 'uncertain') only when the labels contradict the latter at this significance
+   * (one-sided binomial test on the samples where they disagree). Default 0.05.
+   */
+  significance: number;
+  /** A class's G+/G- beyond [1/x, x] means the run is far from its loss minimum (wording only). Default 4. */
+  minimumBand: number;
+  /** At risk: a class with at least minClassCount samples and recall below this. Default 0.5 (misses most of it). */
+  riskRecall: number;
+  /** At risk (under-served): the suggestion raises the class's recall by at least this. Default 0.1. */
+  riskGain: number;
 }
 
 export const DEFAULT_THRESHOLDS: VerdictThresholds = {
@@ -44,6 +58,10 @@ export const DEFAULT_THRESHOLDS: VerdictThresholds = {
   driftWindow: 3,
   severeRatio: 10,
   driftTolerance: 0.25,
+  significance: 0.05,
+  minimumBand: 4,
+  riskRecall: 0.5,
+  riskGain: 0.1,
 };
 
 /**
@@ -152,6 +170,21 @@ export function checkCollapse(shares: ClassShares[], th: VerdictThresholds = DEF
   return { collapsed, onto: collapsed ? (overPredicted(shares)?.class ?? null) : null, reason: reasons.join('; ') };
 }
 
+/**
+ * The status one set of shares has on its own (a counterfactual row has no history): collapsed as
+ * in checkCollapse, drifting when a class is predicted driftRatio times too often or too rarely.
+ */
+export function staticStatus(shares: ClassShares[], th: VerdictThresholds = DEFAULT_THRESHOLDS): { status: VerdictStatus; reason: string } {
+  const col = checkCollapse(shares, th);
+  if (col.collapsed) return { status: 'collapsed', reason: col.reason };
+  for (const c of shares) {
+    if (c.trueShare <= 0) continue;
+    const r = ratio(c, 1e-9);
+    if (r >= th.driftRatio || r <= 1 / th.driftRatio) return { status: 'drifting', reason: `'${c.class}' predicted for ${fmtPct(c.predShare)} (true share ${fmtPct(c.trueShare)})` };
+  }
+  return { status: 'healthy', reason: '' };
+}
+
 function deviation(c: ClassShares, eps: number): number {
   return Math.abs(Math.log(ratio(c, eps)));
 }
@@ -237,6 +270,12 @@ export interface VerdictContext {
   minShare?: (cls: string) => number | null;
   /** The effective alpha of a sigmoid class (positives' weight). */
   classAlpha?: (cls: string) => number | null;
+  /** The label-calibrated estimate at the neutral alpha' (the same alpha as `neutral`). */
+  neutralCalibrated?: WhatIfRow | null;
+  /** The least local share that wins at the neutral alpha' (sigmoid q*(0.5, t); 0.5 for softmax): the test's threshold. */
+  neutralShareThreshold?: number;
+  /** The suggestion's alpha and counterfactual row: a class it serves clearly better is under-served now. */
+  suggestion?: { alpha: number | number[]; row: WhatIfRow } | null;
 }
 
 export interface VerdictResult extends Omit<Verdict, 'perEpoch'> {
@@ -266,13 +305,20 @@ export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictT
     const detail = worst
       ? ` The largest mismatch: '${worst.c.class}' predicted for ${fmtPct(worst.c.predShare)} of samples (true share ${fmtPct(worst.c.trueShare)}).`
       : '';
+    const atRisk = classesAtRisk(epochs[epochs.length - 1]!, ctx, th);
     return {
       status: 'healthy',
       class: null,
       onsetEpoch: null,
       alphaDriven: false,
-      message: `Healthy at epoch ${last.epoch}: no class vanished or took over the predictions, and no predicted share drifts ${th.driftRatio}x away from its true share.${detail} ${ruleSentence(ctx, lastShares, null)}`.trim(),
+      message: [
+        `Healthy at epoch ${last.epoch}: no class vanished or took over the predictions, and no predicted share drifts ${th.driftRatio}x away from its true share.${detail}`,
+        ...atRisk.map((r) => r.message),
+        ruleSentence(ctx, lastShares, null),
+      ].join(' ').trim(),
       perEpoch: statuses,
+      attribution: null,
+      atRisk,
     };
   }
   // onset: the first epoch of the final run of epochs with the verdict's status, onto the same class
@@ -282,21 +328,10 @@ export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictT
   const onto = last.onto;
   const ontoShares = lastShares.find((c) => c.class === onto) ?? null;
 
-  // alpha-driven: the counterfactual at the neutral alpha' is not collapsed, or moves the
-  // over-predicted class at least halfway back to its true share
-  let alphaDriven = false;
-  let neutralShare: number | null = null;
-  if (ctx.neutral && ontoShares) {
-    const cfShares = rowShares(ctx.neutral, lastShares);
-    const cfOnto = cfShares.find((c) => c.class === onto);
-    neutralShare = cfOnto?.predShare ?? null;
-    const notCollapsed = last.status === 'collapsed' ? !checkCollapse(cfShares, th).collapsed : false;
-    const halfway =
-      neutralShare !== null && Math.abs(neutralShare - ontoShares.trueShare) <= 0.5 * Math.abs(ontoShares.predShare - ontoShares.trueShare);
-    alphaDriven = notCollapsed || halfway;
-  }
   const alphaIsNeutral = isNeutralAlpha(ctx);
-  if (alphaIsNeutral) alphaDriven = false;
+  const lastEpoch = epochs[epochs.length - 1]!;
+  const attribution = ctx.neutral && ontoShares && !alphaIsNeutral ? attribute(last.status, ontoShares, lastShares, lastEpoch, ctx, th) : null;
+  const alphaDriven = attribution?.state === 'alpha';
 
   const parts: string[] = [];
   const head = last.status === 'collapsed' ? `Collapsed onto '${onto}'` : `Drifting onto '${onto}'`;
@@ -306,11 +341,17 @@ export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictT
   if (ontoShares) {
     parts.push(`From epoch ${onsetEpoch} the model predicts '${onto}' for ${fmtPct(ontoShares.predShare)} of samples (true share ${fmtPct(ontoShares.trueShare)}).`);
   }
-  if (neutralShare !== null && ctx.neutralAlpha !== null) {
-    parts.push(`At ${describeAlpha(ctx.neutralAlpha)} the counterfactual predicts '${onto}' for ${fmtPct(neutralShare)}${alphaDriven ? '' : ': alpha alone does not explain it (look at the features, the learning rate or gamma)'}.`);
+  if (attribution) parts.push(attributionSentence(attribution));
+  else if (ctx.neutral && ontoShares && ctx.neutralAlpha !== null) {
+    const share = rowShares(ctx.neutral, lastShares).find((c) => c.class === onto)?.predShare;
+    if (share !== undefined) parts.push(`Alpha is already neutral; at ${describeAlpha(ctx.neutralAlpha)} the counterfactual predicts '${onto}' for ${fmtPct(share)}: look at the features, the learning rate or gamma.`);
   } else if (!ctx.neutral) {
     parts.push('No per-sample probabilities of the last epoch were kept, so the counterfactual at a neutral alpha could not be computed.');
   }
+  const vanished = new Set(last.status === 'collapsed' ? lastShares.filter((c) => c.count >= th.minClassCount && c.recall <= th.vanishRecall).map((c) => c.class) : []);
+  // a class the collapse already names as vanished is not listed again
+  const atRisk = classesAtRisk(lastEpoch, ctx, th).filter((r) => !vanished.has(r.class));
+  for (const r of atRisk) parts.push(r.message);
   return {
     status: last.status,
     class: onto,
@@ -318,7 +359,138 @@ export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictT
     alphaDriven,
     message: parts.join(' '),
     perEpoch: statuses,
+    attribution,
+    atRisk,
   };
+}
+
+/** One estimate of the neutral-alpha run judged like the verdict judges the real one. */
+function neutralEstimate(row: WhatIfRow, status: VerdictStatus, onto: ClassShares, reference: ClassShares[], th: VerdictThresholds): NeutralEstimate {
+  const shares = rowShares(row, reference);
+  const at = shares.find((c) => c.class === onto.class);
+  const predShare = at?.predShare ?? 0;
+  const collapsed = checkCollapse(shares, th).collapsed;
+  // not collapsed where the run collapsed, or the over-predicted class at least halfway back to its true share
+  const halfway = Math.abs(predShare - onto.trueShare) <= 0.5 * Math.abs(onto.predShare - onto.trueShare);
+  const counted = shares.filter((c) => c.count >= th.minClassCount);
+  return {
+    predShare,
+    minRecall: counted.length ? Math.min(...counted.map((c) => c.recall)) : 0,
+    collapsed,
+    alphaDriven: (status === 'collapsed' && !collapsed) || halfway,
+  };
+}
+
+/**
+ * Attribution (docs/method.md, "Attribution"): the loss-minimum counterfactual at the neutral alpha
+ * decides, unless the labels significantly contradict it on the samples where the label-calibrated
+ * estimate decides otherwise: then only retraining can tell, and the state is 'uncertain'.
+ */
+function attribute(status: VerdictStatus, onto: ClassShares, reference: ClassShares[], epoch: EpochReport, ctx: VerdictContext, th: VerdictThresholds): Attribution {
+  const lossMinimum = neutralEstimate(ctx.neutral!, status, onto, reference, th);
+  const calibrated = ctx.neutralCalibrated ? neutralEstimate(ctx.neutralCalibrated, status, onto, reference, th) : lossMinimum;
+  const disagreementP =
+    lossMinimum.alphaDriven !== calibrated.alphaDriven && ctx.neutralCalibrated
+      ? disagreementPValue(ctx.neutral!, ctx.neutralCalibrated, reference, epoch.samples, ctx.neutralShareThreshold ?? 0.5, ctx.layout === 'binary')
+      : null;
+  const uncertain = disagreementP !== null && disagreementP < th.significance;
+  const balance = decidingBalance(epoch, onto, reference, ctx);
+  const nearMinimum = balance > 0 && balance <= th.minimumBand && balance >= 1 / th.minimumBand;
+  const out: Attribution = {
+    state: uncertain ? 'uncertain' : lossMinimum.alphaDriven ? 'alpha' : 'not-alpha',
+    neutralAlpha: ctx.neutralAlpha ?? 0.5,
+    class: onto.class,
+    lossMinimum,
+    calibrated,
+    disagreementP,
+    balance,
+    nearMinimum,
+  };
+  if (uncertain) {
+    out.settle = `retrain at ${describeAlpha(out.neutralAlpha)}${nearMinimum ? '' : ', and for longer or with a larger learning rate (this run has not reached its loss minimum)'}`;
+  }
+  return out;
+}
+
+/**
+ * The G+/G- that tells whether the run sits at its loss minimum for the decision at stake: the class
+ * that vanished (collapse) or the class over-predicted (drift).
+ */
+function decidingBalance(epoch: EpochReport, onto: ClassShares, reference: ClassShares[], ctx: VerdictContext): number {
+  const vanished = [...reference].filter((c) => c.class !== onto.class).sort((a, b) => a.recall - b.recall)[0];
+  const cls = ctx.layout === 'binary' ? reference[reference.length - 1]!.class : (vanished && vanished.recall <= onto.recall ? vanished.class : onto.class);
+  return epoch.perClass.find((c) => c.class === cls)?.balance ?? 1;
+}
+
+/**
+ * p-value of the labels contradicting the loss-minimum row where the calibrated row decides
+ * differently. The two estimators' predicted sets of a class are nested (both are top ranges of the
+ * same score for sigmoid; nearly so for softmax), so the samples in between are the count
+ * differences, and the calibrated row claims their share of the class is above (more predicted) or
+ * below (fewer) the winning share at the neutral alpha. Bonferroni over the classes tested.
+ */
+export function disagreementPValue(lossMinimum: WhatIfRow, calibrated: WhatIfRow, reference: ClassShares[], samples: number, share: number, binary: boolean): number {
+  const tested = binary ? [reference.length - 1] : reference.map((_, i) => i);
+  let best = 1;
+  for (const i of tested) {
+    const ref = reference[i]!;
+    const a = lossMinimum.perClass.find((c) => c.class === ref.class);
+    const b = calibrated.perClass.find((c) => c.class === ref.class);
+    if (!a || !b) continue;
+    const dn = Math.round((b.predShare - a.predShare) * samples);
+    if (dn === 0) continue;
+    const dk = Math.min(Math.abs(dn), Math.max(0, Math.abs(Math.round((b.recall - a.recall) * ref.count))));
+    const p = dn > 0 ? binomialTail(dk, dn, share, 'upper') : binomialTail(dk, -dn, share, 'lower');
+    best = Math.min(best, p * tested.length);
+  }
+  return best;
+}
+
+function attributionSentence(a: Attribution): string {
+  const at = describeAlpha(a.neutralAlpha);
+  const both = `'${a.class}' for ${fmtPct(a.lossMinimum.predShare)} (label-calibrated: ${fmtPct(a.calibrated.predShare)})`;
+  if (a.state === 'alpha') {
+    return a.lossMinimum.collapsed
+      ? `At ${at} the counterfactual predicts ${both}: the over-prediction goes, but the run collapses the other way there; alpha moves the errors between the classes rather than removing them.`
+      : `At ${at} the counterfactual predicts ${both}.`;
+  }
+  if (a.state === 'not-alpha') return `At ${at} the counterfactual predicts ${both}: alpha alone does not explain it (look at the features, the learning rate or gamma).`;
+  const far = a.nearMinimum ? '' : ` This run is far from its loss minimum (G+/G- ${fmtNum(a.balance >= 10 ? Math.round(a.balance) : a.balance)}), where extrapolating from its probabilities fails.`;
+  return (
+    `Whether alpha drives it is uncertain: at ${at} the counterfactual from the probabilities predicts '${a.class}' for ${fmtPct(a.lossMinimum.predShare)} ` +
+    `(lowest class recall ${fmtNum(a.lossMinimum.minRecall)}); read from the labels, ${fmtPct(a.calibrated.predShare)} (lowest recall ${fmtNum(a.calibrated.minRecall)}); ` +
+    `the labels contradict the first (p ${fmtP(a.disagreementP ?? 1)}).${far} To settle it, ${a.settle ?? `retrain at ${at}`}.`
+  );
+}
+
+/**
+ * Classes at risk (docs/method.md, "Classes at risk"): the model misses most of a class
+ * (recall below riskRecall), or the suggestion would find clearly more of it (under-served).
+ */
+export function classesAtRisk(epoch: EpochReport, ctx: Pick<VerdictContext, 'suggestion'>, th: VerdictThresholds = DEFAULT_THRESHOLDS): ClassAtRisk[] {
+  const out: ClassAtRisk[] = [];
+  for (const c of epoch.perClass) {
+    if (c.count < th.minClassCount) continue;
+    const reasons: ClassAtRisk['reasons'] = [];
+    if (c.recall < th.riskRecall) reasons.push('low-recall');
+    const better = ctx.suggestion?.row.perClass.find((x) => x.class === c.class);
+    const underServed = better !== undefined && better.recall >= c.recall + th.riskGain;
+    if (underServed) reasons.push('under-served');
+    if (!reasons.length) continue;
+    let message = `'${c.class}' is at risk: the model finds ${fmtPct(c.recall)} of its ${c.count} samples (F1 ${fmtNum(c.f1)})`;
+    if (underServed) message += `; ${describeAlpha(ctx.suggestion!.alpha)} would find ${fmtPct(better.recall)} (counterfactual)`;
+    const risk: ClassAtRisk = { class: c.class, reasons, recall: c.recall, f1: c.f1, message: `${message}.` };
+    if (underServed) {
+      risk.betterAlpha = Array.isArray(ctx.suggestion!.alpha) ? ctx.suggestion!.alpha.slice() : ctx.suggestion!.alpha;
+      risk.betterRecall = better.recall;
+    }
+    out.push(risk);
+  }
+  return out;
+}
+
+function fmtP(p: number): string {
+  return p < 0.001 ? '< 0.001' : `= ${fmtNum(p)}`;
 }
 
 function isNeutralAlpha(ctx: VerdictContext): boolean {

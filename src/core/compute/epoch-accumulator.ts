@@ -1,5 +1,6 @@
 /**
- * Per-epoch accumulation of focal-math.md sections 1 and 2 over PredictionChunks.
+ * Per-epoch accumulation of the per-class quantities over PredictionChunks (docs/method.md,
+ * "Per-sample pieces" and "Per class and epoch").
  *
  * Usage: select a backend (backend.ts), then per epoch:
  *

@@ -1,5 +1,5 @@
 /**
- * Batched tfjs kernels of focal-math.md sections 1 (sigmoid) and 2 (softmax).
+ * Batched tfjs kernels of the per-sample focal quantities, sigmoid and softmax (docs/method.md, "Per-sample pieces").
  *
  * Each kernel takes one staged batch (see epoch-accumulator.ts: padded to a multiple of BLOCK
  * samples, with a validity mask) and returns per-class sums over blocks of BLOCK samples, read back

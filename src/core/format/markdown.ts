@@ -3,7 +3,7 @@
  * sections as the text report, as GitHub-flavoured tables, for pasting into an issue or a PR.
  */
 import type { AnalysisReport, WhatIfRow } from '../report';
-import { CLASS_HEADER, alphaLabel, basisLabel, classRow, epochsRows, lossLabel, num, pct } from './text';
+import { CLASS_HEADER, alphaLabel, basisLabel, classRow, epochsRows, lossLabel, num, pct, suggestionText, verdictTags } from './text';
 import { runSections } from './run-sections';
 
 function esc(s: string): string {
@@ -25,7 +25,7 @@ export function renderMarkdown(r: AnalysisReport): string {
   out.push('# Focal Lens report');
   out.push('');
   out.push(
-    `**Verdict: ${icon} ${v.status}**${v.class ? ` onto \`${v.class}\`` : ''}${v.onsetEpoch !== null ? ` since epoch ${v.onsetEpoch}` : ''}${v.alphaDriven ? ' — alpha-driven' : ''}`,
+    `**Verdict: ${icon} ${v.status}**${v.class ? ` onto \`${v.class}\`` : ''}${v.onsetEpoch !== null ? ` since epoch ${v.onsetEpoch}` : ''}${verdictTags(r).map((t) => ` — ${t}`).join('')}`,
   );
   out.push('');
   out.push(`> ${v.message}`);
@@ -48,6 +48,12 @@ export function renderMarkdown(r: AnalysisReport): string {
     out.push(`## Epoch ${last.epoch} per class`);
     out.push('');
     out.push(...mdTable(CLASS_HEADER, last.perClass.map(classRow)));
+    if (r.explanation) {
+      out.push('');
+      out.push('### Balance');
+      out.push('');
+      for (const c of r.explanation.perClass.filter((x) => !x.mirror)) out.push(`- ${esc(c.sentence)}`);
+    }
   }
   if (r.epochs.length > 1) {
     out.push('');
@@ -71,10 +77,7 @@ export function renderMarkdown(r: AnalysisReport): string {
   out.push('');
   out.push('## Suggestion');
   out.push('');
-  if (r.suggestion) {
-    const g = r.suggestion;
-    out.push(`alpha **${alphaLabel(g.alpha)}** maximises ${g.objective}: ${num(g.current)} now, ${num(g.expected)} expected under the counterfactual (confirm by retraining).`);
-  } else out.push('None: no per-sample probabilities for the counterfactual.');
+  out.push(esc(suggestionText(r)));
   for (const note of r.notes ?? []) out.push('', `> Note: ${esc(note)}`);
   if (r.input.issues?.length) {
     out.push('');

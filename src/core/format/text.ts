@@ -89,10 +89,7 @@ export function lossLabel(r: AnalysisReport): string {
 /** What the report's numbers stand on, for the Input line. */
 export function basisLabel(r: AnalysisReport): string {
   if (r.basis === 'metrics') return `${r.input.epochs} evaluation${r.input.epochs === 1 ? '' : 's'} of logged metrics, nothing recomputed`;
-  const epochs = `${r.input.epochs} epoch${r.input.epochs === 1 ? '' : 's'}`;
-  const perEpoch = r.input.epochs > 0 ? Math.round(r.input.samples / r.input.epochs) : 0;
-  const samples = r.epochs.every((e) => e.samples === perEpoch) ? `${perEpoch} samples per epoch x ${epochs}` : `${r.input.samples} samples over ${epochs}`;
-  return r.basis === 'pr-curves' ? `${samples}, estimated from PR-curve bins` : samples;
+  return r.basis === 'pr-curves' ? `${samplesLabel(r)}, estimated from PR-curve bins` : samplesLabel(r);
 }
 
 export function classRow(c: ClassEpochStats): string[] {
@@ -130,14 +127,22 @@ function whatIfRows(r: AnalysisReport): { header: string[]; rows: string[][] } {
   const focus = focusClass(r);
   const classes = r.whatIf[0]?.perClass.map((c) => c.class) ?? [];
   const few = classes.length <= 4;
-  const header = ['alpha', ...(few ? classes.map((c) => `pred ${c}`) : []), ...(focus ? [`recall ${focus}`, `F1 ${focus}`] : []), 'macro-F1', 'bal.acc', 'accuracy'];
+  const header = [
+    'alpha',
+    ...(few ? classes.map((c) => `pred ${c}`) : []),
+    ...(focus ? [`recall ${focus}`, `F1 ${focus}`, `pred ${focus} (labels)`, `recall (labels)`] : []),
+    'macro-F1',
+    'bal.acc',
+    'accuracy',
+  ];
   const rows = r.whatIf.map((w: WhatIfRow) => {
     const label = (w as WhatIfRow & { label?: string }).label;
     const fc = focus ? w.perClass.find((c) => c.class === focus) : undefined;
+    const lc = focus ? w.calibrated?.perClass.find((c) => c.class === focus) : undefined;
     return [
       alphaLabel(w.alpha) + (label ? ` (${label})` : ''),
       ...(few ? w.perClass.map((c) => pct(c.predShare)) : []),
-      ...(focus ? [fc ? num(fc.recall) : '-', fc ? num(fc.f1) : '-'] : []),
+      ...(focus ? [fc ? num(fc.recall) : '-', fc ? num(fc.f1) : '-', lc ? pct(lc.predShare) : '-', lc ? num(lc.recall) : '-'] : []),
       num(w.macroF1),
       num(w.balancedAccuracy),
       num(w.accuracy),
@@ -164,12 +169,42 @@ export function epochsRows(r: AnalysisReport): { header: string[]; rows: string[
   return { header, rows };
 }
 
+/** "5200 samples per epoch x 10 epochs": one epoch's samples, not the total of every epoch. */
+export function samplesLabel(r: AnalysisReport, count: (n: number) => string = String, times = 'x'): string {
+  const per = r.input.samplesPerEpoch ?? (new Set(r.epochs.map((e) => e.samples)).size === 1 ? r.epochs[0]?.samples : null);
+  const n = r.input.epochs;
+  if (per === null || per === undefined) {
+    const sizes = r.epochs.map((e) => e.samples);
+    return `${count(Math.min(...sizes))} to ${count(Math.max(...sizes))} samples per epoch, ${n} epochs`;
+  }
+  return n === 1 ? `${count(per)} samples, 1 epoch` : `${count(per)} samples per epoch ${times} ${n} epochs`;
+}
+
+/** The verdict headline's suffix: attribution and classes at risk. */
+export function verdictTags(r: AnalysisReport): string[] {
+  const v = r.verdict;
+  const tags: string[] = [];
+  if (v.alphaDriven) tags.push('alpha-driven');
+  else if (v.attribution?.state === 'uncertain') tags.push('attribution uncertain');
+  const risk = (v.atRisk ?? []).map((a) => `'${a.class}'`);
+  if (risk.length) tags.push(`at risk: ${risk.join(', ')}`);
+  return tags;
+}
+
+/** The sentence under "Suggestion:". */
+export function suggestionText(r: AnalysisReport): string {
+  const g = r.suggestion;
+  if (g) return `alpha ${alphaLabel(g.alpha)} maximises ${g.objective} among settings that neither collapse nor drift: ${num(g.current)} now, ${num(g.expected)} expected (counterfactual; confirm by retraining).`;
+  return r.suggestionDetail?.message ?? 'none (no per-sample probabilities for the counterfactual).';
+}
+
 export function renderText(r: AnalysisReport, opts: TextOptions = {}): string {
   const s = styler(opts.color ?? false);
   const width = opts.width ?? 100;
   const out: string[] = [];
   const v = r.verdict;
-  const statusText = v.status.toUpperCase() + (v.class ? ` onto '${v.class}'` : '') + (v.onsetEpoch !== null ? ` since epoch ${v.onsetEpoch}` : '') + (v.alphaDriven ? ' (alpha-driven)' : '');
+  const tags = verdictTags(r);
+  const statusText = v.status.toUpperCase() + (v.class ? ` onto '${v.class}'` : '') + (v.onsetEpoch !== null ? ` since epoch ${v.onsetEpoch}` : '') + (tags.length ? ` (${tags.join('; ')})` : '');
   const colour = v.status === 'collapsed' ? s.red : v.status === 'drifting' ? s.yellow : s.green;
   out.push(`${s.bold('Verdict:')} ${s.bold(colour(statusText))}`);
   out.push(...wrap(v.message, width));
@@ -188,6 +223,11 @@ export function renderText(r: AnalysisReport, opts: TextOptions = {}): string {
     out.push('');
     out.push(s.bold(`Epoch ${last.epoch} per class`) + s.dim(' (w+/w-: mean loss multiplier of positives/negatives; G+/G-: gradient mass; balance = alpha x count x gamma factors)'));
     out.push(...table(CLASS_HEADER, last.perClass.map(classRow)));
+    if (r.explanation) {
+      out.push('');
+      out.push(s.bold('Balance') + s.dim(' (why G+/G- is what it is, and which knob sets the decision threshold; docs/method.md)'));
+      for (const c of r.explanation.perClass.filter((x) => !x.mirror)) out.push(...wrap(c.sentence, width));
+    }
   }
   if (r.epochs.length > 1) {
     out.push('');
@@ -197,19 +237,12 @@ export function renderText(r: AnalysisReport, opts: TextOptions = {}): string {
   }
   if (r.whatIf.length) {
     out.push('');
-    out.push(s.bold(`What if (counterfactual from epoch ${last?.epoch ?? '?'}'s probabilities, no retraining)`));
+    out.push(s.bold(`What if (counterfactual from epoch ${last?.epoch ?? '?'}'s probabilities, no retraining)`) + s.dim(' (labels: the label-calibrated estimate; retraining lands between the two)'));
     const t = whatIfRows(r);
     out.push(...table(t.header, t.rows));
   }
   out.push('');
-  if (r.suggestion) {
-    const g = r.suggestion;
-    out.push(
-      `${s.bold('Suggestion:')} alpha ${alphaLabel(g.alpha)} maximises ${g.objective}: ${num(g.current)} now, ${num(g.expected)} expected (counterfactual; confirm by retraining).`,
-    );
-  } else {
-    out.push(`${s.bold('Suggestion:')} none (no per-sample probabilities for the counterfactual).`);
-  }
+  out.push(...wrap(`${s.bold('Suggestion:')} ${suggestionText(r)}`, width, ''));
   const detail = (r as AnalysisReport & { backendDetail?: string }).backendDetail;
   out.push(`${s.bold('Backend:')} ${r.backend ?? 'none (nothing was recomputed on a tfjs backend)'}${detail ? ` (${detail})` : ''}`);
   for (const note of r.notes ?? []) out.push(...wrap(`Note: ${note}`, width, ''));

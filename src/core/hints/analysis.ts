@@ -34,6 +34,7 @@ import type {
   HintsResult,
   LinkedAnalysis,
   ParamOccurrence,
+  ParamValue,
   Prevalence,
   QuickFix,
   ResolvedConvention,
@@ -86,7 +87,31 @@ export function summarizeReport(report: AnalysisReport, logPaths: string[], anal
     verdict: report.verdict,
     suggestion: report.suggestion,
     lastEpoch: report.epochs.length > 0 ? report.epochs[report.epochs.length - 1]! : null,
+    ...(report.settingSources ? { settingSources: report.settingSources } : {}),
+    ...(report.configMismatches ? { configMismatches: report.configMismatches } : {}),
   };
+}
+
+/**
+ * The value the linked log recorded for a parameter, in the convention of this file's site, when
+ * the analysis took it from the log (the log wins over the config: it is what the run trained with).
+ * undefined when the log did not record it or it cannot be compared.
+ */
+export function recordedByLog(linked: LinkedAnalysis, parameter: 'alpha' | 'gamma', convention: ConventionId, written: ParamValue | undefined): ParamValue | undefined {
+  if (linked.settingSources?.[parameter] !== 'log') return undefined;
+  if (parameter === 'gamma') return linked.loss.gamma;
+  const l = linked.loss;
+  if (Array.isArray(written)) return l.alphaVector ?? undefined;
+  if (l.alpha === null) return l.alphaVector ? undefined : null;
+  if (convention === 'unknown') return l.convention === 'positive' ? l.alpha : undefined;
+  return convertAlpha(l.alpha, l.convention, convention) ?? undefined;
+}
+
+function sameValue(a: ParamValue, b: ParamValue): boolean {
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x));
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => close(v, b[i]!));
+  if (a === null || b === null) return a === b;
+  return close(a, b);
 }
 
 /** The positive share a linked analysis observed (the largest share among sigmoid classes). */
@@ -240,6 +265,13 @@ export class HintsAnalysis {
     };
     const v = param.value;
     const lib = site.library;
+    const recorded = linked && v !== undefined ? recordedByLog(linked, param.parameter, conv.convention, v) : undefined;
+    if (recorded !== undefined && v !== undefined && !sameValue(recorded, v)) {
+      const shown = Array.isArray(recorded) ? `[${recorded.map((x) => fmt(x, 4)).join(', ')}]` : recorded === null ? 'off' : fmt(recorded, 4);
+      at('warning', 'log-config-mismatch',
+        `The linked log recorded ${param.parameter} = ${shown}, which is what the run trained with; this file says ${param.valueText}. ` +
+          `The analysis used ${shown}: link the log of a run trained with ${param.valueText}, or correct this value.`);
+    }
     if (param.parameter === 'gamma') {
       if (typeof v !== 'number') return out;
       if (v > 0 && v < 1) {

@@ -144,6 +144,11 @@ export function linkedLines(linked: LinkedAnalysis, parameter: 'alpha' | 'gamma'
       ? 'healthy'
       : `${v.status}${v.class !== null ? ` onto '${v.class}'` : ''}${v.onsetEpoch !== null ? ` from epoch ${v.onsetEpoch}` : ''}${v.alphaDriven ? ', alpha-driven' : ''}`;
   lines.push(`Linked log \`${name}\` (${linked.epochs} epochs, ${linked.loss.kind}, alpha ${linked.loss.alpha ?? (linked.loss.alphaVector ? `[${linked.loss.alphaVector.map((x) => fmt(x)).join(', ')}]` : 'off')}, gamma ${linked.loss.gamma === null ? 'unknown' : fmt(linked.loss.gamma)}): verdict **${status}**.`);
+  for (const m of linked.configMismatches ?? []) {
+    if (m.parameter !== parameter && !(parameter === 'alpha' && m.parameter === 'convention')) continue;
+    const show = (x: typeof m.log): string => (x === null ? 'off' : Array.isArray(x) ? `[${x.map((y) => fmt(y)).join(', ')}]` : typeof x === 'number' ? fmt(x, 4) : x);
+    lines.push(`**The log and this file disagree:** the log recorded ${m.parameter} ${show(m.log)} (what the run trained with), this file said ${show(m.config)} when the analysis ran; the analysis used the log's ${show(m.log)}.`);
+  }
   if (v.message) lines.push(v.message);
   const last = linked.lastEpoch;
   if (last) {

@@ -3,7 +3,7 @@
  * shares. Pure: no `vscode` import. Offsets are UTF-16 code-unit offsets into the document text;
  * `Position` lines and characters are 0-based (VS Code's convention); the CLI's `line` is 1-based.
  */
-import type { AlphaConvention, EpochReport, Suggestion, Verdict, AnalysisReport } from '../report';
+import type { AlphaConvention, EpochReport, SettingMismatch, Suggestion, Verdict, AnalysisReport } from '../report';
 
 export type HintLanguage = 'python' | 'yaml' | 'json' | 'jsonc' | 'toml';
 
@@ -142,6 +142,10 @@ export interface LinkedAnalysis {
   verdict: Verdict;
   suggestion: Suggestion | null;
   lastEpoch: EpochReport | null;
+  /** Where the analysis took each loss setting from ('log': the log's meta, which wins over this file). */
+  settingSources?: AnalysisReport['settingSources'];
+  /** Settings this file and the log disagreed on when the analysis ran. */
+  configMismatches?: SettingMismatch[];
 }
 
 export interface ResolvedConvention {

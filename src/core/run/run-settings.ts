@@ -4,7 +4,7 @@
  * is said); a config fills in only what the meta does not record.
  */
 import type { DumpMeta } from '../readers/types';
-import type { AnalysisReport } from '../report';
+import type { AlphaConvention, AnalysisReport } from '../report';
 import { chooseSettings, describeOrigin, type FoundSetting } from './settings';
 
 /** The options that carry loss settings (a subset of AnalyzeOptions). */
@@ -30,44 +30,58 @@ export function givenSettings(opts: GivenOptions): FoundSetting[] {
 
 type Origin = NonNullable<AnalysisReport['loss']['origin']>;
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
+/** Where each setting's value came from (the dump analysis' coarse `settingSources`). */
+export type SettingSources = Record<'alpha' | 'gamma' | 'convention', 'flag' | 'log' | 'config' | 'default'>;
 
 /**
- * The dump's meta with what it lacks taken from the run (configs, other logs), where each setting
- * came from, and notes where a config disagrees with the meta.
+ * The run's configs as the dump analysis takes them: alpha, gamma and convention to fill in what
+ * the dump's meta does not record (a disagreement is reported, the meta wins), the loss kind and
+ * class names likewise, and where each setting finally came from in words.
  */
-export function withRunSettings(meta: DumpMeta, where: string, opts: GivenOptions, found: readonly FoundSetting[]): { meta: DumpMeta; origin: Origin; notes: string[] } {
-  const out: DumpMeta = { ...meta };
-  const origin: Origin = {};
-  const notes: string[] = [];
+export function runConfig(found: readonly FoundSetting[]): {
+  config: { alpha?: number | number[] | null; gamma?: number; convention?: AlphaConvention; source?: string };
+  classes: string[] | undefined;
+  meta(meta: DumpMeta): DumpMeta;
+  origins(sources: SettingSources, where: string, opts: GivenOptions): Origin;
+} {
   const chosen = chooseSettings(found);
-  const fill = (name: 'alpha' | 'gamma' | 'convention', flag: boolean, metaValue: unknown, set: (v: unknown) => void): void => {
-    const run = chosen.get(name);
-    if (flag) {
-      origin[name] = name === 'alpha' && opts.alphaVector?.length ? 'flag --alpha-vector' : `flag --${name}`;
-      return;
-    }
-    if (metaValue !== undefined) {
-      origin[name] = `${where}'s meta`;
-      if (run && !same(run.value, metaValue)) notes.push(`${describeOrigin(run.origin)} says ${name} ${JSON.stringify(run.value)}, but ${where}'s meta records ${JSON.stringify(metaValue)}: the meta is what the run used, so it is the one analysed.`);
-      return;
-    }
-    if (run) {
-      set(run.value);
-      origin[name] = describeOrigin(run.origin);
-    }
-  };
-  fill('alpha', opts.alpha !== undefined || !!opts.alphaVector?.length, meta.alpha, (v) => (out.alpha = v as number | number[] | null));
-  fill('gamma', opts.gamma !== undefined, meta.gamma, (v) => (out.gamma = v as number));
-  fill('convention', opts.convention !== undefined, meta.convention, (v) => (out.convention = v as string));
+  const alpha = chosen.get('alpha');
+  const gamma = chosen.get('gamma');
+  const convention = chosen.get('convention');
   const loss = chosen.get('loss');
-  if (opts.loss === undefined && meta.loss === undefined && loss) {
-    out.loss = loss.value === 'softmax' ? 'softmax_focal' : 'sigmoid_focal';
-    origin.kind = describeOrigin(loss.origin);
-  }
   const classes = chosen.get('classes');
-  if (meta.classes === undefined && classes) out.classes = classes.value as string[];
-  return { meta: out, origin, notes };
+  // the file that gave alpha (else gamma) names where the config's values are
+  const first = alpha ?? gamma ?? convention;
+  const config = {
+    ...(alpha ? { alpha: alpha.value as number | number[] | null } : {}),
+    ...(gamma ? { gamma: gamma.value as number } : {}),
+    ...(convention ? { convention: convention.value as AlphaConvention } : {}),
+    ...(first ? { source: describeOrigin(first.origin) } : {}),
+  };
+  return {
+    config,
+    classes: classes ? (classes.value as string[]) : undefined,
+    meta: (meta) => ({
+      ...meta,
+      ...(meta.loss === undefined && loss ? { loss: loss.value === 'softmax' ? ('softmax_focal' as const) : ('sigmoid_focal' as const) } : {}),
+      ...(meta.classes === undefined && classes ? { classes: classes.value as string[] } : {}),
+    }),
+    origins: (sources, where, opts) => {
+      const out: Origin = {};
+      const words = (name: 'alpha' | 'gamma' | 'convention', run: FoundSetting | undefined): string | undefined => {
+        if (sources[name] === 'flag') return name === 'alpha' && opts.alphaVector?.length ? 'flag --alpha-vector' : `flag --${name}`;
+        if (sources[name] === 'log') return `${where}'s meta`;
+        if (sources[name] === 'config' && run) return describeOrigin(run.origin);
+        return undefined;
+      };
+      const a = words('alpha', alpha);
+      const g = words('gamma', gamma);
+      const c = words('convention', convention);
+      if (a) out.alpha = a;
+      if (g) out.gamma = g;
+      if (c) out.convention = c;
+      if (loss && opts.loss === undefined) out.kind = describeOrigin(loss.origin);
+      return out;
+    },
+  };
 }

@@ -276,10 +276,13 @@ export function registerHintFeatures(context: vscode.ExtensionContext, deps: Hin
       if (!picked || picked.length === 0) return undefined;
       paths = picked.map((u) => u.fsPath);
     }
-    const request: AnalysisRequest = { logPaths: paths };
-    if (site.alpha !== undefined && site.alpha !== null) request.alpha = site.alpha;
-    if (site.gamma !== undefined) request.gamma = site.gamma;
-    if (site.convention !== 'unknown') request.convention = site.convention;
+    // The config's values fill in what the log lacks but never override it: the log records what
+    // the run trained with, and the report shows where the two disagree.
+    const config: NonNullable<AnalysisRequest['config']> = { source: `${vscode.workspace.asRelativePath(doc.uri)}:${site.anchor.line + 1}` };
+    if (site.alpha !== undefined && site.alpha !== null) config.alpha = site.alpha;
+    if (site.gamma !== undefined) config.gamma = site.gamma;
+    if (site.convention !== 'unknown') config.convention = site.convention;
+    const request: AnalysisRequest = { logPaths: paths, config };
     running?.cancel();
     const source = new vscode.CancellationTokenSource();
     running = source;
