@@ -1,8 +1,9 @@
 """One add() call's scores and targets: converted from torch / numpy / TensorFlow / lists, checked,
-and classified as binary, softmax or multi-label.
+and classified as binary, softmax or multi-label; and the buffers an epoch is collected in.
 
 torch is never imported here: a tensor is recognised by its type's module and converted with its
-own methods (detach, cpu, float, numpy or tolist).
+own methods (detach, cpu, float, numpy or tolist). Shapes are checked per batch; value ranges once
+per epoch over the whole buffer (a few vectorised passes instead of several numpy calls per batch).
 """
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ SOFTMAX_SUM_TOLERANCE = 1e-3  # what the reader accepts for a softmax probabilit
 
 
 class Layout:
-    """binary (one score per sample), softmax (C scores, a class index) or multilabel (C scores,
-    C 0/1 targets)."""
+    """binary (one score per sample, target 0/1), softmax (C scores, a class index) or multilabel
+    (C scores, C 0/1 targets)."""
 
     __slots__ = ("kind", "width")
 
@@ -52,8 +53,9 @@ def plain(x: Any, floating: bool) -> Any:
 
 
 class Batch:
-    """scores: float32 (n,) or (n, C); targets: int64 (n,) class indices or uint8 (n, C) 0/1.
-    Without numpy both are flat Python lists (row-major)."""
+    """scores: float32 (n,) or (n, C); targets: integer (n,) class indices or (n, C) 0/1; views of
+    the caller's memory where possible (the writer copies them at once). Without numpy both are flat
+    Python lists (row-major)."""
 
     __slots__ = ("scores", "targets", "n", "layout")
 
@@ -68,115 +70,69 @@ def _shape_error(what: str, shape: Sequence[int]) -> ValueError:
     )
 
 
+def _classify(s_shape: Tuple[int, ...], t_shape: Tuple[int, ...], softmax: Optional[bool], probs: bool) -> Tuple[Layout, bool]:
+    """The layout from the shapes ((N,) binary; (N, C) with (N,) or (N, C) targets), and whether
+    (N, C) targets are one-hot rows to turn into indices (softmax_focal)."""
+    if len(s_shape) > 2:
+        raise _shape_error("probs" if probs else "logits", s_shape)
+    if len(t_shape) > 2:
+        raise _shape_error("targets", t_shape)
+    n, width = s_shape[0], (1 if len(s_shape) == 1 else s_shape[1])
+    if t_shape[0] != n:
+        raise ValueError(f"got {n} samples of scores but {t_shape[0]} targets (shapes {s_shape} and {t_shape})")
+    if len(t_shape) == 2:
+        if t_shape[1] != width:
+            raise ValueError(f"targets have {t_shape[1]} columns but the scores have {width}")
+        if softmax is not True:
+            return Layout(MULTILABEL, width), False
+    if width == 1:
+        if softmax:
+            raise ValueError("softmax_focal needs one score per class, got one score per sample (a binary head: use loss='sigmoid_focal')")
+        return Layout(BINARY, 1), False
+    return Layout(SOFTMAX, width), len(t_shape) == 2
+
+
+def _label_error(value: Any, position: int) -> ValueError:
+    return ValueError(f"targets must be hard labels (class indices or 0/1), got {float(value)!r} at position {position}: soft or smoothed labels cannot be analyzed")
+
+
+def _one_hot_error(row: int, values: Any) -> ValueError:
+    return ValueError(f"softmax_focal needs one class per sample: targets row {row} is {list(values)} (not one-hot); give class indices, or use loss='sigmoid_focal' for multi-label")
+
+
 def make_batch(scores: Any, targets: Any, *, probs: bool, softmax: Optional[bool], ignore_index: Optional[int]) -> Batch:
     """softmax: True / False when the loss is known, None to infer it from the targets."""
     if np is None:
         return _make_batch_lists(scores, targets, probs=probs, softmax=softmax, ignore_index=ignore_index)
-    s = np.array(plain(scores, True), dtype=np.float32)
-    t = np.array(plain(targets, False))
-    if s.ndim == 0:
-        s = s.reshape(1)
-    if s.ndim == 2 and s.shape[1] == 1:
+    s = np.asarray(plain(scores, True), dtype=np.float32)
+    t = np.asarray(plain(targets, False))
+    if s.ndim == 0 or (s.ndim == 2 and s.shape[1] == 1):
         s = s.reshape(-1)
-    if s.ndim > 2:
-        raise _shape_error("logits" if not probs else "probs", s.shape)
-    n = s.shape[0]
-    width = 1 if s.ndim == 1 else s.shape[1]
-    if t.ndim == 0:
-        t = t.reshape(1)
-    if t.ndim == 2 and t.shape[1] == 1 and width == 1:
+    if t.ndim == 0 or (t.ndim == 2 and t.shape[1] == 1 and s.ndim == 1):
         t = t.reshape(-1)
-    if t.ndim > 2:
-        raise _shape_error("targets", t.shape)
-    if t.shape[0] != n:
-        raise ValueError(f"got {n} samples of scores but {t.shape[0]} targets (shapes {s.shape} and {t.shape})")
-    if t.dtype.kind == "b":
-        t = t.astype(np.int64)
-    elif t.dtype.kind == "f":
-        bad = np.flatnonzero(t.reshape(-1) != np.round(t.reshape(-1)))
+    layout, one_hot = _classify(s.shape, t.shape, softmax, probs)
+    kind = t.dtype.kind
+    if kind == "f":
+        flat = t.reshape(-1)
+        bad = np.flatnonzero(flat != np.round(flat))
         if bad.size:
-            raise ValueError(
-                f"targets must be hard labels (class indices or 0/1), got {float(t.reshape(-1)[bad[0]])!r} at "
-                f"position {int(bad[0])}: soft or smoothed labels cannot be analyzed"
-            )
-        t = t.astype(np.int64)
-    elif t.dtype.kind not in "iu":
+            raise _label_error(flat[bad[0]], int(bad[0]))
+    elif kind not in "iub":
         raise ValueError(f"targets must be numbers, got dtype {t.dtype}")
-    if t.ndim == 1 and ignore_index is not None:
+    if one_hot:
+        bad = np.flatnonzero((t.sum(axis=1) != 1) | (t.min(axis=1) < 0))
+        if bad.size:
+            raise _one_hot_error(int(bad[0]), t[bad[0]].tolist())
+        t = t.argmax(axis=1)
+    if ignore_index is not None and t.ndim == 1:
         keep = t != ignore_index
         if not keep.all():
             s, t = s[keep], t[keep]
-            n = s.shape[0]
-    if t.ndim == 2:
-        if t.shape[1] != width:
-            raise ValueError(f"targets have {t.shape[1]} columns but the scores have {width}")
-        if softmax is True:
-            t = _one_hot_to_index(t)
-        else:
-            _check_range(t.reshape(-1), 0, 1, "multi-label targets")
-            layout = Layout(MULTILABEL, width)
-            if probs:
-                _check_probs(s, False)
-            return Batch(s, t.astype(np.uint8), n, layout)
-    if width == 1:
-        if softmax:
-            raise ValueError("softmax_focal needs one score per class, got one score per sample (a binary head: use loss='sigmoid_focal')")
-        _check_range(t, 0, 1, "binary targets")
-        layout = Layout(BINARY, 1)
-    else:
-        _check_range(t, 0, width - 1, f"class indices for {width} classes")
-        layout = Layout(SOFTMAX, width)
-    if probs:
-        _check_probs(s, layout.kind == SOFTMAX and softmax is not False)
-    return Batch(s, t.astype(np.int64), n, layout)
-
-
-def _one_hot_to_index(t: Any) -> Any:
-    sums = t.sum(axis=1)
-    bad = np.flatnonzero((sums != 1) | (t.min(axis=1) < 0))
-    if bad.size:
-        raise ValueError(
-            f"softmax_focal needs one class per sample: targets row {int(bad[0])} is {t[bad[0]].tolist()} "
-            "(not one-hot); give class indices, or use loss='sigmoid_focal' for multi-label"
-        )
-    return t.argmax(axis=1)
-
-
-def _check_range(t: Any, lo: int, hi: int, what: str) -> None:
-    if t.size and (t.min() < lo or t.max() > hi):
-        i = int(np.flatnonzero((t < lo) | (t > hi))[0])
-        hint = " (an ignore index? pass ignore_index=-100)" if t.flat[i] < 0 else ""
-        raise ValueError(f"{what} must be in [{lo}, {hi}], got {int(t.flat[i])} at position {i}{hint}")
-
-
-def _check_probs(s: Any, rows_sum_to_one: bool) -> None:
-    finite = np.isfinite(s)
-    outside = finite & ((s < 0) | (s > 1))
-    if outside.any():
-        i = int(np.flatnonzero(outside.reshape(-1))[0])
-        raise ValueError(f"probabilities must be in [0, 1], got {float(s.reshape(-1)[i])!r} at position {i} (logits? use scores='logits')")
-    if rows_sum_to_one and s.ndim == 2:
-        sums = s.astype(np.float64).sum(axis=1)
-        off = finite.all(axis=1) & (np.abs(sums - 1) > SOFTMAX_SUM_TOLERANCE)
-        if off.any():
-            i = int(np.flatnonzero(off)[0])
-            raise ValueError(
-                f"softmax probabilities must sum to 1 per sample, row {i} sums to {sums[i]:.6g} "
-                "(sigmoid outputs? use loss='sigmoid_focal')"
-            )
-
-
-def count_non_finite(scores: Any) -> int:
-    if np is not None:
-        return int(scores.size - np.count_nonzero(np.isfinite(scores)))
-    return sum(1 for v in scores if not math.isfinite(v))
-
-
-# ---------------------------------------------------------------------------------------------
-# without numpy: the same checks on flat lists
+    return Batch(s, t, s.shape[0], layout)
 
 
 def _flatten(x: Any, what: str) -> Tuple[List[Any], Tuple[int, ...]]:
+    """Row-major values and shape of a number, a list of numbers or a list of equal-length lists."""
     if isinstance(x, (int, float)):
         return [x], (1,)
     rows = list(x)
@@ -192,73 +148,137 @@ def _flatten(x: Any, what: str) -> Tuple[List[Any], Tuple[int, ...]]:
         if r and isinstance(r[0], (list, tuple)):
             raise _shape_error(what, (len(rows), width, len(r[0])))
         flat.extend(r)
-    if width == 1:
-        return flat, (len(rows),)
     return flat, (len(rows), width)
-
-
-def _as_label(v: Any, i: int) -> int:
-    f = float(v)
-    if f != int(f):
-        raise ValueError(f"targets must be hard labels (class indices or 0/1), got {v!r} at position {i}: soft or smoothed labels cannot be analyzed")
-    return int(f)
 
 
 def _make_batch_lists(scores: Any, targets: Any, *, probs: bool, softmax: Optional[bool], ignore_index: Optional[int]) -> Batch:
     s, s_shape = _flatten(plain(scores, True), "logits")
     s = [float(v) for v in s]
     t, t_shape = _flatten(plain(targets, False), "targets")
-    t = [_as_label(v, i) for i, v in enumerate(t)]
-    n = s_shape[0]
-    width = 1 if len(s_shape) == 1 else s_shape[1]
-    if t_shape[0] != n:
-        raise ValueError(f"got {n} samples of scores but {t_shape[0]} targets")
-    if len(t_shape) == 1 and ignore_index is not None:
-        keep = [i for i, v in enumerate(t) if v != ignore_index]
-        if len(keep) != n:
-            s = [v for i in keep for v in s[i * width : (i + 1) * width]]
-            t = [t[i] for i in keep]
-            n = len(keep)
-    if len(t_shape) == 2:
-        if t_shape[1] != width:
-            raise ValueError(f"targets have {t_shape[1]} columns but the scores have {width}")
-        rows = [t[i * width : (i + 1) * width] for i in range(n)]
-        if softmax is True:
-            for i, r in enumerate(rows):
-                if sum(r) != 1 or min(r) < 0:
-                    raise ValueError(f"softmax_focal needs one class per sample: targets row {i} is {r} (not one-hot)")
-            t = [r.index(1) for r in rows]
-        else:
-            _check_range_list(t, 0, 1, "multi-label targets")
-            if probs:
-                _check_probs_list(s, width, False)
-            return Batch(s, t, n, Layout(MULTILABEL, width))
-    if width == 1:
-        if softmax:
-            raise ValueError("softmax_focal needs one score per class, got one score per sample (a binary head: use loss='sigmoid_focal')")
-        _check_range_list(t, 0, 1, "binary targets")
-        layout = Layout(BINARY, 1)
-    else:
-        _check_range_list(t, 0, width - 1, f"class indices for {width} classes")
-        layout = Layout(SOFTMAX, width)
-    if probs:
-        _check_probs_list(s, width, layout.kind == SOFTMAX and softmax is not False)
-    return Batch(s, t, n, layout)
-
-
-def _check_range_list(t: List[int], lo: int, hi: int, what: str) -> None:
+    if len(s_shape) == 2 and s_shape[1] == 1:
+        s_shape = (s_shape[0],)
+    if len(t_shape) == 2 and t_shape[1] == 1 and len(s_shape) == 1:
+        t_shape = (t_shape[0],)
+    layout, one_hot = _classify(s_shape, t_shape, softmax, probs)
+    labels = []
     for i, v in enumerate(t):
-        if v < lo or v > hi:
-            hint = " (an ignore index? pass ignore_index=-100)" if v < 0 else ""
-            raise ValueError(f"{what} must be in [{lo}, {hi}], got {v} at position {i}{hint}")
+        if float(v) != int(v):
+            raise _label_error(v, i)
+        labels.append(int(v))
+    width = layout.width
+    if one_hot:
+        rows = [labels[i * width : (i + 1) * width] for i in range(s_shape[0])]
+        for i, r in enumerate(rows):
+            if sum(r) != 1 or min(r) < 0:
+                raise _one_hot_error(i, r)
+        labels = [r.index(1) for r in rows]
+    if ignore_index is not None and layout.kind != MULTILABEL:
+        keep = [i for i, v in enumerate(labels) if v != ignore_index]
+        if len(keep) != len(labels):
+            s = [v for i in keep for v in s[i * width : (i + 1) * width]]
+            labels = [labels[i] for i in keep]
+    return Batch(s, labels, len(s) // width, layout)
 
 
-def _check_probs_list(s: List[float], width: int, rows_sum_to_one: bool) -> None:
-    for i, v in enumerate(s):
-        if math.isfinite(v) and not 0 <= v <= 1:
-            raise ValueError(f"probabilities must be in [0, 1], got {v!r} at position {i} (logits? use scores='logits')")
-    if rows_sum_to_one and width > 1:
-        for r in range(len(s) // width):
-            row = s[r * width : (r + 1) * width]
-            if all(math.isfinite(v) for v in row) and abs(sum(row) - 1) > SOFTMAX_SUM_TOLERANCE:
-                raise ValueError(f"softmax probabilities must sum to 1 per sample, row {r} sums to {sum(row):.6g} (sigmoid outputs? use loss='sigmoid_focal')")
+class Columns:
+    """One split's samples of an epoch, copied out of the caller's batches into buffers that are
+    reused epoch after epoch (fresh memory per batch costs page faults: slower than the copy)."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.n = 0
+        if np is None:
+            self._scores: Any = []
+            self._targets: Any = []
+            return
+        width = layout.width
+        self._scores = np.empty((1024,) if width == 1 else (1024, width), dtype=np.float32)
+        multi_hot = layout.kind == MULTILABEL
+        self._targets = np.empty((1024, width) if multi_hot else (1024,), dtype=np.int8 if multi_hot else np.int64)
+
+    def append(self, batch: Batch) -> None:
+        if np is None:
+            self._scores.extend(batch.scores)
+            self._targets.extend(batch.targets)
+            self.n += batch.n
+            return
+        stop = self.n + batch.n
+        if stop > self._scores.shape[0]:
+            capacity = max(stop, 2 * self._scores.shape[0])
+            self._scores = _grown(self._scores, self.n, capacity)
+            self._targets = _grown(self._targets, self.n, capacity)
+        np.copyto(self._scores[self.n : stop], batch.scores, casting="unsafe")
+        # multi-label targets are checked to be 0/1 per epoch: clip so a wild value cannot wrap into range
+        targets = batch.targets if self.layout.kind != MULTILABEL else np.clip(batch.targets, -1, 2)
+        np.copyto(self._targets[self.n : stop], targets, casting="unsafe")
+        self.n = stop
+
+    @property
+    def scores(self) -> Any:
+        """float32 (n,) / (n, C); without numpy a flat list."""
+        return self._scores[: self.n] if np is not None else self._scores
+
+    @property
+    def targets(self) -> Any:
+        """int64 (n,) class indices or int8 (n, C) 0/1; without numpy a flat list."""
+        return self._targets[: self.n] if np is not None else self._targets
+
+    def clear(self) -> None:
+        self.n = 0
+        if np is None:
+            self._scores, self._targets = [], []
+
+
+def _grown(a: Any, used: int, capacity: int) -> Any:
+    bigger = np.empty((capacity,) + a.shape[1:], dtype=a.dtype)
+    bigger[:used] = a[:used]
+    return bigger
+
+
+def check_values(columns: Columns, probs: bool, rows_sum_to_one: bool) -> Optional[str]:
+    """What is wrong with an epoch's values (targets out of range, probabilities outside [0, 1] or
+    softmax rows not summing to 1), naming the sample; None when they are fine."""
+    layout = columns.layout
+    hi = 1 if layout.kind in (BINARY, MULTILABEL) else layout.width - 1
+    what = {BINARY: "binary targets", MULTILABEL: "multi-label targets"}.get(layout.kind, f"class indices for {layout.width} classes")
+    width = layout.width if layout.kind == MULTILABEL else 1
+    bad = _first(columns.targets, lambda t: (t < 0) | (t > hi), lambda v: v < 0 or v > hi)
+    if bad is not None:
+        value = int(columns.targets.reshape(-1)[bad] if np is not None else columns.targets[bad])
+        hint = " (an ignore index? pass ignore_index=-100)" if value < 0 and layout.kind != MULTILABEL else ""
+        return f"{what} must be in [0, {hi}], got {value} at sample {bad // width}{hint}"
+    if not probs:
+        return None
+    scores = columns.scores
+    bad = _first(scores, lambda s: np.isfinite(s) & ((s < 0) | (s > 1)), lambda v: math.isfinite(v) and not 0 <= v <= 1)
+    if bad is not None:
+        value = float(scores.reshape(-1)[bad] if np is not None else scores[bad])
+        return f"probabilities must be in [0, 1], got {value!r} at sample {bad // layout.width} (logits? use scores='logits')"
+    if rows_sum_to_one and layout.kind == SOFTMAX:
+        width = layout.width
+        if np is not None:
+            sums = scores.astype(np.float64).sum(axis=1)
+            off = np.flatnonzero(np.isfinite(sums) & (np.abs(sums - 1) > SOFTMAX_SUM_TOLERANCE))
+            row = int(off[0]) if off.size else None
+            total = float(sums[row]) if row is not None else 0.0
+        else:
+            row_sums = [math.fsum(scores[i * width : (i + 1) * width]) for i in range(columns.n)]
+            row = next((i for i, v in enumerate(row_sums) if math.isfinite(v) and abs(v - 1) > SOFTMAX_SUM_TOLERANCE), None)
+            total = row_sums[row] if row is not None else 0.0
+        if row is not None:
+            return f"softmax probabilities must sum to 1 per sample, sample {row} sums to {total:.6g} (sigmoid outputs? use loss='sigmoid_focal')"
+    return None
+
+
+def _first(values: Any, vector_test: Any, value_test: Any) -> Optional[int]:
+    """Index (row-major) of the first value failing the test, or None."""
+    if np is not None:
+        hits = np.flatnonzero(vector_test(values.reshape(-1)))
+        return int(hits[0]) if hits.size else None
+    return next((i for i, v in enumerate(values) if value_test(v)), None)
+
+
+def count_non_finite(scores: Any) -> int:
+    if np is not None:
+        return int(scores.size - np.count_nonzero(np.isfinite(scores)))
+    return sum(1 for v in scores if not math.isfinite(v))

@@ -1,8 +1,10 @@
 """FocalLensWriter: the prediction dump Focal Lens analyzes, written from a training loop.
 
-Records of an epoch are kept in memory (as float32 arrays) until the epoch is complete, then
-written in one burst, flushed and fsynced: the file only ever grows by whole epochs. An epoch is
-complete when add() sees a new epoch, on end_epoch(), or on close().
+Records of an epoch are kept in memory (float32 buffers, reused from epoch to epoch) until the
+epoch is complete, then written in one burst, flushed and fsynced: the file only ever grows by whole
+epochs. An epoch is complete when add() sees a new epoch, on end_epoch(), or on close(). The
+writing (text encoding, fsync) runs on a background thread while training goes on; at most one
+epoch waits for it (the next end_epoch() waits until the previous epoch is written).
 """
 from __future__ import annotations
 
@@ -12,14 +14,15 @@ import math
 import os
 import re
 import sys
+import threading
 import warnings
 import weakref
 import zipfile
 from array import array
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import _encode, _npy
-from ._batch import BINARY, MULTILABEL, SOFTMAX, Batch, Layout, count_non_finite, make_batch, np
+from ._batch import BINARY, MULTILABEL, SOFTMAX, Columns, Layout, check_values, count_non_finite, make_batch, np
 
 __all__ = ["FocalLensWriter", "DumpMismatchError", "DuplicateEpochError", "CONVENTIONS", "rank_path", "detect_rank"]
 
@@ -132,6 +135,7 @@ class FocalLensWriter:
     resume: the run resumed from a checkpoint: records of the first epoch added and later ones that
         the file already holds are dropped before writing (otherwise such an epoch is an error).
     fsync: fsync after each epoch (default True), so a crash loses at most the epoch in progress.
+    background: write on a background thread (default True); False writes inside end_epoch().
     epoch_key: 'epoch' (default) or 'step' (the number given to add() counts optimizer steps).
     ignore_index: drop samples whose class-index target equals it (e.g. -100).
     """
@@ -153,6 +157,7 @@ class FocalLensWriter:
         fsync: bool = True,
         epoch_key: str = "epoch",
         ignore_index: Optional[int] = None,
+        background: bool = True,
     ) -> None:
         self.path = os.fspath(path)
         if format not in FORMATS:
@@ -186,13 +191,17 @@ class FocalLensWriter:
         self.fsync = fsync
         self.epoch_key = epoch_key
         self.ignore_index = ignore_index
+        self.background = background
         self._check_settings(None)
         self.layout: Optional[Layout] = None
         self.file: Optional[str] = None  # where this rank writes (known at the first add)
         self._sink: Optional[_Sink] = None
         self._epoch: Optional[int] = None
-        self._pending: List[Tuple[str, Batch]] = []
+        self._collecting: Dict[str, Columns] = {}  # split -> this epoch's samples, in order of first add
+        self._spare: List[Columns] = []  # buffers of written epochs, for the next ones
         self._written: Set[Tuple[int, str]] = set()
+        self._writing: Optional[threading.Thread] = None
+        self._write_error: Optional[BaseException] = None
         self._closed = False
 
     # -- public API -----------------------------------------------------------------------------
@@ -226,19 +235,29 @@ class FocalLensWriter:
             raise ValueError("format='npz' holds one split per folder: use one writer per split, or format='jsonl'")
         self._epoch = epoch
         if batch.n:
-            self._pending.append((split, batch))
+            columns = self._collecting.get(split)
+            if columns is None:
+                columns = self._collecting[split] = self._spare.pop() if self._spare else Columns(batch.layout)
+            columns.append(batch)
 
     def end_epoch(self) -> None:
-        """Write the epoch collected so far now (call it after each validation loop so a watcher sees
-        the epoch without waiting for the next one); add() and close() do it too."""
+        """The epoch collected so far is complete: write it (call it after each validation loop, so a
+        watcher sees the epoch without waiting for the next one); add() and close() do it too."""
         if self._epoch is None:
             return
-        epoch, pending = self._epoch, self._pending
-        self._epoch, self._pending = None, []
-        if not pending:
+        epoch, runs = self._epoch, [(split, c) for split, c in self._collecting.items() if c.n]
+        if not runs:
+            self._epoch, self._collecting = None, {}
             return
         assert self._sink is not None
-        non_finite = sum(count_non_finite(b.scores) for _, b in pending)
+        rows_sum_to_one = self.loss == "softmax_focal"
+        for split, columns in runs:
+            problem = check_values(columns, self.scores == "probs", rows_sum_to_one)
+            if problem:
+                self._discard_open_epoch(None)
+                raise ValueError(f"FocalLensWriter: {self.epoch_key} {epoch} (split {split!r}) was not written: {problem}")
+        self._epoch, self._collecting = None, {}
+        non_finite = sum(count_non_finite(c.scores) for _, c in runs)
         if non_finite:
             warnings.warn(
                 f"{self.file}: {self.epoch_key} {epoch} has {non_finite} NaN or infinite scores, written as NaN / "
@@ -246,15 +265,29 @@ class FocalLensWriter:
                 RuntimeWarning,
                 stacklevel=2,
             )
-        self._sink.write_epoch(epoch, pending)
-        self._written.update((epoch, split) for split, _ in pending)
+        self.wait()
+        self._written.update((epoch, split) for split, _ in runs)
+        if not self.background:
+            self._write(epoch, runs)
+            self._raise_write_error()
+            return
+        self._writing = threading.Thread(target=self._write, args=(epoch, runs), name="focal-lens-writer", daemon=True)
+        self._writing.start()
+
+    def wait(self) -> None:
+        """Block until the epochs handed over so far are on disk (close() does it too)."""
+        if self._writing is not None:
+            self._writing.join()
+            self._writing = None
+        self._raise_write_error()
 
     def close(self) -> None:
-        """Write the last epoch and close the file. Safe to call twice."""
+        """Write the last epoch, wait until it is on disk, close the file. Safe to call twice."""
         if self._closed:
             return
         try:
             self.end_epoch()
+            self.wait()
         finally:
             self._closed = True
             _OPEN_WRITERS.discard(self)
@@ -271,16 +304,37 @@ class FocalLensWriter:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _discard_open_epoch(self, why: str) -> None:
-        if self._pending:
+    def _write(self, epoch: int, runs: List[Tuple[str, Columns]]) -> None:
+        """Runs on the background thread (or inline): an error is raised by the next call."""
+        assert self._sink is not None
+        try:
+            self._sink.write_epoch(epoch, runs)
+        except BaseException as e:  # noqa: B902 - handed to the training thread
+            self._write_error = e
+        for _, columns in runs:
+            columns.clear()
+            self._spare.append(columns)
+
+    def _raise_write_error(self) -> None:
+        error, self._write_error = self._write_error, None
+        if error is not None:
+            raise OSError(f"FocalLensWriter: writing to {self.file} failed: {error}") from error
+
+    def _discard_open_epoch(self, why: Optional[str]) -> None:
+        """Forget the epoch being collected; why: the warning's reason (None: no warning)."""
+        collected = sum(c.n for c in self._collecting.values())
+        if collected and why is not None:
             warnings.warn(
-                f"{self.file}: dropped {self.epoch_key} {self._epoch} ({sum(b.n for _, b in self._pending)} samples "
-                f"collected so far) because {why}: it may be incomplete. Call end_epoch() after each "
-                "validation loop to keep finished epochs.",
+                f"{self.file}: dropped {self.epoch_key} {self._epoch} ({collected} samples collected so far) "
+                f"because {why}: it may be incomplete. Call end_epoch() after each validation loop to keep "
+                "finished epochs.",
                 RuntimeWarning,
                 stacklevel=3,
             )
-        self._epoch, self._pending = None, []
+        for columns in self._collecting.values():
+            columns.clear()
+            self._spare.append(columns)
+        self._epoch, self._collecting = None, {}
 
     def _check_settings(self, layout: Optional[Layout]) -> None:
         """Settings that contradict each other or the shapes, with the fix in the message."""
@@ -364,7 +418,7 @@ class _Sink:
         """Prepare the destination; returns the (epoch, split) pairs it already holds."""
         raise NotImplementedError
 
-    def write_epoch(self, epoch: int, pending: List[Tuple[str, Batch]]) -> None:
+    def write_epoch(self, epoch: int, runs: List[Tuple[str, Columns]]) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -525,7 +579,7 @@ class _JsonlSink(_Sink):
         )
         return runs[:cut]
 
-    def write_epoch(self, epoch: int, pending: List[Tuple[str, Batch]]) -> None:
+    def write_epoch(self, epoch: int, runs: List[Tuple[str, Columns]]) -> None:
         w = self.writer
         if self.handle is None:  # created with the first complete epoch: a watcher never sees an empty file
             self.handle = open(self.file, "ab")
@@ -533,9 +587,9 @@ class _JsonlSink(_Sink):
         if not self.meta_written:
             out.write(self.meta_line)
             self.meta_written = True
-        for split, batches in _runs_by_split(pending):
+        for split, columns in runs:
             head = b'{"%s":%d,"split":%s,' % (w.epoch_key.encode(), epoch, json.dumps(split).encode())
-            for chunk in _record_chunks(batches, w.layout, w.scores, head):
+            for chunk in _record_chunks(columns, w.scores, head):
                 out.write(chunk)
         out.flush()
         if w.fsync:
@@ -547,31 +601,9 @@ class _JsonlSink(_Sink):
             self.handle = None
 
 
-def _runs_by_split(pending: List[Tuple[str, Batch]]) -> List[Tuple[str, List[Batch]]]:
-    runs: List[Tuple[str, List[Batch]]] = []
-    for split, batch in pending:
-        if runs and runs[-1][0] == split:
-            runs[-1][1].append(batch)
-        else:
-            runs.append((split, [batch]))
-    return runs
-
-
-def _concat(batches: List[Batch]) -> Tuple[Any, Any, int]:
-    if np is not None:
-        return np.concatenate([b.scores for b in batches]), np.concatenate([b.targets for b in batches]), sum(b.n for b in batches)
-    scores: List[float] = []
-    targets: List[int] = []
-    for b in batches:
-        scores.extend(b.scores)
-        targets.extend(b.targets)
-    return scores, targets, sum(b.n for b in batches)
-
-
-def _record_chunks(batches: List[Batch], layout: Optional[Layout], score_kind: str, head: bytes):  # type: ignore[no-untyped-def]
-    """The epoch's records (bytes, several lines at a time) for one split."""
-    assert layout is not None
-    scores, targets, n = _concat(batches)
+def _record_chunks(columns: Columns, score_kind: str, head: bytes) -> Iterator[bytes]:
+    """The epoch's records of one split (bytes, several lines at a time)."""
+    layout, scores, targets, n = columns.layout, columns.scores, columns.targets, columns.n
     width = layout.width
     per_record = max(1, min(RECORD_SAMPLES, RECORD_VALUES // width))
     score_width = width if width > 1 else 0
@@ -649,13 +681,10 @@ class _NpzSink(_Sink):
                     os.remove(existing.pop(epoch))
         return {(e, w.split) for e in existing}
 
-    def write_epoch(self, epoch: int, pending: List[Tuple[str, Batch]]) -> None:
+    def write_epoch(self, epoch: int, runs: List[Tuple[str, Columns]]) -> None:
         w = self.writer
-        layout = w.layout
-        assert layout is not None
-        batches = [b for _, b in pending]
-        n = sum(b.n for b in batches)
-        width = layout.width
+        ((_, columns),) = runs  # one split per folder
+        layout, n, width = columns.layout, columns.n, columns.layout.width
         final = os.path.join(self.folder, self._name(epoch))
         tmp = os.path.join(self.folder, "." + self._name(epoch) + ".tmp")
         score_shape: Tuple[int, ...] = (n,) if layout.kind == BINARY else (n, width)
@@ -665,8 +694,8 @@ class _NpzSink(_Sink):
             target_descr, target_shape, target_code = "<i8", (n,), "q"
         with open(tmp, "wb") as raw:
             with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-                _write_member(zf, w.scores + ".npy", _npy.header("<f4", score_shape), [_le_bytes(b.scores, "f") for b in batches])
-                _write_member(zf, "targets.npy", _npy.header(target_descr, target_shape), [_le_bytes(b.targets, target_code) for b in batches])
+                _write_member(zf, w.scores + ".npy", _npy.header("<f4", score_shape), [_le_bytes(columns.scores, "f")])
+                _write_member(zf, "targets.npy", _npy.header(target_descr, target_shape), [_le_bytes(columns.targets, target_code)])
                 epochs = [epoch] * n if np is None else np.full(n, epoch, dtype=np.int64)
                 _write_member(zf, "epoch.npy", _npy.header("<i8", (n,)), [_le_bytes(epochs, "q")])
                 zf.writestr("meta.npy", _npy.text_array(json.dumps(self.meta)))

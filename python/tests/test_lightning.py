@@ -39,6 +39,7 @@ def test_one_epoch_per_validation_and_the_sanity_check_skipped(tmp_path):
         trainer.current_epoch = epoch
         validation_epoch(logic, trainer, batches(epoch + 1))
         # written at the end of each validation epoch, before the next training epoch
+        logic.writer.wait()
         assert sorted(samples_by_epoch(read_jsonl(tmp_path / "val.jsonl")[1])) == list(range(epoch + 1))
     validation_epoch(logic, trainer, batches(9), dataloader_idx=1)
     logic.teardown()

@@ -5,9 +5,16 @@ import os
 
 import numpy as np
 import pytest
-import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
+
+try:
+    import torch
+    import torch.distributed as dist
+    import torch.multiprocessing as mp
+except ImportError as e:  # a required test, not a skip: say which interpreter to use
+    raise ImportError(
+        f"{__file__} needs torch ({e}); run the suite with the interpreter that has it "
+        "(Debian: python3-torch), e.g. FOCAL_LENS_PYTHON=/usr/bin/python3 npm run test:python"
+    ) from e
 
 from dumps import read_jsonl, samples_by_epoch
 from focal_lens import FocalLensWriter, watch_loss

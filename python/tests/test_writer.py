@@ -94,10 +94,12 @@ def test_an_epoch_is_written_only_when_complete(tmp_path):
     w.add(*binary_batch(seed=2), epoch=1)
     assert not path.exists()  # nothing until the epoch is over
     w.add(*binary_batch(seed=3), epoch=2)  # a new epoch: epoch 1 is complete
+    w.wait()  # written on the background thread
     _, records = read_jsonl(path)
     assert [r["epoch"] for r in records] == [1]
     assert len(samples_by_epoch(records)[1][0]) == 128
     w.end_epoch()
+    w.wait()
     assert [r["epoch"] for r in read_jsonl(path)[1]] == [1, 2]
     w.close()
     w.close()
@@ -211,8 +213,8 @@ def test_ignore_index_and_non_finite_scores(tmp_path):
         (np.zeros(4), np.zeros(3), {}, "4 samples of scores but 3 targets"),
         (np.zeros((4, 3, 2)), np.zeros(4), {}, r"shape \(4, 3, 2\).*flatten"),
         (np.zeros(3), [0.0, 0.5, 1.0], {}, "hard labels.*0.5 at position 1"),
-        (np.zeros(3), [0, 2, 1], {}, r"binary targets must be in \[0, 1\], got 2"),
-        (np.zeros((2, 3)), [0, -100], {}, "ignore_index=-100"),
+        (np.zeros(3), [0, 2, 1], {}, r"epoch 1 \(split 'val'\) was not written: binary targets must be in \[0, 1\], got 2 at sample 1"),
+        (np.zeros((2, 3)), [0, -100], {"alpha": None}, "got -100 at sample 1 .*ignore_index=-100"),
         (np.zeros((2, 3)), [0, 3], {"alpha": None}, r"class indices for 3 classes must be in \[0, 2\]"),
         (np.full(2, 1.5), [0, 1], {"scores": "probs"}, r"probabilities must be in \[0, 1\]"),
         (np.full((2, 3), 0.5), [0, 1], {"scores": "probs", "alpha": None}, "must sum to 1 per sample"),
@@ -331,3 +333,31 @@ def test_no_warning_on_a_clean_run(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         write_epochs(tmp_path / "clean.jsonl", [1, 2])
+
+
+def test_a_bad_epoch_is_not_written_and_the_next_one_is(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    w = FocalLensWriter(path, alpha=0.25, gamma=2)
+    w.add([0.1, 0.2], [0, 3], epoch=1)
+    with pytest.raises(ValueError, match="epoch 1 .*got 3 at sample 1"):
+        w.end_epoch()
+    w.add([0.1, 0.2], [0, 1], epoch=2)
+    w.close()
+    assert [r["epoch"] for r in read_jsonl(path)[1]] == [2]
+
+
+def test_a_failed_background_write_is_raised_by_the_next_call(tmp_path, monkeypatch):
+    from focal_lens import writer as writer_module
+
+    def full_disk(self, epoch, runs):
+        raise OSError(28, "No space left on device")
+
+    w = FocalLensWriter(tmp_path / "full.jsonl", alpha=0.25, gamma=2)
+    w.add([0.1], [1], epoch=1)
+    monkeypatch.setattr(writer_module._JsonlSink, "write_epoch", full_disk)
+    w.end_epoch()
+    with pytest.raises(OSError, match="writing to .*full.jsonl failed: .*No space left"):
+        w.add([0.1], [1], epoch=2)
+        w.end_epoch()
+        w.wait()
+    w.close()
