@@ -6,10 +6,10 @@ import their framework only when used.
 """
 from typing import Any
 
-from .watch import watch_loss
-from .writer import CONVENTIONS, DumpMismatchError, DuplicateEpochError, FocalLensWriter, detect_rank, rank_path
+__version__ = "0.1.0"  # first: the writer names it in the meta
 
-__version__ = "0.1.0"
+from .watch import watch_loss  # noqa: E402
+from .writer import CONVENTIONS, DumpMismatchError, DuplicateEpochError, FocalLensWriter, detect_rank, rank_path  # noqa: E402
 
 __all__ = [
     "FocalLensWriter",

@@ -21,12 +21,12 @@ import zipfile
 from array import array
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from . import _encode, _npy
+from . import __version__, _encode, _npy
 from ._batch import BINARY, MULTILABEL, SOFTMAX, Columns, Layout, check_values, count_non_finite, make_batch, np
 
 __all__ = ["FocalLensWriter", "DumpMismatchError", "DuplicateEpochError", "CONVENTIONS", "rank_path", "detect_rank"]
 
-WRITER = "focal_lens (python) 0.1.0"
+WRITER = f"focal_lens (python) {__version__}"
 LOSSES = ("sigmoid_focal", "softmax_focal")
 # The alpha conventions of Focal Lens (focal-math section 3). Library names ("torchvision", ...)
 # are aliases the analyzer resolves; unknown names are written with a warning, not refused.
