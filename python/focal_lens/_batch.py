@@ -8,6 +8,7 @@ per epoch over the whole buffer (a few vectorised passes instead of several nump
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, List, Optional, Sequence, Tuple
 
 try:
@@ -38,6 +39,48 @@ class Layout:
 
 def _is_torch_tensor(x: Any) -> bool:
     return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach")
+
+
+def on_accelerator(x: Any) -> bool:
+    """A torch tensor outside the CPU (CUDA, MPS, ...): fetching it waits for the device."""
+    return np is not None and _is_torch_tensor(x) and x.device.type != "cpu"
+
+
+class DeviceBatch:
+    """A batch left on the GPU: copies of the tensors (the caller may reuse theirs), shapes checked;
+    the values are fetched and checked with the rest of the epoch (FocalLensWriter keeps these)."""
+
+    __slots__ = ("scores", "targets", "layout", "nbytes")
+
+    def __init__(self, scores: Any, targets: Any, *, probs: bool, softmax: Optional[bool]) -> None:
+        if not _is_torch_tensor(targets):
+            targets = np.array(plain(targets, False))
+        s_shape, t_shape = _normalised_shapes(tuple(scores.shape), tuple(targets.shape))
+        self.layout = _classify(s_shape, t_shape, softmax, probs)[0]
+        self.scores = scores.detach().reshape(s_shape).clone()
+        self.targets = targets.detach().reshape(t_shape).clone() if _is_torch_tensor(targets) else targets.reshape(t_shape)
+        t = self.targets
+        self.nbytes = self.scores.numel() * self.scores.element_size() + (t.numel() * t.element_size() if _is_torch_tensor(t) else t.nbytes)
+
+
+def fetch(batches: List[DeviceBatch], *, probs: bool, softmax: Optional[bool], ignore_index: Optional[int]) -> Batch:
+    """One Batch of device batches: concatenated on the device, fetched once, checked."""
+    torch = sys.modules["torch"]
+    scores = torch.cat([b.scores for b in batches])
+    if all(_is_torch_tensor(b.targets) for b in batches):
+        targets = torch.cat([b.targets.to(scores.device) for b in batches])
+    else:
+        targets = np.concatenate([np.asarray(plain(b.targets, False)) for b in batches])
+    return make_batch(scores, targets, probs=probs, softmax=softmax, ignore_index=ignore_index)
+
+
+def _normalised_shapes(s_shape: Tuple[int, ...], t_shape: Tuple[int, ...]) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+    """A scalar is one sample; (N, 1) scores are a binary head, with (N, 1) targets then (N,)."""
+    if len(s_shape) == 0 or (len(s_shape) == 2 and s_shape[1] == 1):
+        s_shape = (s_shape[0] if s_shape else 1,)
+    if len(t_shape) == 0 or (len(t_shape) == 2 and t_shape[1] == 1 and len(s_shape) == 1):
+        t_shape = (t_shape[0] if t_shape else 1,)
+    return s_shape, t_shape
 
 
 def plain(x: Any, floating: bool) -> Any:
@@ -106,11 +149,9 @@ def make_batch(scores: Any, targets: Any, *, probs: bool, softmax: Optional[bool
         return _make_batch_lists(scores, targets, probs=probs, softmax=softmax, ignore_index=ignore_index)
     s = np.asarray(plain(scores, True), dtype=np.float32)
     t = np.asarray(plain(targets, False))
-    if s.ndim == 0 or (s.ndim == 2 and s.shape[1] == 1):
-        s = s.reshape(-1)
-    if t.ndim == 0 or (t.ndim == 2 and t.shape[1] == 1 and s.ndim == 1):
-        t = t.reshape(-1)
-    layout, one_hot = _classify(s.shape, t.shape, softmax, probs)
+    s_shape, t_shape = _normalised_shapes(s.shape, t.shape)
+    s, t = s.reshape(s_shape), t.reshape(t_shape)
+    layout, one_hot = _classify(s_shape, t_shape, softmax, probs)
     kind = t.dtype.kind
     if kind == "f":
         flat = t.reshape(-1)
@@ -155,10 +196,7 @@ def _make_batch_lists(scores: Any, targets: Any, *, probs: bool, softmax: Option
     s, s_shape = _flatten(plain(scores, True), "logits")
     s = [float(v) for v in s]
     t, t_shape = _flatten(plain(targets, False), "targets")
-    if len(s_shape) == 2 and s_shape[1] == 1:
-        s_shape = (s_shape[0],)
-    if len(t_shape) == 2 and t_shape[1] == 1 and len(s_shape) == 1:
-        t_shape = (t_shape[0],)
+    s_shape, t_shape = _normalised_shapes(s_shape, t_shape)
     layout, one_hot = _classify(s_shape, t_shape, softmax, probs)
     labels = []
     for i, v in enumerate(t):

@@ -22,7 +22,20 @@ from array import array
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import __version__, _encode, _npy
-from ._batch import BINARY, MULTILABEL, SOFTMAX, Columns, Layout, check_values, count_non_finite, make_batch, np
+from ._batch import (
+    BINARY,
+    MULTILABEL,
+    SOFTMAX,
+    Columns,
+    DeviceBatch,
+    Layout,
+    check_values,
+    count_non_finite,
+    fetch,
+    make_batch,
+    np,
+    on_accelerator,
+)
 
 __all__ = ["FocalLensWriter", "DumpMismatchError", "DuplicateEpochError", "CONVENTIONS", "rank_path", "detect_rank"]
 
@@ -35,6 +48,8 @@ META_KEYS = ("loss", "alpha", "gamma", "convention", "classes", "split")
 FORMATS = ("jsonl", "npz")
 SCORES = ("logits", "probs")
 EPOCH_KEYS = ("epoch", "step")
+# Batches left on a GPU are fetched when the epoch ends, or once they hold this many bytes.
+DEVICE_BYTES = 64 << 20
 # Samples per JSONL record: a record is one line, and the reader refuses lines over 16 MiB, so wide
 # heads get fewer samples per line (about 12 bytes per value: at most ~1 MB a line).
 RECORD_VALUES = 65536
@@ -198,6 +213,8 @@ class FocalLensWriter:
         self._sink: Optional[_Sink] = None
         self._epoch: Optional[int] = None
         self._collecting: Dict[str, Columns] = {}  # split -> this epoch's samples, in order of first add
+        self._on_device: Dict[str, List[DeviceBatch]] = {}  # split -> batches still on the GPU
+        self._on_device_bytes = 0
         self._spare: List[Columns] = []  # buffers of written epochs, for the next ones
         self._written: Set[Tuple[int, str]] = set()
         self._writing: Optional[threading.Thread] = None
@@ -215,14 +232,21 @@ class FocalLensWriter:
         epoch = _as_epoch(epoch)
         split = self.split if split is None else str(split)
         softmax = None if self.loss is None else self.loss == "softmax_focal"
+        # GPU tensors stay on the GPU until the epoch ends (a fetch per batch would wait for the GPU
+        # every batch): their shapes are checked now, their values with the epoch
+        probs = self.scores == "probs"
         try:
-            batch = make_batch(logits, targets, probs=self.scores == "probs", softmax=softmax, ignore_index=self.ignore_index)
+            if on_accelerator(logits):
+                batch: Any = DeviceBatch(logits, targets, probs=probs, softmax=softmax)
+            else:
+                batch = make_batch(logits, targets, probs=probs, softmax=softmax, ignore_index=self.ignore_index)
+            layout = batch.layout
         except ValueError as e:
             raise ValueError(f"FocalLensWriter.add(epoch={epoch}): {e}") from None
         if self.layout is None:
-            self._start(batch.layout, epoch)
-        elif batch.layout != self.layout:
-            raise ValueError(f"FocalLensWriter.add(epoch={epoch}): this batch is {batch.layout}, earlier batches were {self.layout}")
+            self._start(layout, epoch)
+        elif layout != self.layout:
+            raise ValueError(f"FocalLensWriter.add(epoch={epoch}): this batch is {layout}, earlier batches were {self.layout}")
         if self._epoch is not None and epoch != self._epoch:
             self.end_epoch()
         if (epoch, split) in self._written:
@@ -234,17 +258,39 @@ class FocalLensWriter:
         if split != self.split and self.format == "npz":
             raise ValueError("format='npz' holds one split per folder: use one writer per split, or format='jsonl'")
         self._epoch = epoch
-        if batch.n:
-            columns = self._collecting.get(split)
-            if columns is None:
-                columns = self._collecting[split] = self._spare.pop() if self._spare else Columns(batch.layout)
-            columns.append(batch)
+        if isinstance(batch, DeviceBatch):
+            self._on_device.setdefault(split, []).append(batch)
+            self._on_device_bytes += batch.nbytes
+            if self._on_device_bytes > DEVICE_BYTES:
+                self._fetch_from_device()
+        elif batch.n:
+            self._collect(split, batch)
+
+    def _collect(self, split: str, batch: Any) -> None:
+        columns = self._collecting.get(split)
+        if columns is None:
+            columns = self._collecting[split] = self._spare.pop() if self._spare else Columns(batch.layout)
+        columns.append(batch)
+
+    def _fetch_from_device(self) -> None:
+        """The batches kept on the GPU, concatenated there and fetched at once, then checked."""
+        kept, self._on_device, self._on_device_bytes = self._on_device, {}, 0
+        for split, batches in kept.items():
+            try:
+                batch = fetch(batches, probs=self.scores == "probs", softmax=self.loss == "softmax_focal", ignore_index=self.ignore_index)
+            except ValueError as e:
+                self._discard_open_epoch(None)
+                raise ValueError(f"FocalLensWriter: {self.epoch_key} {self._epoch} (split {split!r}) was not written: {e}") from None
+            if batch.n:
+                self._collect(split, batch)
 
     def end_epoch(self) -> None:
         """The epoch collected so far is complete: write it (call it after each validation loop, so a
         watcher sees the epoch without waiting for the next one); add() and close() do it too."""
         if self._epoch is None:
             return
+        if self._on_device:
+            self._fetch_from_device()
         epoch, runs = self._epoch, [(split, c) for split, c in self._collecting.items() if c.n]
         if not runs:
             self._epoch, self._collecting = None, {}
@@ -322,7 +368,7 @@ class FocalLensWriter:
 
     def _discard_open_epoch(self, why: Optional[str]) -> None:
         """Forget the epoch being collected; why: the warning's reason (None: no warning)."""
-        collected = sum(c.n for c in self._collecting.values())
+        collected = sum(c.n for c in self._collecting.values()) + sum(b.scores.shape[0] for kept in self._on_device.values() for b in kept)
         if collected and why is not None:
             warnings.warn(
                 f"{self.file}: dropped {self.epoch_key} {self._epoch} ({collected} samples collected so far) "
@@ -335,6 +381,7 @@ class FocalLensWriter:
             columns.clear()
             self._spare.append(columns)
         self._epoch, self._collecting = None, {}
+        self._on_device, self._on_device_bytes = {}, 0
 
     def _check_settings(self, layout: Optional[Layout]) -> None:
         """Settings that contradict each other or the shapes, with the fix in the message."""

@@ -137,3 +137,39 @@ def test_ddp_ranks_write_their_own_files(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["val.jsonl", "val.rank1.jsonl"]
     shards = [samples_by_epoch(read_jsonl(tmp_path / f)[1])[1][1] for f in ("val.jsonl", "val.rank1.jsonl")]
     assert shards == [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]
+
+
+def test_gpu_batches_are_fetched_once_per_epoch(tmp_path, monkeypatch):
+    """The device path (no GPU here: CPU tensors are taken for device tensors) writes the same file
+    as the CPU path; values are checked when the epoch ends; a full device buffer is fetched early."""
+    from focal_lens import writer as writer_module
+
+    torch.manual_seed(1)
+    batches = [(torch.randn(20, 3), torch.randint(0, 3, (20,))) for _ in range(4)]
+    with FocalLensWriter(tmp_path / "cpu.jsonl", alpha=None, gamma=2, ignore_index=-100) as w:
+        for e in (1, 2):
+            for logits, y in batches:
+                w.add(logits, y, epoch=e)
+    fetched = []
+    real_fetch = writer_module.fetch
+    monkeypatch.setattr(writer_module, "on_accelerator", lambda x: isinstance(x, torch.Tensor))
+    monkeypatch.setattr(writer_module, "fetch", lambda b, **kw: fetched.append(len(b)) or real_fetch(b, **kw))
+    with FocalLensWriter(tmp_path / "device.jsonl", alpha=None, gamma=2, ignore_index=-100) as w:
+        for e in (1, 2):
+            for logits, y in batches:
+                w.add(logits, y, epoch=e)
+                logits.mul_(0)  # the caller reuses its tensors: the writer kept copies
+            batches = [(torch.randn(20, 3), y) for _, y in batches] if e == 1 else batches
+    assert fetched == [4, 4]  # once per epoch
+    assert (tmp_path / "device.jsonl").read_bytes().splitlines()[1] == (tmp_path / "cpu.jsonl").read_bytes().splitlines()[1]
+
+    monkeypatch.setattr(writer_module, "DEVICE_BYTES", 300)  # a batch holds 400 bytes
+    fetched.clear()
+    w = FocalLensWriter(tmp_path / "bad.jsonl", alpha=None, gamma=2)
+    for logits, y in batches:
+        w.add(logits, y, epoch=1)
+    assert fetched == [1, 1, 1, 1]  # each batch is over the budget
+    w.add(torch.zeros(2, 3), torch.tensor([0, 5]), epoch=1)
+    with pytest.raises(ValueError, match="epoch 1 .*class indices for 3 classes must be in \\[0, 2\\], got 5"):
+        w.end_epoch()
+    w.close()
