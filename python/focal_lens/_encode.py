@@ -9,9 +9,10 @@ text format is the same on both paths below (so they can check each other):
 - non-finite values as Python's json writes them: `NaN`, `Infinity`, `-Infinity`.
 
 With numpy the digits are found for whole arrays at once and the characters are assembled in a byte
-matrix (one template per decimal exponent and digit count), about 10x faster than Python's float
-formatting; values the vectorised path cannot check exactly (|x| < 1e-14 or > 1e30, where the
-powers of ten are not exact doubles) go through the Python path one by one.
+matrix (one template per decimal exponent and digit count): about 0.15 us a value, 4x faster than
+Python's own repr() of a float and 15x faster than the Python path below; values the vectorised
+path cannot check exactly (|x| < 1e-13 or >= 1e27, where the powers of ten it needs are not exact
+doubles) go through the Python path one by one.
 """
 from __future__ import annotations
 
