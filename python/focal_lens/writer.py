@@ -43,7 +43,13 @@ WRITER = f"focal_lens (python) {__version__}"
 LOSSES = ("sigmoid_focal", "softmax_focal")
 # The alpha conventions of Focal Lens (focal-math section 3). Library names ("torchvision", ...)
 # are aliases the analyzer resolves; unknown names are written with a warning, not refused.
-CONVENTIONS = ("positive", "class0-alpha", "class0-complement", "uniform", "vector")
+# Convention ids, then the library names Focal Lens reads as aliases (src/core/conventions.ts; a test
+# keeps the two lists equal).
+CONVENTIONS = ("positive", "negative", "class0-alpha", "class0-complement", "uniform", "vector")
+LIBRARY_CONVENTIONS = (
+    "torchvision", "fvcore", "detectron2", "mmdet", "mmcv", "keras", "kornia", "kornia-old", "monai",
+    "focal-loss-pytorch", "ultralytics", "segmentation_models_pytorch", "tensorflow_addons", "fudannlp16", "paper",
+)
 META_KEYS = ("loss", "alpha", "gamma", "convention", "classes", "split")
 FORMATS = ("jsonl", "npz")
 SCORES = ("logits", "probs")
@@ -187,7 +193,7 @@ class FocalLensWriter:
             raise ValueError(f"epoch_key must be 'epoch' or 'step', got {epoch_key!r}")
         if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not math.isfinite(gamma) or gamma < 0:
             raise ValueError(f"gamma must be a number >= 0, got {gamma!r}")
-        if convention is not None and convention not in CONVENTIONS:
+        if convention is not None and convention not in CONVENTIONS and convention not in LIBRARY_CONVENTIONS:
             warnings.warn(
                 f"convention {convention!r} is none of {', '.join(CONVENTIONS)}: written as given; "
                 "Focal Lens reads it only if it knows the name",

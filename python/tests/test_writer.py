@@ -259,10 +259,17 @@ def test_contradictory_settings_fail_at_construction(tmp_path, settings, message
 
 def test_an_unknown_convention_is_written_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match="written as given"):
-        w = FocalLensWriter(tmp_path / "c.jsonl", alpha=0.25, gamma=2, convention="torchvision")
+        w = FocalLensWriter(tmp_path / "c.jsonl", alpha=0.25, gamma=2, convention="my-own-loss")
     with w:
         w.add([0.0], [1], epoch=1)
-    assert read_jsonl(tmp_path / "c.jsonl")[0]["convention"] == "torchvision"
+    assert read_jsonl(tmp_path / "c.jsonl")[0]["convention"] == "my-own-loss"
+
+
+def test_a_library_name_is_a_convention(tmp_path, recwarn):
+    with FocalLensWriter(tmp_path / "t.jsonl", alpha=0.25, gamma=2, convention="torchvision") as w:
+        w.add([0.0], [1], epoch=1)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+    assert read_jsonl(tmp_path / "t.jsonl")[0]["convention"] == "torchvision"
 
 
 def test_rank_naming_and_detection(tmp_path, monkeypatch):

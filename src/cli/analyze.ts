@@ -1,6 +1,8 @@
 // `focal-lens analyze`: recompute per-class focal loss from prediction dumps, judge collapse, and
 // show what other alphas would have done (counterfactual). Exit codes: 0 fine, 2 bad input or
 // usage, 3 when --fail-on triggers.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze, isUsageError, OBJECTIVES, UsageError, type AnalyzeOptions, type AnalyzeProgress } from '../core/analyze';
 import { lookupConvention } from '../core/conventions';
@@ -182,6 +184,12 @@ export function buildOptions(args: string[]): { options: AnalyzeOptions; format:
   return { options, format, failOn, progress, color: v['no-color'] ? false : undefined, help };
 }
 
+/** The focal_lens package shipped beside the CLI bundle (python/ of the checkout or the .vsix), for the dump snippet. */
+function bundledPythonPackage(): { pythonPackage?: string } {
+  const dir = join(dirname(process.argv[1] ?? ''), '..', 'python');
+  return existsSync(join(dir, 'pyproject.toml')) ? { pythonPackage: dir } : {};
+}
+
 /** Exit code for a verdict under --fail-on. */
 export function failOnCode(report: AnalysisReport, failOn: string | undefined): number {
   if (failOn === 'collapse') return report.verdict.status === 'collapsed' ? 3 : 0;
@@ -220,7 +228,7 @@ export async function runAnalyzeCommand(args: string[], io: CliIo = defaultIo())
     process.once('SIGINT', onSigint);
     let report: AnalysisReport;
     try {
-      report = await analyze({ ...cli.options, onProgress, signal: controller.signal });
+      report = await analyze({ ...cli.options, onProgress, signal: controller.signal, ...bundledPythonPackage() });
     } finally {
       process.removeListener('SIGINT', onSigint);
     }

@@ -80,6 +80,8 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Base directory for file names in the report and messages. */
   displayBase?: string;
+  /** The focal_lens Python package's folder, for the dump snippet a metrics-only report shows (default: its PyPI name). */
+  pythonPackage?: string;
   /**
    * Loss settings of the config file the log was linked from. Unlike the flags they do not override
    * the log: the log's meta records what the run trained with, so it wins, and every disagreement is
@@ -308,11 +310,12 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
     throw new UsageError((e as Error).message);
   }
 
+  let split = opts.split;
   const open = () =>
     openPredictionDump(opts.paths, {
       sources: scan.dumps,
       lenient: opts.lenient ?? false,
-      ...(opts.split !== undefined ? { split: opts.split } : {}),
+      ...(split !== undefined ? { split } : {}),
       ...(signal ? { signal } : {}),
       ...(opts.displayBase !== undefined ? { displayBase: opts.displayBase } : {}),
       onProgress: (bytesRead, totalBytes) =>
@@ -320,6 +323,12 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
     });
 
   let dump = await open();
+  if (split === undefined && dump.meta.split !== undefined) {
+    // a dump that names its split (the focal_lens writer does) is judged on that split only; nothing was read yet
+    split = dump.meta.split;
+    await discard(dump);
+    dump = await open();
+  }
   const where = metaName(dump);
   let settings: LossSettings;
   try {
@@ -413,7 +422,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
 
   if (!resolved || results.length === 0) {
     const { skipped } = dump.issues();
-    throw new UsageError(`${where}: no samples to analyse${opts.split ? ` in split '${opts.split}'` : ''}${skipped ? ` (${skipped} records skipped as bad)` : ''}`);
+    throw new UsageError(`${where}: no samples to analyse${split ? ` in split '${split}'` : ''}${skipped ? ` (${skipped} records skipped as bad)` : ''}`);
   }
   const r = resolved;
   const epochs = results.map((x) => x.report);
@@ -505,7 +514,7 @@ async function analyzeWithoutDump(opts: AnalyzeOptions, run: RunContents, given:
   const binned = binnedRun(run, chosen);
   if (binned && 'reason' in binned) notes.push(`No estimate of the focal loss from PR curves: ${binned.reason}.`);
   if (!binned || 'reason' in binned) {
-    const report = analyzeMetricRun(run, { given, thresholds: th, notes });
+    const report = analyzeMetricRun(run, { given, thresholds: th, notes, ...(opts.pythonPackage ? { pythonPackage: opts.pythonPackage } : {}) });
     progress({ phase: 'done', fraction: 1, message: `verdict: ${report.verdict.status}` });
     return report;
   }

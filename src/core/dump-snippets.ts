@@ -5,7 +5,9 @@
  * where a setting is unknown, the framework's usual default is written and marked for the user.
  */
 
-export type TrainingFramework = 'lightning' | 'keras' | 'huggingface' | 'pytorch' | 'mmengine' | 'mmdet2' | 'detectron2' | 'ultralytics';
+import type { TrainingFramework } from './run/frameworks';
+
+export type { TrainingFramework };
 
 export const TRAINING_FRAMEWORKS: readonly TrainingFramework[] = ['pytorch', 'lightning', 'keras', 'huggingface', 'mmengine', 'mmdet2', 'detectron2', 'ultralytics'];
 

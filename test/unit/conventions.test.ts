@@ -1,11 +1,11 @@
 // The one convention table: ids, library-name aliases (as users write them in meta, flags,
 // comments and run configs) and the per-class alpha each convention gives a scalar.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../src/core/analyze';
-import { conventionInText, CONVENTIONS, lookupConvention } from '../../src/core/conventions';
+import { conventionInText, conventionNames, CONVENTIONS, lookupConvention } from '../../src/core/conventions';
 import { resolveClassAlpha } from '../../src/core/focal';
 import { analyzeHints } from '../../src/core/hints';
 
@@ -77,5 +77,13 @@ describe('conventions: a dump meta that names the library', () => {
   });
   it('an unknown name is refused with the choices', async () => {
     await assert.rejects(analyze({ paths: [write('bad.jsonl', { loss: 'sigmoid_focal', alpha: 0.25, gamma: 2, convention: 'mystery-lib' })], backend: 'cpu' }), /unknown convention 'mystery-lib'/);
+  });
+});
+
+describe('conventions: the Python writer accepts the same names', () => {
+  it('python/focal_lens/writer.py lists the ids and the first alias of every library', () => {
+    const py = readFileSync(join(__dirname, '..', '..', 'python', 'focal_lens', 'writer.py'), 'utf8');
+    const listed = (name: string) => [...(new RegExp(`${name} = \\(([^)]*)\\)`).exec(py)?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual([...listed('CONVENTIONS'), ...listed('LIBRARY_CONVENTIONS')], conventionNames());
   });
 });

@@ -53,8 +53,12 @@ export interface ArrayDumpSource extends SourceBase {
 
 export type DumpSource = TextDumpSource | ArrayDumpSource;
 
-/** The epoch in a per-epoch file name: `epoch_003.npz` -> 3, else the last number. */
+/**
+ * The epoch in a per-epoch file name: `epoch_003.npz` -> 3, else the last number. A distributed
+ * run's `.rankN` (the focal_lens writer's file per process) is not an epoch.
+ */
 export function epochFromName(name: string): number | undefined {
+  name = name.replace(/\.rank\d+(?=\.|$)/i, '');
   const m = /epoch[_-]?(\d+)/i.exec(name) ?? /(?:^|[^0-9])(\d+)(?:\.[a-z]+)*$/i.exec(name);
   return m ? Number(m[1]) : undefined;
 }

@@ -161,7 +161,8 @@ export interface TextPlan {
   epochKey: 'epoch' | 'step' | 'iteration';
 }
 
-function parseMeta(raw: unknown, name: string): DumpMeta {
+/** The dump's `meta` object (a JSONL meta line, an .npz's meta.npy), checked field by field. */
+export function parseMeta(raw: unknown, name: string): DumpMeta {
   const pos = { file: name, line: 1 };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(pos, 'expected "meta" to be an object');
   const m = raw as Record<string, unknown>;

@@ -7,7 +7,8 @@ import type { AlphaConvention, AnalysisReport, InputSource, LossKind, ReportLimi
 import type { VerdictThresholds } from '../analysis/verdict';
 import { conventionVector } from '../analysis/counterfactual';
 import { CONVENTION_INFO, positiveWeightOf } from '../conventions';
-import { FRAMEWORK_LABELS } from './frameworks';
+import { FRAMEWORK_LABELS, type TrainingFramework } from './frameworks';
+import { dumpSnippet } from '../dump-snippets';
 import { metricVerdict, type MetricLossSettings } from './metric-verdict';
 import { observedSeries, runClasses } from './observed';
 import { evidenceRank, originWords, runIssues, type RunContents, type RunLog } from './read-run';
@@ -16,6 +17,8 @@ import { chooseSettings, type FoundSetting } from './settings';
 export interface MetricRunOptions {
   /** Settings the user gave (flags, answers), as found settings with their origins. */
   given: FoundSetting[];
+  /** Where `pip install` finds the focal_lens package (the python/ folder beside the CLI), for the dump snippet. */
+  pythonPackage?: string;
   thresholds: VerdictThresholds;
   notes: string[];
 }
@@ -79,6 +82,16 @@ function describeVerdict(v: { status: string; class: string | null; onsetEpoch: 
   return v.status === 'healthy' ? 'healthy' : `${v.status} onto '${v.class}' since evaluation ${v.onsetEpoch}`;
 }
 
+/**
+ * The framework that trained the run: the primary log's writer, except that TensorBoard files are
+ * written by many (Lightning's hparams.yaml beside them says Lightning; a Keras logs/ layout, Keras).
+ */
+function runFramework(run: RunContents, fromLog: TrainingFramework): TrainingFramework {
+  if (run.logs.some((l) => l.log.format === 'lightning-csv') || run.configSources.some((c) => c.format === 'lightning-hparams')) return 'lightning';
+  const other = run.logs.find((l) => l.log.format !== 'tensorboard');
+  return other ? other.log.framework : fromLog;
+}
+
 /** Pick the log with the richest per-class evidence (ties: the shallower file). */
 export function primaryLog(logs: RunLog[]): RunLog {
   return [...logs].sort((a, b) => evidenceRank(b.log) - evidenceRank(a.log) || a.files[0]!.head.name.split('/').length - b.files[0]!.head.name.split('/').length)[0]!;
@@ -122,10 +135,18 @@ export function analyzeMetricRun(run: RunContents, opts: MetricRunOptions): Anal
   ];
   sources.push(...run.configSources);
   for (const d of run.scan.duplicates) sources.push({ file: d.file, format: 'duplicate', label: 'duplicate', role: 'config', used: `same content as ${d.sameAs}: read once` });
-  const framework = primary.log.framework;
+  const framework = runFramework(run, primary.log.framework);
+  const snippet = dumpSnippet(framework, {
+    ...(settings.alphaKnown ? { alpha: settings.alphaVector ?? settings.alpha } : {}),
+    ...(settings.gamma !== null ? { gamma: settings.gamma } : {}),
+    ...(settings.alphaKnown ? { convention: settings.convention } : {}),
+    loss: settings.kind,
+    classes: classes.names.filter((c) => c !== classes.implicit),
+  }, opts.pythonPackage ? { packageSource: opts.pythonPackage } : {});
   const limits: ReportLimits = {
     judgedFrom: `${primary.files.map((f) => f.head.name).join(', ')}: ${primary.log.split} metrics logged by ${FRAMEWORK_LABELS[framework]}`,
     cannotCompute: CANNOT_COMPUTE,
+    howTo: { framework, ...snippet },
   };
   const notes = [...opts.notes, ...primary.log.notes];
   const bad = runIssues(run);
