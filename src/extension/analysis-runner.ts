@@ -3,21 +3,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisReport } from '../core/report';
 import { parseCliEvent, type CliErrorKind, type CliEvent } from '../protocol/cli-events';
+import { analysisArgs, type AnalysisRequest } from '../protocol/analysis-request';
 
-export interface AnalysisRequest {
-  logPaths: string[];
-  /** null: the loss has no alpha. */
-  alpha?: number | number[] | null;
-  gamma?: number;
-  convention?: string;
-  /** Skip unreadable records (counted and reported) instead of stopping at the first. */
-  lenient?: boolean;
-  /**
-   * The settings of the config file the log is linked from: they fill in what the log's meta
-   * lacks, and never override it (the log records what the run trained with).
-   */
-  config?: { alpha?: number | number[] | null; gamma?: number; convention?: string; source?: string };
-}
+export type { AnalysisRequest };
 
 export interface AnalysisProgress {
   fraction: number | null;
@@ -50,22 +38,7 @@ export function runAnalysisProcess(
   token: vscode.CancellationToken,
 ): Promise<AnalysisReport | undefined> {
   const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
-  const backend = vscode.workspace.getConfiguration('focalLens').get<string>('computeBackend', 'auto');
-  const args = [cli, 'analyze', ...request.logPaths, '--format', 'json', '--progress', 'json', '--backend', backend];
-  // `--flag=value` keeps a negative number from reading as an option.
-  if (Array.isArray(request.alpha)) args.push(`--alpha-vector=${request.alpha.join(',')}`);
-  else if (request.alpha !== undefined) args.push(`--alpha=${request.alpha === null ? 'off' : request.alpha}`);
-  if (request.gamma !== undefined) args.push(`--gamma=${request.gamma}`);
-  if (request.convention !== undefined) args.push('--convention', request.convention);
-  if (request.lenient) args.push('--lenient');
-  const cfg = request.config;
-  if (cfg) {
-    if (Array.isArray(cfg.alpha)) args.push(`--config-alpha-vector=${cfg.alpha.join(',')}`);
-    else if (cfg.alpha !== undefined) args.push(`--config-alpha=${cfg.alpha === null ? 'off' : cfg.alpha}`);
-    if (cfg.gamma !== undefined) args.push(`--config-gamma=${cfg.gamma}`);
-    if (cfg.convention !== undefined) args.push('--config-convention', cfg.convention);
-    if (cfg.source !== undefined) args.push('--config-source', cfg.source);
-  }
+  const args = [cli, 'analyze', ...analysisArgs(request)];
 
   return new Promise((resolve, reject) => {
     // ELECTRON_RUN_AS_NODE makes desktop VS Code's executable behave as plain Node; code-server

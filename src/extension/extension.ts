@@ -37,8 +37,9 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     openPanel: () => panel.show(),
     exportReport: (format) => void exportReport(store, format),
   };
-  const panel = new ReportPanel(context.extensionUri, store, renders, actions);
-  const sideView = new SideViewProvider(context.extensionUri, store, renders, actions);
+  const deps = { extensionUri: context.extensionUri, store, renders, actions };
+  const panel = new ReportPanel(deps);
+  const sideView = new SideViewProvider(deps);
 
   /**
    * Runs one analysis at a time (a new request cancels the one before it) and shows it in both
@@ -63,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
           let reported = 0;
           return runAnalysisProcess(
             context.extensionUri,
-            request,
+            { backend: vscode.workspace.getConfiguration('focalLens').get<'auto' | 'tensorflow' | 'wasm' | 'cpu'>('computeBackend', 'auto'), ...request },
             ({ fraction, message }) => {
               if (source.token.isCancellationRequested) return;
               const increment = fraction === null ? undefined : Math.max(0, fraction * 100 - reported);

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import type { AnalysisStore } from './analysis-store';
-import { connectWebview, type RenderTracker, type WebviewActions } from './webview-connection';
-import { webviewHtml, webviewOptions } from './webview-html';
+import { attachWebview, type WebviewDeps } from './webview-connection';
+import { webviewOptions } from './webview-html';
 
 export const REPORT_PANEL_VIEW_TYPE = 'focalLens.report';
 
@@ -14,12 +13,7 @@ export class ReportPanel implements vscode.Disposable {
   private connection: vscode.Disposable | undefined;
   private readonly registration: vscode.Disposable;
 
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly store: AnalysisStore,
-    private readonly renders: RenderTracker,
-    private readonly actions: WebviewActions,
-  ) {
+  constructor(private readonly deps: WebviewDeps) {
     this.registration = vscode.window.registerWebviewPanelSerializer(REPORT_PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) => this.adopt(panel),
     });
@@ -34,18 +28,15 @@ export class ReportPanel implements vscode.Disposable {
       REPORT_PANEL_VIEW_TYPE,
       'Focal Lens',
       { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
+      { ...webviewOptions(this.deps.extensionUri), retainContextWhenHidden: false },
     );
     this.adopt(panel);
   }
 
   private adopt(panel: vscode.WebviewPanel): void {
     this.panel = panel;
-    this.renders.forget('panel');
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'activity.svg');
-    panel.webview.options = webviewOptions(this.extensionUri);
-    this.connection = connectWebview(panel.webview, 'panel', this.store, this.renders, this.actions);
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'panel', 'Focal Lens');
+    panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'activity.svg');
+    this.connection = attachWebview(panel.webview, 'panel', this.deps);
     panel.onDidDispose(() => {
       this.connection?.dispose();
       this.connection = undefined;

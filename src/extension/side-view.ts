@@ -1,7 +1,5 @@
 import * as vscode from 'vscode';
-import type { AnalysisStore } from './analysis-store';
-import { connectWebview, type RenderTracker, type WebviewActions } from './webview-connection';
-import { webviewHtml, webviewOptions } from './webview-html';
+import { attachWebview, type WebviewDeps } from './webview-connection';
 
 export const SIDE_VIEW_ID = 'focalLens.panel';
 
@@ -9,19 +7,11 @@ export const SIDE_VIEW_ID = 'focalLens.panel';
 export class SideViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private connection: vscode.Disposable | undefined;
 
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly store: AnalysisStore,
-    private readonly renders: RenderTracker,
-    private readonly actions: WebviewActions,
-  ) {}
+  constructor(private readonly deps: WebviewDeps) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.connection?.dispose();
-    this.renders.forget('sidebar');
-    view.webview.options = webviewOptions(this.extensionUri);
-    this.connection = connectWebview(view.webview, 'sidebar', this.store, this.renders, this.actions);
-    view.webview.html = webviewHtml(view.webview, this.extensionUri, 'sidebar', 'Focal Lens');
+    this.connection = attachWebview(view.webview, 'sidebar', this.deps);
     view.onDidDispose(() => {
       this.connection?.dispose();
       this.connection = undefined;

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import type { AnalysisStore } from './analysis-store';
-import { isWebviewMessage, type HostMessage, type WebviewKind, type WebviewMessage } from '../protocol/messages';
+import { dispatchWebviewMessage, parseWebviewMessage, type HostMessage, type WebviewHandlers, type WebviewKind, type WebviewMessageOf } from '../protocol/messages';
+import { webviewHtml, webviewOptions } from './webview-html';
 
-export type RenderedMessage = Extract<WebviewMessage, { type: 'rendered' }>;
+export type RenderedMessage = WebviewMessageOf<'rendered'>;
 
 /** What a webview can ask the extension to do; the extension wires these to its commands. */
 export interface WebviewActions {
@@ -51,43 +52,46 @@ export class RenderTracker {
   }
 }
 
+/** What every Focal Lens webview is connected to. */
+export interface WebviewDeps {
+  extensionUri: vscode.Uri;
+  store: AnalysisStore;
+  renders: RenderTracker;
+  actions: WebviewActions;
+}
+
 /**
  * Binds one webview to the analysis store with the typed protocol: answers `ready` with `init`,
- * forwards every analysis change, and routes the webview's requests to the extension's actions.
+ * forwards every analysis change, and routes the webview's requests to the extension's actions
+ * through a table with one handler per message type.
  */
-export function connectWebview(
-  webview: vscode.Webview,
-  kind: WebviewKind,
-  store: AnalysisStore,
-  renders: RenderTracker,
-  actions: WebviewActions,
-): vscode.Disposable {
+function connectWebview(webview: vscode.Webview, kind: WebviewKind, { store, renders, actions }: WebviewDeps): vscode.Disposable {
   const post = (message: HostMessage) => void webview.postMessage(message);
-  const subscriptions = [
+  const handlers: WebviewHandlers = {
+    ready: () => post({ type: 'init', kind, analysis: store.state, trusted: vscode.workspace.isTrusted }),
+    rendered: (m) => renders.report(m),
+    chooseLog: () => actions.chooseLog(),
+    cancel: () => actions.cancel(),
+    openPanel: () => actions.openPanel(),
+    exportReport: (m) => actions.exportReport(m.format),
+  };
+  return vscode.Disposable.from(
     store.onDidChange((analysis) => post({ type: 'analysis', analysis })),
     webview.onDidReceiveMessage((raw: unknown) => {
-      if (!isWebviewMessage(raw)) return;
-      switch (raw.type) {
-        case 'ready':
-          post({ type: 'init', kind, analysis: store.state, trusted: vscode.workspace.isTrusted });
-          break;
-        case 'rendered':
-          renders.report(raw);
-          break;
-        case 'chooseLog':
-          actions.chooseLog();
-          break;
-        case 'cancel':
-          actions.cancel();
-          break;
-        case 'openPanel':
-          actions.openPanel();
-          break;
-        case 'exportReport':
-          actions.exportReport(raw.format);
-          break;
-      }
+      const message = parseWebviewMessage(raw);
+      if (message) dispatchWebviewMessage(message, handlers);
     }),
-  ];
-  return vscode.Disposable.from(...subscriptions);
+  );
+}
+
+/**
+ * Sets a webview up the one way both Focal Lens views use: the restricted options, the protocol
+ * connection, then the page (so that its `ready` is never missed). Returns the connection.
+ */
+export function attachWebview(webview: vscode.Webview, kind: WebviewKind, deps: WebviewDeps): vscode.Disposable {
+  deps.renders.forget(kind);
+  webview.options = webviewOptions(deps.extensionUri);
+  const connection = connectWebview(webview, kind, deps);
+  webview.html = webviewHtml(webview, deps.extensionUri, kind, 'Focal Lens');
+  return connection;
 }

@@ -1,0 +1,72 @@
+// The typed contracts between the faces: webview messages (one handler and one check per type),
+// the extension's analysis request as CLI arguments (parsed back by the CLI's own parser).
+import { strict as assert } from 'node:assert';
+import { buildOptions } from '../../src/cli/analyze';
+import { analysisArgs, type AnalysisRequest } from '../../src/protocol/analysis-request';
+import { parseCliEvent } from '../../src/protocol/cli-events';
+import { dispatchWebviewMessage, parseWebviewMessage, type WebviewHandlers } from '../../src/protocol/messages';
+
+describe('protocol: webview messages', () => {
+  it('a message type without a handler does not compile', () => {
+    const seen: string[] = [];
+    const handlers: WebviewHandlers = {
+      ready: () => seen.push('ready'),
+      rendered: (m) => seen.push(`rendered ${m.charts}`),
+      chooseLog: () => seen.push('chooseLog'),
+      cancel: () => seen.push('cancel'),
+      openPanel: () => seen.push('openPanel'),
+      exportReport: (m) => seen.push(`export ${m.format}`),
+    };
+    // @ts-expect-error -- every message type needs its handler: dropping one is a type error
+    const incomplete: WebviewHandlers = { ready: () => undefined };
+    void incomplete;
+    dispatchWebviewMessage({ type: 'exportReport', format: 'markdown' }, handlers);
+    dispatchWebviewMessage({ type: 'rendered', kind: 'panel', charts: 3, tableRows: 2, view: 'report' }, handlers);
+    assert.deepEqual(seen, ['export markdown', 'rendered 3']);
+  });
+
+  it('drops what is not a protocol message, or lacks its fields', () => {
+    assert.equal(parseWebviewMessage({ type: 'nonsense' }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'exportReport', format: 'pdf' }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'rendered', kind: 'panel' }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'toString' }), undefined);
+    assert.equal(parseWebviewMessage('ready'), undefined);
+    assert.deepEqual(parseWebviewMessage({ type: 'cancel' }), { type: 'cancel' });
+  });
+});
+
+describe('protocol: the extension\'s request as CLI arguments', () => {
+  it('round-trips through the CLI\'s argument parser', () => {
+    const request: AnalysisRequest = {
+      logPaths: ['runs/a', '-odd name.jsonl'],
+      alpha: -1,
+      gamma: 1.5,
+      convention: 'torchvision',
+      lenient: true,
+      backend: 'wasm',
+      threshold: 0.4,
+      objective: 'balanced-accuracy',
+      config: { alpha: [0.25, 0.75], gamma: 2, convention: 'vector', source: 'configs/train.py:12' },
+    };
+    const { options, format, progress } = buildOptions(analysisArgs(request));
+    assert.equal(format, 'json');
+    assert.equal(progress, 'json');
+    assert.deepEqual(options.paths, request.logPaths);
+    assert.equal(options.alpha, -1);
+    assert.equal(options.gamma, 1.5);
+    assert.equal(options.convention, 'positive');
+    assert.equal(options.lenient, true);
+    assert.equal(options.backend, 'wasm');
+    assert.equal(options.threshold, 0.4);
+    assert.equal(options.objective, 'balanced-accuracy');
+    assert.deepEqual(options.config, { alpha: [0.25, 0.75], gamma: 2, convention: 'vector', source: 'configs/train.py:12' });
+    assert.equal(buildOptions(analysisArgs({ logPaths: ['x'], alpha: null })).options.alpha, null);
+    assert.deepEqual(buildOptions(analysisArgs({ logPaths: ['x'], alpha: [0.1, 0.9] })).options.alphaVector, [0.1, 0.9]);
+  });
+
+  it('CLI events parse back; other stderr text is not an event', () => {
+    assert.deepEqual(parseCliEvent('{"type":"error","kind":"record","exitCode":2,"message":"a.jsonl:3: bad"}'), { type: 'error', kind: 'record', exitCode: 2, message: 'a.jsonl:3: bad' });
+    assert.equal(parseCliEvent('focal-lens analyze: something'), undefined);
+    assert.equal(parseCliEvent('{"type":"other"}'), undefined);
+  });
+});
