@@ -22,7 +22,7 @@ import { EpochAccumulator, type EpochResult } from './compute/epoch-accumulator'
 import { resolveClassAlpha, type ResolvedLoss } from './focal';
 import { conventionVector, minPositiveShare, round4, type CounterfactualEngine, type CounterfactualSpec } from './analysis/counterfactual';
 import { cappedCounterfactual, COUNTERFACTUAL_MAX_SCORES, type CappedCounterfactual } from './analysis/sample-cap';
-import { InputError } from './readers/errors';
+import { InputError, quoted } from './readers/errors';
 import { DEFAULT_THRESHOLDS, verdict as judge, type VerdictThresholds } from './analysis/verdict';
 import { suggest } from './analysis/suggestion';
 
@@ -112,7 +112,7 @@ export function resolveSettings(opts: AnalyzeOptions, meta: DumpMeta, where: str
   }
   if (convention === undefined && meta.convention !== undefined && meta.convention !== null) {
     if (!CONVENTIONS.includes(meta.convention as AlphaConvention)) {
-      throw new UsageError(`${where}'s meta has convention '${meta.convention}', which is none of ${CONVENTIONS.join(', ')}: pass --convention`);
+      throw new UsageError(`${where}'s meta has convention ${quoted(meta.convention)}, which is none of ${CONVENTIONS.join(', ')}: pass --convention`);
     }
     convention = meta.convention as AlphaConvention;
   }

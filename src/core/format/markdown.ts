@@ -3,11 +3,8 @@
  * sections as the text report, as GitHub-flavoured tables, for pasting into an issue or a PR.
  */
 import type { AnalysisReport, WhatIfRow } from '../report';
+import { markdownCode, markdownText as esc } from './escape';
 import { CLASS_HEADER, alphaLabel, classRow, epochsRows, lossLabel, num, pct } from './text';
-
-function esc(s: string): string {
-  return s.replace(/\|/g, '\\|');
-}
 
 function mdTable(header: string[], rows: string[][]): string[] {
   return [
@@ -24,14 +21,14 @@ export function renderMarkdown(r: AnalysisReport): string {
   out.push('# Focal Lens report');
   out.push('');
   out.push(
-    `**Verdict: ${icon} ${v.status}**${v.class ? ` onto \`${v.class}\`` : ''}${v.onsetEpoch !== null ? ` since epoch ${v.onsetEpoch}` : ''}${v.alphaDriven ? ' — alpha-driven' : ''}`,
+    `**Verdict: ${icon} ${v.status}**${v.class ? ` onto ${markdownCode(v.class)}` : ''}${v.onsetEpoch !== null ? ` since epoch ${v.onsetEpoch}` : ''}${v.alphaDriven ? ' — alpha-driven' : ''}`,
   );
   out.push('');
-  out.push(`> ${v.message}`);
+  out.push(`> ${esc(v.message)}`);
   out.push('');
-  out.push(`- **Input:** ${r.input.files.map((f) => `\`${f}\``).join(', ')} (${r.input.format}; ${r.input.samples} samples, ${r.input.epochs} epochs)`);
-  out.push(`- **Loss:** ${lossLabel(r)}`);
-  out.push(`- **Backend:** ${r.backend}`);
+  out.push(`- **Input:** ${r.input.files.map(markdownCode).join(', ')} (${r.input.format}; ${r.input.samples} samples, ${r.input.epochs} epochs)`);
+  out.push(`- **Loss:** ${esc(lossLabel(r))}`);
+  out.push(`- **Backend:** ${esc(r.backend)}`);
   out.push(`- **Skipped records:** ${r.input.skipped ?? 0}`);
   const last = r.epochs[r.epochs.length - 1];
   if (last) {
@@ -70,7 +67,7 @@ export function renderMarkdown(r: AnalysisReport): string {
     out.push('');
     out.push('## Skipped records');
     out.push('');
-    for (const i of r.input.issues) out.push(`- \`${i.file}${i.line !== undefined ? `:${i.line}` : ''}\`: ${esc(i.message)}`);
+    for (const i of r.input.issues) out.push(`- ${markdownCode(`${i.file}${i.line !== undefined ? `:${i.line}` : i.byteOffset !== undefined ? `@byte ${i.byteOffset}` : ''}`)}: ${esc(i.message)}`);
   }
   return out.join('\n') + '\n';
 }

@@ -4,6 +4,7 @@
  * records. Colours (ANSI) only when asked.
  */
 import type { AnalysisReport, ClassEpochStats, EpochReport, WhatIfRow } from '../report';
+import { mapStrings, terminalText } from './escape';
 
 export interface TextOptions {
   color?: boolean;
@@ -153,7 +154,9 @@ export function epochsRows(r: AnalysisReport): { header: string[]; rows: string[
   return { header, rows };
 }
 
-export function renderText(r: AnalysisReport, opts: TextOptions = {}): string {
+export function renderText(report: AnalysisReport, opts: TextOptions = {}): string {
+  // Class names, file names and messages quoting them come from the log: no escape sequences.
+  const r = mapStrings(report, terminalText);
   const s = styler(opts.color ?? false);
   const width = opts.width ?? 100;
   const out: string[] = [];

@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createInflateRaw, crc32 } from 'node:zlib';
-import { InputError } from './errors';
+import { InputError, quoted } from './errors';
 
 /** A sequential byte source with optional random access. */
 export interface ByteSource {
@@ -212,7 +212,7 @@ const DTYPE_NAMES: Record<string, string> = {
 /** Parse a numpy descr like `<f4`; throws for non-numeric or unsupported dtypes. */
 export function parseDescr(descr: string, name: string, pos: { file: string; byteOffset?: number }): DType {
   const m = /^([<>|=]?)([a-zA-Z])(\d*)(\[.*\])?$/.exec(descr);
-  if (!m) throw new InputError(pos, `unsupported dtype '${descr}' in ${name}`);
+  if (!m) throw new InputError(pos, `unsupported dtype ${quoted(descr, 20)} in ${name}`);
   const [, order, kind, sz] = m;
   const size = sz === '' ? (kind === 'b' || kind === '?' ? 1 : 0) : Number(sz);
   const little = order !== '>';
@@ -232,7 +232,7 @@ export function safetensorsDType(dt: string, name: string, pos: { file: string; 
     U64: ['u', 8], U32: ['u', 4], U16: ['u', 2], U8: ['u', 1], BOOL: ['b', 1],
   };
   const e = map[dt];
-  if (!e) throw new InputError(pos, `expected a numeric tensor for "${name}", got dtype ${JSON.stringify(dt)}`);
+  if (!e) throw new InputError(pos, `expected a numeric tensor for "${name}", got dtype ${quoted(dt, 20)}`);
   return { kind: e[0], size: e[1], little: true, text: dt };
 }
 

@@ -6,7 +6,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { arrayChunks, type ArrayRef, type ArraySet } from './arrays';
 import { openFileSource, openZipMember, readNpyHeader, readSafetensorsHeader, readZipDirectory, safetensorsDType, type ByteSource } from './binary';
-import { InputError, IssueLog } from './errors';
+import { InputError, IssueLog, quoted } from './errors';
 import { defaultWorkers, openTextFile, PARALLEL_MIN_BYTES, type PositionedBlock } from './text-reader';
 import type { InputIssue } from '../report';
 import type { DumpLayout, DumpMeta, PredictionChunk, ScoreKind } from './types';
@@ -220,7 +220,7 @@ function metaFromStrings(md: Record<string, string>, name: string): DumpMeta {
   };
   const loss = val('loss');
   if (loss === 'sigmoid_focal' || loss === 'softmax_focal') meta.loss = loss;
-  else if (loss !== undefined) throw new InputError({ file: name, byteOffset: 8 }, `expected __metadata__.loss to be "sigmoid_focal" or "softmax_focal", got ${JSON.stringify(loss)}`);
+  else if (loss !== undefined) throw new InputError({ file: name, byteOffset: 8 }, `expected __metadata__.loss to be "sigmoid_focal" or "softmax_focal", got ${quoted(loss)}`);
   const alpha = val('alpha');
   if (alpha === null || typeof alpha === 'number' || (Array.isArray(alpha) && alpha.every((x) => typeof x === 'number'))) meta.alpha = alpha as number | number[] | null;
   const gamma = val('gamma');

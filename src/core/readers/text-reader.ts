@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
-import { InputError, IssueLog } from './errors';
+import { InputError, IssueLog, quoted } from './errors';
 import { parseRange, type ParseReply, type ParseTask } from './parse-worker';
 import { ROLE_EPOCH, ROLE_IGNORE, ROLE_SPLIT, ROLE_TARGET, TextBlockParser, tooLongMessage, type BlockResult, type RowLayout, type TextConfig } from './text-parse';
 import { MAX_CHUNK_SCORES, MAX_CLASSES, tooManyClasses } from './limits';
@@ -220,7 +220,7 @@ function parseMeta(raw: unknown, name: string, line: number): DumpMeta {
   const m = raw as Record<string, unknown>;
   const meta: DumpMeta = {};
   if (m.loss !== undefined && m.loss !== null) {
-    if (m.loss !== 'sigmoid_focal' && m.loss !== 'softmax_focal') throw new InputError(pos, `expected meta.loss to be "sigmoid_focal" or "softmax_focal", got ${JSON.stringify(m.loss)}`);
+    if (m.loss !== 'sigmoid_focal' && m.loss !== 'softmax_focal') throw new InputError(pos, `expected meta.loss to be "sigmoid_focal" or "softmax_focal", got ${quoted(m.loss)}`);
     meta.loss = m.loss;
   }
   if (m.alpha !== undefined) {
@@ -229,7 +229,7 @@ function parseMeta(raw: unknown, name: string, line: number): DumpMeta {
     meta.alpha = a as number | number[] | null;
   }
   if (m.gamma !== undefined && m.gamma !== null) {
-    if (typeof m.gamma !== 'number' || !Number.isFinite(m.gamma) || m.gamma < 0) throw new InputError(pos, `expected meta.gamma to be a non-negative number, got ${JSON.stringify(m.gamma)}`);
+    if (typeof m.gamma !== 'number' || !Number.isFinite(m.gamma) || m.gamma < 0) throw new InputError(pos, `expected meta.gamma to be a non-negative number, got ${quoted(m.gamma)}`);
     meta.gamma = m.gamma;
   }
   if (m.convention !== undefined && m.convention !== null) {
