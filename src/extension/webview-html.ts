@@ -10,8 +10,6 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-
-
 /**
  * The page both webviews load. A strict CSP: scripts only with this page's nonce, styles only from
  * the extension, images only from the extension or data: (Chart.js exports), no network at all.
