@@ -271,7 +271,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
           interleaved = true;
           break;
         }
-        checkEpochCount(finished.size + 1, resolved, where);
+        checkEpochCount(finished.size + 1, resolved.loss.numClasses, where);
         // a later epoch started: the previous one is not the last
         (lastCounterfactual as CappedCounterfactual | null)?.discard();
         lastCounterfactual = null;
@@ -312,7 +312,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       if (signal?.aborted) throw abortError();
       const e = chunk.epoch;
       if (!accs.has(e)) {
-        checkEpochCount(accs.size + 1, resolved!, where);
+        checkEpochCount(accs.size + 1, loss.numClasses, where);
         if (e > maxEpoch) {
           // the largest epoch so far is the only one whose samples the counterfactual needs
           maxEpoch = e;
@@ -526,8 +526,9 @@ const INTERLEAVED_QUEUE_SCORES = 1 << 22;
 export const MAX_EPOCHS = 20_000;
 export const MAX_EPOCH_CELLS = 1 << 19;
 
-function checkEpochCount(epochs: number, r: Resolved, where: string): void {
-  const classes = r.loss.numClasses === 1 ? 2 : r.loss.numClasses;
+/** Throws when `epochs` distinct epochs of a dump with `columns` score columns exceed the limits. */
+export function checkEpochCount(epochs: number, columns: number, where: string): void {
+  const classes = columns === 1 ? 2 : columns;
   if (epochs > MAX_EPOCHS || epochs * classes > MAX_EPOCH_CELLS) {
     throw new InputError(
       { file: where },
