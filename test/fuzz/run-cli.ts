@@ -132,63 +132,90 @@ async function pool<T>(items: T[], work: (item: T, k: number) => Promise<void>):
   }));
 }
 
-async function fuzzReader(name: string, salt: number): Promise<Tally> {
+const EXT = { python: 'py', yaml: 'yaml', json: 'json', toml: 'toml' } as const;
+
+/** One fuzz target: a reader (cases analysed by `focal-lens analyze`) or a hint parser (`focal-lens hints`). */
+interface Target {
+  tally: Tally;
+  batches: Generator<FuzzCase[]> | Generator<HintCase[]>;
+  run(c: FuzzCase | HintCase, dir: string, n: number): Promise<void>;
+}
+
+function readerTarget(name: (typeof READERS)[number], salt: number): Target {
   const t = tally(name);
-  let n = 0;
-  for (const batch of batches(readerCases(name as (typeof READERS)[number], BOMB_MIB), salt)) {
-    await pool(batch, async (c: FuzzCase) => {
-      const dir = join(root, `${name}-${n++}`);
-      mkdirSync(dir, { recursive: true });
+  return {
+    tally: t,
+    batches: batches(readerCases(name, BOMB_MIB), salt),
+    async run(item, dir, n) {
+      const c = item as FuzzCase;
       writeCase(dir, c);
       const args = ['analyze', c.target, '--alpha', '0.25', '--gamma', '2', '--progress', 'none', '--format', FORMATS[n % 3]!, ...(c.lenient ? ['--lenient'] : [])];
       record(t, await runCli(args, dir), dir, c.tags, args);
-      rmSync(dir, { recursive: true, force: true });
-    });
-    process.stderr.write(`\r${name}: ${t.inputs}/${RUNS}`);
-  }
-  process.stderr.write('\n');
-  return t;
+    },
+  };
 }
 
-const EXT = { python: 'py', yaml: 'yaml', json: 'json', toml: 'toml' } as const;
-
-async function fuzzHints(language: (typeof HINT_LANGUAGES)[number], salt: number): Promise<Tally> {
+function hintTarget(language: (typeof HINT_LANGUAGES)[number], salt: number): Target {
   const t = tally(`hints ${language}`);
-  let n = 0;
-  for (const batch of batches(hintCases(language), salt)) {
-    await pool(batch, async (c: HintCase) => {
-      const dir = join(root, `${language}-${n++}`);
-      mkdirSync(dir, { recursive: true });
+  return {
+    tally: t,
+    batches: batches(hintCases(language), salt),
+    async run(item, dir, n) {
+      const c = item as HintCase;
       const file = `config.${EXT[language]}`;
       writeFileSync(join(dir, file), c.text);
       const args = ['hints', file, '--format', n % 2 ? 'json' : 'text'];
       record(t, await runCli(args, dir), dir, c.tags, args);
-      rmSync(dir, { recursive: true, force: true });
-    });
-    process.stderr.write(`\r${t.name}: ${t.inputs}/${RUNS}`);
-  }
-  process.stderr.write('\n');
-  return t;
+    },
+  };
 }
 
-async function main(): Promise<void> {
-  const tallies: Tally[] = [];
-  let salt = 0;
-  for (const r of READERS) if (!ONLY || ONLY.includes(r)) tallies.push(await fuzzReader(r, salt++));
-  for (const l of HINT_LANGUAGES) if (!ONLY || ONLY.includes(l)) tallies.push(await fuzzHints(l, 100 + salt++));
+/** Round by round, a batch of every target: a run stopped early still covers every target. */
+async function fuzz(targets: Target[]): Promise<void> {
+  let n = 0;
+  for (let round = 0; ; round++) {
+    let any = false;
+    for (const target of targets) {
+      const next = target.batches.next();
+      if (next.done) continue;
+      any = true;
+      await pool(next.value as (FuzzCase | HintCase)[], async (c) => {
+        const k = n++;
+        const dir = join(root, `case-${k}`);
+        mkdirSync(dir, { recursive: true });
+        await target.run(c, dir, k);
+        rmSync(dir, { recursive: true, force: true });
+      });
+    }
+    if (!any) return;
+    writeFileSync(join(root, 'summary.txt'), summary(targets.map((t) => t.tally)));
+    process.stderr.write(`\rround ${round + 1}: ${targets.map((t) => t.tally.inputs).reduce((a, b) => a + b, 0)} inputs (summary so far: ${join(root, 'summary.txt')})`);
+  }
+}
+
+function summary(tallies: Tally[]): string {
   const head = ['target', 'inputs', 'exit 0/3', 'exit 2', 'unpositioned', 'internal', '>20 s', '>1 GiB', 'peak MiB', 'slowest s', 'folder class'];
   const rows = tallies.map((t) => [t.name, t.inputs, t.ok, t.refused, t.unpositioned, t.internal, t.slow, t.big, Math.round(t.maxRssKb / 1024), (t.maxMs / 1000).toFixed(1), t.known].map(String));
   const sum = (k: keyof Tally) => tallies.reduce((s, t) => s + (t[k] as number), 0);
   rows.push(['total', sum('inputs'), sum('ok'), sum('refused'), sum('unpositioned'), sum('internal'), sum('slow'), sum('big'), '', '', sum('known')].map(String));
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
-  console.log(`seed ${SEED}, ${RUNS} inputs per target, ${JOBS} jobs, bombs up to ${BOMB_MIB} MiB`);
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
-  for (const t of tallies) for (const e of t.examples) console.log(`  ${t.name}: ${e}`);
+  const out = [`seed ${SEED}, up to ${RUNS} inputs per target, ${JOBS} jobs, bombs up to ${BOMB_MIB} MiB`, line(head), ...rows.map(line)];
+  for (const t of tallies) for (const e of t.examples) out.push(`  ${t.name}: ${e}`);
   const known = sum('known');
-  if (known) console.log(`folder class: ${known} cases read a folder named like a .npz as a file (EISDIR): readers/index.ts expand(), the maintainer's rewrite.`);
-  const failed = sum('internal') + sum('slow') + sum('big');
+  if (known) out.push(`folder class: ${known} cases read a folder named like a .npz as a file (EISDIR): readers/index.ts expand(), the maintainer's rewrite.`);
+  return out.join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  const targets: Target[] = [];
+  READERS.forEach((r, i) => (!ONLY || ONLY.includes(r)) && targets.push(readerTarget(r, i)));
+  HINT_LANGUAGES.forEach((l, i) => (!ONLY || ONLY.includes(l)) && targets.push(hintTarget(l, 100 + i)));
+  await fuzz(targets);
+  process.stderr.write('\n');
+  const tallies = targets.map((t) => t.tally);
+  process.stdout.write(summary(tallies));
+  const failed = tallies.reduce((s, t) => s + t.internal + t.slow + t.big, 0);
   console.log(failed ? `failing cases kept in ${keep}` : 'no internal errors, no run past 20 s, none above 1 GiB');
   if (!failed) rmSync(root, { recursive: true, force: true });
   process.exitCode = failed ? 1 : 0;

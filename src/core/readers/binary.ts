@@ -77,7 +77,7 @@ export class FileRangeSource implements ByteSource {
     this.crc = crc32(b, this.crc);
     this.crcPos += b.length;
     if (this.crcOk && this.crcPos === this.size && this.crc >>> 0 !== this.expectCrc >>> 0) {
-      throw new InputError({ file: this.name }, 'corrupt zip member: CRC-32 mismatch (the archive is damaged)');
+      throw new InputError({ file: this.name, byteOffset: this.size }, 'corrupt zip member: CRC-32 mismatch (the archive is damaged)');
     }
   }
   private crcPos = 0;
@@ -154,7 +154,7 @@ export class InflateSource implements ByteSource {
     this.crc = crc32(out, this.crc);
     this.position += take;
     if (this.position === this.size && this.crc >>> 0 !== this.expectCrc >>> 0) {
-      throw new InputError({ file: this.name }, 'corrupt zip member: CRC-32 mismatch (the archive is damaged)');
+      throw new InputError({ file: this.name, byteOffset: this.size }, 'corrupt zip member: CRC-32 mismatch (the archive is damaged)');
     }
     // Fewer bytes than asked: the stream ended before the declared size; the caller names what is missing.
     return out;
