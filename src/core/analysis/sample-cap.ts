@@ -4,6 +4,7 @@
  * them does (reservoir sampling, algorithm R), so memory does not grow with the size of the last
  * epoch. The sample is the same on every run of the same input.
  */
+import { seededRandom } from '../seeded-random';
 import { counterfactualBuilder, type CounterfactualBuilder, type CounterfactualEngine, type CounterfactualSpec, type SampleBatch } from './counterfactual';
 
 /** Scores (samples x columns) the counterfactual keeps at most: 32 MiB of float32. */
@@ -24,7 +25,7 @@ export function cappedCounterfactual(spec: CounterfactualSpec, maxScores = COUNT
   let layout: SampleBatch['targetLayout'] = 'index';
   let kept = 0;
   let seen = 0;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
 
   const room = (n: number, multiHot: boolean): void => {
     if (probs.length >= n * C) return;
@@ -91,17 +92,5 @@ export function cappedCounterfactual(spec: CounterfactualSpec, maxScores = COUNT
       exact?.workWhile(waiting);
     },
     sampled: () => (exact ? null : { seen, kept }),
-  };
-}
-
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
