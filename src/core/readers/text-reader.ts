@@ -142,6 +142,13 @@ async function readHead(it: AsyncIterator<{ bytes: Uint8Array; offset: number }>
     }
     let stop = false;
     while (bomChecked && !first) {
+      // Runs of empty lines go at a byte compare each (gigabytes of them are a known bomb).
+      let k = 0;
+      while (k < acc.length && (acc[k] === 10 || (acc[k] === 13 && acc[k + 1] === 10))) {
+        if (acc[k] === 10) baseLine++;
+        k++;
+      }
+      if (k > 0) drop(k);
       const nl = acc.indexOf(10);
       if (nl < 0) break;
       if (nl > maxLine) {
