@@ -11,7 +11,8 @@ import { FOLDER_AS_FILE, HINT_LANGUAGES, READERS, hintCases, readerCases, type F
 import { readCase } from '../fuzz/harness';
 
 const SEED = 12;
-const RUNS = 200;
+/** 200 in `npm test`; FOCAL_LENS_FUZZ_RUNS=2000 for a longer in-process run. */
+const RUNS = Number(process.env.FOCAL_LENS_FUZZ_RUNS ?? 200);
 
 describe('fuzz: readers (seeded, in-process)', () => {
   let dir: string;
