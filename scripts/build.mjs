@@ -2,7 +2,7 @@
 // bundle (browser iife), and the integration-test entry that VS Code loads. `--watch` rebuilds on
 // change; `--production` minifies and drops source maps (what `npm run package` ships).
 import * as esbuild from 'esbuild';
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -72,7 +72,21 @@ async function copyWasmBinaries() {
   }
 }
 
+/** A production build has no source maps: maps left by a development build would not match it. */
+async function removeStaleMaps() {
+  for (const dir of ['dist', 'out/test']) {
+    let names = [];
+    try {
+      names = await readdir(join(root, dir));
+    } catch {
+      continue;
+    }
+    for (const name of names) if (name.endsWith('.map')) await rm(join(root, dir, name));
+  }
+}
+
 await copyWasmBinaries();
+if (production) await removeStaleMaps();
 if (watch) {
   for (const b of builds) {
     const ctx = await esbuild.context(b);

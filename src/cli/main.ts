@@ -12,6 +12,8 @@ Usage:
 Exit codes: 0 fine, 2 bad input or usage, 3 when --fail-on triggers.
 `;
 
+import { mapStack } from './source-map';
+
 // Loaded on demand: each command's dependencies (tfjs for analyze, the config parsers for hints)
 // cost start-up time the other command should not pay.
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -42,7 +44,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`focal-lens: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`focal-lens: internal error: ${err instanceof Error ? (err.stack ? mapStack(err.stack) : err.message) : String(err)}\n`);
     process.exitCode = 1;
   },
 );

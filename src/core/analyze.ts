@@ -6,9 +6,12 @@
  * the counterfactual of the newest epoch digests its per-sample probabilities batch by batch as the
  * kernels produce them (the last epoch is not known until the dump ends; a previous epoch's is
  * dropped as soon as a later epoch starts), so peak memory does not grow with the number of epochs
- * and the counterfactual's set-up overlaps with the readers' parsing. When an epoch reappears after
- * a later one (interleaved files), the dump is read again with one accumulator per epoch alive
- * (their state is small) and the counterfactual fed for the largest epoch only.
+ * and the counterfactual's set-up overlaps with the readers' parsing; past a cap it keeps a seeded
+ * uniform sample of the epoch's samples (analysis/sample-cap.ts), so memory does not grow with the
+ * size of the epoch either. When an epoch reappears after a later one (interleaved files), the dump
+ * is read again with one accumulator per epoch alive (their state is small; chunks are queued per
+ * epoch up to a budget and fed one epoch at a time) and the counterfactual fed for the largest
+ * epoch only.
  */
 import type { AlphaConvention, AnalysisReport, EpochReport, LossKind, Objective, SettingMismatch, SettingSource, SuggestionDetail, WhatIfEstimate, WhatIfRow } from './report';
 import type { DumpMeta, PredictionChunk } from './readers/types';
@@ -17,15 +20,8 @@ import { openPredictionDump, type PredictionDump } from './readers/index';
 import { selectBackend, type BackendPreference } from './compute/backend';
 import { EpochAccumulator, type EpochResult } from './compute/epoch-accumulator';
 import { resolveClassAlpha, type ResolvedLoss } from './focal';
-import {
-  conventionVector,
-  counterfactualBuilder,
-  minPositiveShare,
-  round4,
-  type CounterfactualBuilder,
-  type CounterfactualEngine,
-  type CounterfactualSpec,
-} from './analysis/counterfactual';
+import { conventionVector, minPositiveShare, round4, type CounterfactualEngine, type CounterfactualSpec } from './analysis/counterfactual';
+import { cappedCounterfactual, COUNTERFACTUAL_MAX_SCORES, type CappedCounterfactual } from './analysis/sample-cap';
 import { DEFAULT_THRESHOLDS, epochShares, fmtNum, verdict as judge, type VerdictThresholds } from './analysis/verdict';
 import { suggest, type SuggestionOutcome } from './analysis/suggestion';
 import { explainBalance } from './analysis/explanation';
@@ -341,13 +337,13 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
 
   let resolved: Resolved | null = null;
   const results: EpochResult[] = [];
-  let lastCounterfactual: CounterfactualBuilder | null = null;
+  let lastCounterfactual: CappedCounterfactual | null = null;
   const notes: string[] = [];
   let interleaved = false;
 
   // pass 1: streaming, one accumulator alive
   {
-    let cur: { epoch: number; acc: EpochAccumulator; counterfactual: CounterfactualBuilder } | null = null;
+    let cur: { epoch: number; acc: EpochAccumulator; counterfactual: CappedCounterfactual } | null = null;
     const finished = new Set<number>();
     const finishCur = () => {
       if (!cur) return;
@@ -358,7 +354,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
       cur = null;
     };
     // while the readers' workers parse the next chunk, the current epoch's counterfactual works on
-    const chunks = whileWaiting(dump.chunks, (next) => (cur as { counterfactual: CounterfactualBuilder } | null)?.counterfactual.workWhile(next));
+    const chunks = whileWaiting(dump.chunks, (next) => (cur as { counterfactual: CappedCounterfactual } | null)?.counterfactual.workWhile(next));
     for await (const chunk of chunks) {
       if (signal?.aborted) throw abortError();
       if (!resolved) resolved = resolveLoss(opts, settings, dump.meta, chunk, where);
@@ -368,10 +364,11 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
           interleaved = true;
           break;
         }
+        checkEpochCount(finished.size + 1, resolved.loss.numClasses, where);
         // a later epoch started: the previous one is not the last
-        (lastCounterfactual as CounterfactualBuilder | null)?.discard();
+        (lastCounterfactual as CappedCounterfactual | null)?.discard();
         lastCounterfactual = null;
-        const cf = counterfactualBuilder(counterfactualSpec(resolved));
+        const cf = cappedCounterfactual(counterfactualSpec(resolved));
         cur = { epoch: chunk.epoch, acc: new EpochAccumulator(resolved.loss, classesOpt, { onBatch: (b) => cf.add(b) }), counterfactual: cf };
       }
       cur.acc.add(chunk);
@@ -383,39 +380,53 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
     // pass 2: epochs interleave; aggregate by epoch, keep probabilities for the largest epoch only.
     notes.push('Epochs are interleaved across records or files: the dump was read twice (first pass to find that out).');
     results.length = 0;
-    (lastCounterfactual as CounterfactualBuilder | null)?.discard();
+    (lastCounterfactual as CappedCounterfactual | null)?.discard();
     lastCounterfactual = null;
     dump = await open();
+    const loss = resolved!.loss;
     const accs = new Map<number, EpochAccumulator>();
     let maxEpoch = -Infinity;
-    // the largest epoch is not known up front: keep the raw chunks of the largest epoch seen so far
-    let kept: PredictionChunk[] = [];
+    let cf: CappedCounterfactual | null = null;
+    // Chunks wait in per-epoch queues up to a budget, then go to their accumulators one epoch at a
+    // time, each letting go of its staging after: memory is bounded however many epochs
+    // interleave, and every chunk is handled once (linear in the input).
+    const queued = new Map<number, PredictionChunk[]>();
+    let queuedScores = 0;
+    const drain = () => {
+      for (const [e, list] of queued) {
+        const acc = accs.get(e)!;
+        for (const c of list) acc.add(c);
+        acc.release();
+      }
+      queued.clear();
+      queuedScores = 0;
+    };
     for await (const chunk of dump.chunks) {
       if (signal?.aborted) throw abortError();
-      let acc = accs.get(chunk.epoch);
-      if (!acc) {
-        acc = new EpochAccumulator(resolved!.loss, classesOpt);
-        accs.set(chunk.epoch, acc);
+      const e = chunk.epoch;
+      if (!accs.has(e)) {
+        checkEpochCount(accs.size + 1, loss.numClasses, where);
+        if (e > maxEpoch) {
+          // the largest epoch so far is the only one whose samples the counterfactual needs
+          maxEpoch = e;
+          cf?.discard();
+          const feed = (cf = cappedCounterfactual(counterfactualSpec(resolved!)));
+          accs.set(e, new EpochAccumulator(loss, classesOpt, { onBatch: (b) => e === maxEpoch && feed.add(b) }));
+        } else accs.set(e, new EpochAccumulator(loss, classesOpt));
       }
-      acc.add(chunk);
-      if (chunk.epoch > maxEpoch) {
-        maxEpoch = chunk.epoch;
-        kept = [];
-      }
-      if (chunk.epoch === maxEpoch) kept.push(copyChunk(chunk));
+      let list = queued.get(e);
+      if (!list) queued.set(e, (list = []));
+      list.push(chunk);
+      queuedScores += chunk.samples * chunk.numClasses;
+      if (queuedScores >= INTERLEAVED_QUEUE_SCORES) drain();
     }
+    drain();
     const epochs = [...accs.keys()].sort((x, y) => x - y);
     for (const e of epochs) {
       results.push({ report: accs.get(e)!.finish(e).report });
       progress({ phase: 'epoch', epoch: e, epochsDone: results.length, message: `epoch ${e} done` });
     }
-    if (kept.length) {
-      const cf = counterfactualBuilder(counterfactualSpec(resolved!));
-      const probe = new EpochAccumulator(resolved!.loss, classesOpt, { onBatch: (b) => cf.add(b) });
-      for (const c of kept) probe.add(c);
-      probe.finish(maxEpoch);
-      lastCounterfactual = cf;
-    }
+    lastCounterfactual = cf;
   } else {
     results.sort((x, y) => x.report.epoch - y.report.epoch);
   }
@@ -432,9 +443,13 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   // counterfactual
   if (signal?.aborted) throw abortError();
   progress({ phase: 'counterfactual', message: `counterfactual alpha from epoch ${lastEpoch.epoch}` });
-  const cf = lastCounterfactual as CounterfactualBuilder | null;
+  const cf = lastCounterfactual as CappedCounterfactual | null;
   const engine: CounterfactualEngine | null = cf ? cf.build(classes) : null;
   if (!engine) notes.push('No per-sample probabilities were kept for the last epoch: no counterfactual, what-if or suggestion.');
+  const sampled = cf?.sampled();
+  if (engine && sampled) {
+    notes.push(`The what-if rows and the suggestion come from a seeded uniform sample of ${sampled.kept} of the ${sampled.seen} samples of epoch ${lastEpoch.epoch} (the counterfactual keeps at most ${COUNTERFACTUAL_MAX_SCORES} scores); the per-epoch numbers use every sample.`);
+  }
 
   const { whatIf, suggestion, suggestionDetail, verdict: v, explanation, ranking } = judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, classes });
 
@@ -866,6 +881,20 @@ function counterfactualSpec(r: Resolved): CounterfactualSpec {
   };
 }
 
-function copyChunk(c: PredictionChunk): PredictionChunk {
-  return { ...c, scores: c.scores.slice(), targets: c.targets.slice() };
+/** Scores queued in the interleaved-epochs pass before they go to their accumulators (16 MiB). */
+const INTERLEAVED_QUEUE_SCORES = 1 << 22;
+
+/** Distinct epochs (or steps) of one analysis, and epochs x reported classes (the report's size). */
+export const MAX_EPOCHS = 20_000;
+export const MAX_EPOCH_CELLS = 1 << 19;
+
+/** Throws when `epochs` distinct epochs of a dump with `columns` score columns exceed the limits. */
+export function checkEpochCount(epochs: number, columns: number, where: string): void {
+  const classes = columns === 1 ? 2 : columns;
+  if (epochs > MAX_EPOCHS || epochs * classes > MAX_EPOCH_CELLS) {
+    throw new InputError(
+      { file: where },
+      `expected at most ${Math.min(MAX_EPOCHS, Math.floor(MAX_EPOCH_CELLS / classes))} distinct epochs (or steps) with ${classes} classes, found more: per-epoch results would not fit a report (a mutated epoch column? analyse a split or a range of epochs)`,
+    );
+  }
 }

@@ -7,6 +7,7 @@ import { AnalysisInputError, runAnalysisProcess, type AnalysisRequest } from './
 import { AnalysisStore } from './analysis-store';
 import { registerHintFeatures } from './hints';
 import { pickTrainingLog } from './log-picker';
+import { analysisFailureText } from './notifications';
 import { ReportPanel } from './report-panel';
 import { SIDE_VIEW_ID, SideViewProvider } from './side-view';
 import { RenderTracker, type RenderedMessage, type WebviewActions } from './webview-connection';
@@ -107,7 +108,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
       // only a bad record can be skipped; a missing file or an unknown format stays what it is
       const canSkip = err instanceof AnalysisInputError && err.kind === 'record' && !request.lenient;
       const what = err instanceof AnalysisInputError ? 'cannot read the log' : 'analysis failed';
-      const choice = await vscode.window.showErrorMessage(`Focal Lens ${what}: ${(err as Error).message}`, ...(canSkip ? [skip] : []));
+      const choice = await vscode.window.showErrorMessage(analysisFailureText(what, err), ...(canSkip ? [skip] : []));
       return choice === skip ? analyzeAndReport({ ...request, lenient: true }, token) : undefined;
     }
   }

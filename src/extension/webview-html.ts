@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { WebviewKind } from '../protocol/messages';
+import { cspNonce } from './nonce';
 
 /** Webviews may load only the bundle and the stylesheet: nothing remote, nothing else on disk. */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
@@ -9,19 +10,12 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-function makeNonce(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let nonce = '';
-  for (let i = 0; i < 32; i++) nonce += alphabet.charAt(Math.floor(Math.random() * alphabet.length));
-  return nonce;
-}
-
 /**
  * The page both webviews load. A strict CSP: scripts only with this page's nonce, styles only from
  * the extension, images only from the extension or data: (Chart.js exports), no network at all.
  */
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, kind: WebviewKind, title: string): string {
-  const nonce = makeNonce();
+  const nonce = cspNonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
   const csp = [

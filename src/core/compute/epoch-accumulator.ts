@@ -77,16 +77,19 @@ export class EpochAccumulator {
   private readonly C: number;
   private readonly classes: string[];
   private readonly onBatch: ((batch: SampleBatch) => void) | undefined;
-  private readonly cap: number;
+  /** Samples per kernel batch. */
+  private readonly maxCap: number;
   private scoreKind: ScoreKind | null = null;
 
-  // staging
+  // staging: allocated as samples arrive, doubling up to maxCap (an epoch of a few samples, or
+  // thousands of epochs alive at once, cost what they hold, not a whole batch each)
+  private cap = 0;
   private fill = 0;
-  private readonly sScores: Float32Array;
-  private readonly sY: Float32Array | null; // sigmoid, column-major [C, cap]
-  private readonly sT: Int32Array | null; // softmax, [cap]
-  private readonly sOneHot: Float32Array | null; // softmax, row-major [cap, C], filled at flush
-  private readonly sValid: Float32Array;
+  private sScores = new Float32Array(0);
+  private sY: Float32Array | null = null; // sigmoid, column-major [C, cap]
+  private sT: Int32Array | null = null; // softmax, [cap]
+  private sOneHot: Float32Array | null = null; // softmax, row-major [cap, C], filled at flush
+  private sValid = new Float32Array(0);
 
   // float64 accumulators
   private samples = 0;
@@ -111,20 +114,8 @@ export class EpochAccumulator {
     this.classes = classes && classes.length === nNames ? classes.slice() : defaultClassNames(loss.kind, C);
     this.onBatch = opts.onBatch;
     const batchScores = opts.batchScores ?? 1 << 18;
-    this.cap = Math.max(BLOCK, Math.floor(batchScores / C / BLOCK) * BLOCK);
-    this.sScores = new Float32Array(this.cap * C);
-    this.sValid = new Float32Array(this.cap);
-    if (loss.kind === 'sigmoid') {
-      this.sY = new Float32Array(this.cap * C);
-      this.sT = null;
-      this.sOneHot = null;
-      this.acc = new Float64Array(2 * SIGMOID_Q.length * C);
-    } else {
-      this.sY = null;
-      this.sT = new Int32Array(this.cap);
-      this.sOneHot = new Float32Array(this.cap * C);
-      this.acc = new Float64Array(SOFTMAX_Q.length * C);
-    }
+    this.maxCap = Math.max(BLOCK, Math.floor(batchScores / C / BLOCK) * BLOCK);
+    this.acc = new Float64Array((loss.kind === 'sigmoid' ? 2 * SIGMOID_Q.length : SOFTMAX_Q.length) * C);
     this.predCount = new Float64Array(C);
     this.truePos = new Float64Array(C);
     this.accGradNeg = new Float64Array(C);
@@ -148,12 +139,56 @@ export class EpochAccumulator {
     if (chunk.targets.length < (multiHot ? n * C : n)) throw new RangeError('chunk has fewer targets than samples');
     let start = 0;
     while (start < n) {
+      if (this.fill + (n - start) > this.cap && this.cap < this.maxCap) this.grow(this.fill + (n - start));
       const take = Math.min(n - start, this.cap - this.fill);
       this.stage(chunk, start, take, multiHot);
       start += take;
       if (this.fill === this.cap) this.flush();
     }
     this.samples += n;
+  }
+
+  /** Room for `need` staged samples (at most a batch), keeping what is staged. */
+  private grow(need: number): void {
+    const C = this.C;
+    const old = this.cap;
+    const cap = Math.min(this.maxCap, Math.max(old * 2, Math.ceil(need / BLOCK) * BLOCK));
+    const f = this.fill;
+    const valid = new Float32Array(cap);
+    valid.set(this.sValid.subarray(0, f));
+    this.sValid = valid;
+    const scores = new Float32Array(cap * C);
+    if (this.loss.kind === 'sigmoid') {
+      // column-major [C, cap]: each column moves to its new stride
+      const y = new Float32Array(cap * C);
+      for (let c = 0; c < C; c++) {
+        scores.set(this.sScores.subarray(c * old, c * old + f), c * cap);
+        if (this.sY) y.set(this.sY.subarray(c * old, c * old + f), c * cap);
+      }
+      this.sY = y;
+    } else {
+      scores.set(this.sScores.subarray(0, f * C));
+      const t = new Int32Array(cap);
+      if (this.sT) t.set(this.sT.subarray(0, f));
+      this.sT = t;
+      this.sOneHot = new Float32Array(cap * C);
+    }
+    this.sScores = scores;
+    this.cap = cap;
+  }
+
+  /**
+   * Run the kernel on what is staged and let go of the staging buffers (they come back as
+   * samples do): for callers that keep many accumulators alive at once.
+   */
+  release(): void {
+    this.flush();
+    this.cap = 0;
+    this.sScores = new Float32Array(0);
+    this.sValid = new Float32Array(0);
+    this.sY = this.loss.kind === 'sigmoid' ? new Float32Array(0) : null;
+    this.sT = this.loss.kind === 'sigmoid' ? null : new Int32Array(0);
+    this.sOneHot = this.loss.kind === 'sigmoid' ? null : new Float32Array(0);
   }
 
   private stage(chunk: PredictionChunk, start: number, take: number, multiHot: boolean): void {

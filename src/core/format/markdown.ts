@@ -3,12 +3,9 @@
  * sections as the text report, as GitHub-flavoured tables, for pasting into an issue or a PR.
  */
 import type { AnalysisReport, WhatIfRow } from '../report';
+import { markdownCode, markdownText as esc } from './escape';
 import { CLASS_HEADER, alphaLabel, basisLabel, classRow, epochsRows, lossLabel, num, pct, suggestionText, verdictTags } from './text';
 import { runSections } from './run-sections';
-
-function esc(s: string): string {
-  return s.replace(/\|/g, '\\|');
-}
 
 function mdTable(header: string[], rows: string[][]): string[] {
   return [
@@ -25,13 +22,13 @@ export function renderMarkdown(r: AnalysisReport): string {
   out.push('# Focal Lens report');
   out.push('');
   out.push(
-    `**Verdict: ${icon} ${v.status}**${v.class ? ` onto \`${v.class}\`` : ''}${v.onsetEpoch !== null ? ` since epoch ${v.onsetEpoch}` : ''}${verdictTags(r).map((t) => ` — ${t}`).join('')}`,
+    `**Verdict: ${icon} ${v.status}**${v.class ? ` onto ${markdownCode(v.class)}` : ''}${v.onsetEpoch !== null ? ` since epoch ${v.onsetEpoch}` : ''}${verdictTags(r).map((t) => ` — ${esc(t)}`).join('')}`,
   );
   out.push('');
-  out.push(`> ${v.message}`);
+  out.push(`> ${esc(v.message)}`);
   out.push('');
-  out.push(`- **Input:** ${r.input.files.map((f) => `\`${f}\``).join(', ')} (${r.input.format}; ${basisLabel(r)})`);
-  out.push(`- **Loss:** ${lossLabel(r)}`);
+  out.push(`- **Input:** ${r.input.files.map(markdownCode).join(', ')} (${r.input.format}; ${basisLabel(r)})`);
+  out.push(`- **Loss:** ${esc(lossLabel(r))}`);
   out.push(`- **Backend:** ${r.backend ?? 'none (nothing recomputed on a tfjs backend)'}`);
   for (const section of runSections(r)) {
     out.push('');
@@ -39,7 +36,7 @@ export function renderMarkdown(r: AnalysisReport): string {
     out.push('');
     if (section.kind === 'list') for (const item of section.items) out.push(`- ${esc(item)}`);
     else if (section.kind === 'table') out.push(...mdTable(section.header, section.rows));
-    else out.push('```' + section.language, section.text, '```');
+    else out.push('```' + section.language, section.text.replace(/```/g, "'''"), '```');
   }
   out.push(`- **Skipped records:** ${r.input.skipped ?? 0}`);
   const last = r.epochs[r.epochs.length - 1];
@@ -83,7 +80,7 @@ export function renderMarkdown(r: AnalysisReport): string {
     out.push('');
     out.push('## Skipped records');
     out.push('');
-    for (const i of r.input.issues) out.push(`- \`${i.file}${i.line !== undefined ? `:${i.line}` : ''}\`: ${esc(i.message)}`);
+    for (const i of r.input.issues) out.push(`- ${markdownCode(`${i.file}${i.line !== undefined ? `:${i.line}` : i.byteOffset !== undefined ? `@byte ${i.byteOffset}` : ''}`)}: ${esc(i.message)}`);
   }
   return out.join('\n') + '\n';
 }

@@ -5,6 +5,7 @@
  */
 import type { AnalysisReport, ClassEpochStats, EpochReport, WhatIfRow } from '../report';
 import { runSections } from './run-sections';
+import { mapStrings, terminalText } from './escape';
 
 export interface TextOptions {
   color?: boolean;
@@ -198,7 +199,9 @@ export function suggestionText(r: AnalysisReport): string {
   return r.suggestionDetail?.message ?? 'none (no per-sample probabilities for the counterfactual).';
 }
 
-export function renderText(r: AnalysisReport, opts: TextOptions = {}): string {
+export function renderText(report: AnalysisReport, opts: TextOptions = {}): string {
+  // Class names, file names and messages quoting them come from the log: no escape sequences.
+  const r = mapStrings(report, terminalText);
   const s = styler(opts.color ?? false);
   const width = opts.width ?? 100;
   const out: string[] = [];

@@ -6,6 +6,7 @@ import type { AnalysisReport } from '../report';
 import { convertAlpha, positiveWeight, resolveConvention } from './conventions';
 import { attachDirectives, parseDirectives } from './directives';
 import { CONVENTIONS } from '../conventions';
+import { markdownCode, markdownText } from '../format/escape';
 import { extractJson } from './json';
 import { extractPython } from './python';
 import { LineIndex, fmt, pct } from './text-index';
@@ -129,19 +130,44 @@ function mayHaveHints(text: string): boolean {
   return t.includes('alpha') || t.includes('gamma') || t.includes('focal');
 }
 
+/** Brackets nested deeper than this are no config: the file is not parsed (recursive parsers would overflow). */
+export const MAX_NESTING = 500;
+
 function extract(text: string, language: HintLanguage): ExtractResult {
   if (!mayHaveHints(text)) return { sites: [], comments: [] };
-  switch (language) {
-    case 'python':
-      return extractPython(text);
-    case 'yaml':
-      return extractYaml(text);
-    case 'json':
-    case 'jsonc':
-      return extractJson(text);
-    case 'toml':
-      return extractToml(text);
+  const depth = bracketDepth(text, MAX_NESTING);
+  if (depth > MAX_NESTING) return { sites: [], comments: [], parseError: `brackets nest more than ${MAX_NESTING} deep` };
+  try {
+    switch (language) {
+      case 'python':
+        return extractPython(text);
+      case 'yaml':
+        return extractYaml(text);
+      case 'json':
+      case 'jsonc':
+        return extractJson(text);
+      case 'toml':
+        return extractToml(text);
+    }
+  } catch (e) {
+    // Hints never take the editor or the CLI down: nesting the bracket count does not see
+    // (indentation, long chains) can still exhaust a parser's stack.
+    if (e instanceof RangeError) return { sites: [], comments: [], parseError: `the file is nested too deeply to read (${e.message})` };
+    throw e;
   }
+}
+
+/** The deepest bracket nesting of `text`, counting up to `limit + 1` (strings and comments included: a cheap upper bound). */
+function bracketDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return max;
 }
 
 interface InternalFinding {
@@ -331,11 +357,12 @@ export class HintsAnalysis {
     if (!item) return '';
     const { param, conv, site, prevalence, apos } = item;
     const linked = this.options.linked ?? null;
-    const parts: string[] = [`**Focal Lens: ${param.parameter} = ${param.valueText}** (${param.key})`];
+    // Hover markdown: every piece from the file or a linked log goes through markdownText / markdownCode.
+    const parts: string[] = [`**Focal Lens: ${param.parameter} = ${markdownText(param.valueText)}** (${markdownText(param.key)})`];
     if (param.parameter === 'alpha') {
       parts.push(conventionLine(conv, site.context));
       if (conv.library?.note) parts.push(conv.library.note);
-      parts.push(`Inline: \`${item.finding.hint}\``);
+      parts.push(`Inline: ${markdownCode(item.finding.hint)}`);
       const rule = decisionRule(apos, conv.convention, conv.alphaIgnored);
       if (rule) parts.push(`Decision rule: ${rule}`);
       const pl = prevalenceLine(prevalence, apos);
@@ -347,10 +374,10 @@ export class HintsAnalysis {
         parts.push(gammaTable(param.value));
       }
       parts.push('gamma does not move the decision threshold (section 4 of the rules: the two gradient terms are equal at p = 0.5); it shifts the loss from easy samples to hard ones, which changes what alpha is best (the paper found .25 with gamma 2).');
-      if (conv.convention !== 'unknown') parts.push(`Convention of this loss: **${conv.convention}** (${conv.detail}).`);
+      if (conv.convention !== 'unknown') parts.push(`Convention of this loss: **${conv.convention}** (${markdownText(conv.detail)}).`);
     }
     if (linked) parts.push(...linkedLines(linked, param.parameter));
-    for (const d of item.finding.diagnostics) parts.push(`_${d.code}_: ${d.message}`);
+    for (const d of item.finding.diagnostics) parts.push(`_${d.code}_: ${markdownText(d.message)}`);
     return parts.join('\n\n');
   }
 

@@ -43,6 +43,9 @@ function stripPythonString(raw: string): string {
   return s;
 }
 
+/** Parentheses, signs and lists around a number deeper than this are no config value. */
+const MAX_LITERAL_DEPTH = 32;
+
 export function extractPython(text: string): ExtractResult {
   const scan = scanPython(text);
   const ranges = relevantRanges(text, scan);
@@ -133,16 +136,18 @@ export function extractPython(text: string): ExtractResult {
     assignmentList.push(a);
   }
 
+  /** `a.b.c` of a member chain (walked iteratively: chains can be as long as a file is). */
   function dotted(node: SyntaxNode): string | null {
-    if (node.name === 'VariableName') return slice(node);
-    if (node.name === 'MemberExpression') {
-      const obj = node.firstChild;
-      const prop = node.lastChild;
-      if (!obj || !prop || prop.name !== 'PropertyName') return null;
-      const left = dotted(obj);
-      return left === null ? null : `${left}.${slice(prop)}`;
+    const props: string[] = [];
+    let n: SyntaxNode | null = node;
+    while (n && n.name === 'MemberExpression') {
+      const prop: SyntaxNode | null = n.lastChild;
+      if (!prop || prop.name !== 'PropertyName') return null;
+      props.push(slice(prop));
+      n = n.firstChild;
     }
-    return null;
+    if (!n || n.name !== 'VariableName') return null;
+    return [slice(n), ...props.reverse()].join('.');
   }
 
   function qualify(name: string): string {
@@ -151,7 +156,9 @@ export function extractPython(text: string): ExtractResult {
     return full ? [full, ...rest].join('.') : name;
   }
 
-  function literal(node: SyntaxNode): ParamValue | boolean | string | undefined {
+  /** A literal value; anything nested deeper than a config would nest is not one (no deep recursion). */
+  function literal(node: SyntaxNode, depth = 0): ParamValue | boolean | string | undefined {
+    if (depth > MAX_LITERAL_DEPTH) return undefined;
     switch (node.name) {
       case 'Number': {
         const t = slice(node).replace(/_/g, '');
@@ -163,7 +170,7 @@ export function extractPython(text: string): ExtractResult {
         const op = node.firstChild;
         const arg = op?.nextSibling;
         if (!op || !arg) return undefined;
-        const v = literal(arg);
+        const v = literal(arg, depth + 1);
         if (typeof v !== 'number') return undefined;
         const o = slice(op);
         return o === '-' ? -v : o === '+' ? v : undefined;
@@ -176,14 +183,14 @@ export function extractPython(text: string): ExtractResult {
         return stripPythonString(slice(node));
       case 'ParenthesizedExpression': {
         const inner = node.firstChild?.nextSibling;
-        return inner && inner.nextSibling?.name === ')' ? literal(inner) : undefined;
+        return inner && inner.nextSibling?.name === ')' ? literal(inner, depth + 1) : undefined;
       }
       case 'ArrayExpression':
       case 'TupleExpression': {
         const out: number[] = [];
         for (let c = node.firstChild; c; c = c.nextSibling) {
           if (c.name === '[' || c.name === ']' || c.name === '(' || c.name === ')' || c.name === ',' || c.name === 'Comment') continue;
-          const v = literal(c);
+          const v = literal(c, depth + 1);
           if (typeof v !== 'number') return undefined;
           out.push(v);
         }

@@ -1,5 +1,6 @@
 /** Hint and hover text: what alpha and gamma mean, in words and numbers. */
 import type { AlphaConvention } from '../report';
+import { markdownCode, markdownText } from '../format/escape';
 import { CONVENTION_DESCRIPTIONS } from './conventions';
 import { fmt, pct } from './text-index';
 import type { ConventionId, LibraryInfo, LinkedAnalysis, ParamValue, Prevalence, ResolvedConvention } from './types';
@@ -92,13 +93,13 @@ export function decisionRule(apos: number | null, convention: ConventionId, igno
 
 export function conventionLine(conv: ResolvedConvention, context: string): string {
   if (conv.convention === 'unknown') {
-    return `Convention **unknown** (${context}): nothing says which library reads this alpha. ` +
+    return `Convention **unknown** (${markdownText(context)}): nothing says which library reads this alpha. ` +
       'The same 0.25 is foreground x0.25 in torchvision and background x0.25 in Focal-Loss-Pytorch. ' +
       'Declare it with a comment `focal-lens: convention=positive` (or class0-alpha, class0-complement, uniform, vector).';
   }
   const desc = CONVENTION_DESCRIPTIONS[conv.convention as AlphaConvention];
   const from = conv.source === 'comment' ? `declared by ${conv.detail}` : `from ${conv.detail}, recognised by ${sourceWords(conv.source)}: ${context}`;
-  return `Convention **${conv.convention}**: ${desc}. ${capitalize(from)}.`;
+  return `Convention **${conv.convention}**: ${desc}. ${markdownText(capitalize(from))}.`;
 }
 
 function capitalize(s: string): string {
@@ -128,7 +129,7 @@ export function sourceWords(source: string): string {
 
 export function prevalenceLine(prev: Prevalence | null, apos: number | null): string | null {
   if (!prev) return null;
-  const base = `Prevalence ${pct(prev.value)} (${prev.detail}): alpha = 1 - prevalence = ${fmt(1 - prev.value, 3)} is the balanced-accuracy rule`;
+  const base = `Prevalence ${pct(prev.value)} (${markdownText(prev.detail)}): alpha = 1 - prevalence = ${fmt(1 - prev.value, 3)} is the balanced-accuracy rule`;
   if (apos === null) return `${base}.`;
   return apos >= 1 - prev.value
     ? `${base}; this alpha is at or above it, so samples the features cannot separate are all predicted positive.`
@@ -137,25 +138,25 @@ export function prevalenceLine(prev: Prevalence | null, apos: number | null): st
 
 export function linkedLines(linked: LinkedAnalysis, parameter: 'alpha' | 'gamma'): string[] {
   const lines: string[] = [];
-  const name = linked.logPaths.map((p) => p.split(/[\\/]/).pop()).join(', ');
+  const name = markdownCode(linked.logPaths.map((p) => p.split(/[\\/]/).pop()).join(', '));
   const v = linked.verdict;
   const status =
     v.status === 'healthy'
       ? 'healthy'
       : `${v.status}${v.class !== null ? ` onto '${v.class}'` : ''}${v.onsetEpoch !== null ? ` from epoch ${v.onsetEpoch}` : ''}${v.alphaDriven ? ', alpha-driven' : ''}`;
-  lines.push(`Linked log \`${name}\` (${linked.epochs} epochs, ${linked.loss.kind}, alpha ${linked.loss.alpha ?? (linked.loss.alphaVector ? `[${linked.loss.alphaVector.map((x) => fmt(x)).join(', ')}]` : 'off')}, gamma ${linked.loss.gamma === null ? 'unknown' : fmt(linked.loss.gamma)}): verdict **${status}**.`);
+  lines.push(`Linked log ${name} (${linked.epochs} epochs, ${linked.loss.kind}, alpha ${linked.loss.alpha ?? (linked.loss.alphaVector ? `[${linked.loss.alphaVector.map((x) => fmt(x)).join(', ')}]` : 'off')}, gamma ${linked.loss.gamma === null ? 'unknown' : fmt(linked.loss.gamma)}): verdict **${markdownText(status)}**.`);
   for (const m of linked.configMismatches ?? []) {
     if (m.parameter !== parameter && !(parameter === 'alpha' && m.parameter === 'convention')) continue;
-    const show = (x: typeof m.log): string => (x === null ? 'off' : Array.isArray(x) ? `[${x.map((y) => fmt(y)).join(', ')}]` : typeof x === 'number' ? fmt(x, 4) : x);
+    const show = (x: typeof m.log): string => markdownText(x === null ? 'off' : Array.isArray(x) ? `[${x.map((y) => fmt(y)).join(', ')}]` : typeof x === 'number' ? fmt(x, 4) : x);
     lines.push(`**The log and this file disagree:** the log recorded ${m.parameter} ${show(m.log)} (what the run trained with), this file said ${show(m.config)} when the analysis ran; the analysis used the log's ${show(m.log)}.`);
   }
-  if (v.message) lines.push(v.message);
+  if (v.message) lines.push(markdownText(v.message));
   const last = linked.lastEpoch;
   if (last) {
     const rows = last.perClass.slice(0, 6).map((c) =>
       parameter === 'alpha'
-        ? `'${c.class}': balance G+/G- ${fmt(c.balance, 3)} = alpha x${fmt(c.factors.alpha, 3)} · count x${fmt(c.factors.count, 3)} · gamma x${fmt(c.factors.gamma, 3)}; true share ${pct(c.trueShare)}, predicted ${pct(c.predShare)}`
-        : `'${c.class}': gamma factor x${fmt(c.factors.gamma, 3)}, mean weight positives ${fmt(c.meanWeightPos, 3)}, negatives ${fmt(c.meanWeightNeg, 3)}`,
+        ? `'${markdownText(c.class)}': balance G+/G- ${fmt(c.balance, 3)} = alpha x${fmt(c.factors.alpha, 3)} · count x${fmt(c.factors.count, 3)} · gamma x${fmt(c.factors.gamma, 3)}; true share ${pct(c.trueShare)}, predicted ${pct(c.predShare)}`
+        : `'${markdownText(c.class)}': gamma factor x${fmt(c.factors.gamma, 3)}, mean weight positives ${fmt(c.meanWeightPos, 3)}, negatives ${fmt(c.meanWeightNeg, 3)}`,
     );
     lines.push(`Observed at epoch ${last.epoch}:\n\n` + rows.map((r) => `- ${r}`).join('\n'));
   }

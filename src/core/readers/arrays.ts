@@ -1,7 +1,8 @@
 // Turns named arrays (scores, targets, optional epoch) from .npy / .npz / safetensors into chunks,
 // reading chunkSize rows at a time from their byte sources.
-import { decodeInto, MemorySource, type ByteSource, type DType } from './binary';
+import { alignedCopy, decodeInto, MemorySource, type ByteSource, type DType } from './binary';
 import { InputError, type IssueLog } from './errors';
+import { MAX_CHUNK_SCORES, MAX_CLASSES, tooManyClasses } from './limits';
 import type { PredictionChunk, ScoreKind } from './types';
 
 /** One array to read: its byte source positioned anywhere, dtype, shape, order and data start. */
@@ -92,7 +93,7 @@ function finiteInto(t: Float64Array, n: number, out: Float64Array): boolean {
 let scoreTmp = new Float64Array(0);
 function decodeScores(bytes: Uint8Array, dt: DType, m: number, out: Float32Array): void {
   if (dt.kind === 'f' && dt.size === 4 && dt.little) {
-    const b = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice(0, m * 4);
+    const b = bytes.byteOffset % 4 === 0 ? bytes : alignedCopy(bytes, m * 4);
     out.set(new Float32Array(b.buffer, b.byteOffset, m));
     return;
   }
@@ -135,6 +136,9 @@ class RowReader {
     let src: ByteSource = this.mem ?? a.src;
     if (!src.readAt) {
       // Deflated member: load it whole (documented: Fortran-ordered compressed arrays are held in memory).
+      if (a.src.size > MAX_IN_MEMORY_BYTES) {
+        throw new InputError(pos(a, 0), `"${a.key}" is Fortran-ordered in a deflated member, which is read whole into memory: at most ${MAX_IN_MEMORY_BYTES >> 20} MiB, got ${a.src.size} bytes (save it C-ordered, or with np.savez)`);
+      }
       const all = await a.src.read(a.src.size - a.src.position);
       const whole = new Uint8Array(a.dataOffset + all.length);
       whole.set(all, a.dataOffset);
@@ -155,8 +159,37 @@ class RowReader {
   }
 }
 
+/** The most a Fortran-ordered deflated member may hold (it is inflated whole). */
+const MAX_IN_MEMORY_BYTES = 256 << 20;
+
 function pos(a: ArrayRef, byteOffset: number) {
   return { file: a.src.name, byteOffset };
+}
+
+/**
+ * How many of rows [r0, r1) the bytes read hold whole (all of them, unless a source ended early:
+ * then that is reported, and in lenient mode reading stops after the complete rows).
+ */
+function completeRows(r0: number, r1: number, reads: ReadonlyArray<readonly [ArrayRef, Uint8Array, number]>, N: number, log: IssueLog): number {
+  let n = r1 - r0;
+  let short: { a: ArrayRef; got: number; rowBytes: number } | undefined;
+  for (const [a, bytes, perRow] of reads) {
+    const rowBytes = perRow * a.dtype.size;
+    const whole = Math.floor(bytes.length / rowBytes);
+    if (whole < n) {
+      n = whole;
+      short = { a, got: bytes.length, rowBytes };
+    }
+  }
+  if (short) {
+    const { a, got, rowBytes } = short;
+    log.report(
+      pos(a, a.dataOffset + (r0 + n) * rowBytes),
+      `truncated data: expected ${(r1 - r0) * rowBytes} bytes for rows ${r0}..${r1 - 1} of "${a.key}" (${a.shape.join(' x ')} of '${a.dtype.text}'), got ${got}: the data ends before its header and the zip directory say`,
+      N - r0 - n,
+    );
+  }
+  return n;
 }
 
 /**
@@ -172,6 +205,7 @@ export async function* arrayChunks(set: ArraySet, opts: ArrayReadOptions, log: I
   const N = scores.shape[0];
   const C = scores.shape.length === 2 ? scores.shape[1] : 1;
   if (C < 1) throw new InputError(pos(scores, 0), `expected "${scores.key}" to have at least one class column, got shape [${scores.shape.join(', ')}]`);
+  if (C > MAX_CLASSES) throw new InputError(pos(scores, 0), tooManyClasses(`in "${scores.key}" of shape [${scores.shape.join(', ')}]`, C));
   let multi = false;
   if (targets.shape.length === 2 && !(targets.shape[1] === 1 && C === 1)) {
     if (targets.shape[1] !== C) throw new InputError(pos(targets, 0), `expected "${targets.key}" to have shape [${N}] (class indices) or [${N}, ${C}] (multi-hot), got [${targets.shape.join(', ')}]`);
@@ -205,12 +239,14 @@ export async function* arrayChunks(set: ArraySet, opts: ArrayReadOptions, log: I
   const probs = set.scoreKind === 'probs';
   const checkSum = opts.checkSoftmaxSum && probs && C > 1 && !multi;
   const hi = C === 1 ? 1 : C - 1;
-  const tmpT = new Float64Array(opts.chunkSize * tw);
-  const tmpE = new Float64Array(opts.chunkSize);
+  // A wide dump gets fewer rows per chunk, not more memory.
+  const chunkRows = Math.max(1, Math.min(opts.chunkSize, Math.floor(MAX_CHUNK_SCORES / C)));
+  const tmpT = new Float64Array(chunkRows * tw);
+  const tmpE = new Float64Array(chunkRows);
   const splitName = opts.split;
   // Read-ahead: the next chunk's bytes are being read while this one is decoded and checked.
   const fetch = async (r0: number) => {
-    const r1 = Math.min(rows, r0 + opts.chunkSize);
+    const r1 = Math.min(rows, r0 + chunkRows);
     const sb = await sr.read(r0, r1);
     const tb = await tr.read(r0, r1);
     const eb = er ? await er.read(r0, r1) : undefined;
@@ -219,16 +255,22 @@ export async function* arrayChunks(set: ArraySet, opts: ArrayReadOptions, log: I
   let pending = rows > 0 ? fetch(0) : undefined;
   pending?.catch(() => undefined);
   try {
-    for (let r0 = 0; r0 < rows; r0 += opts.chunkSize) {
+    for (let r0 = 0; r0 < rows; r0 += chunkRows) {
       if (opts.signal?.aborted) {
         const e = new Error('aborted');
         e.name = 'AbortError';
         throw e;
       }
-      const r1 = Math.min(rows, r0 + opts.chunkSize);
-      const n = r1 - r0;
+      const r1 = Math.min(rows, r0 + chunkRows);
       const { sb, tb, eb } = await (pending as ReturnType<typeof fetch>);
-      pending = r1 < rows ? fetch(r1) : undefined;
+      // Every read is checked against what the header and the zip directory promised: a member
+      // that ends early (or inflates to less) keeps its complete rows, never decodes stale bytes.
+      const n = completeRows(r0, r1, [
+        [scores, sb, C],
+        [targets, tb, tw],
+        ...(epoch && eb ? [[epoch, eb, 1] as const] : []),
+      ], N, log);
+      pending = n === r1 - r0 && r1 < rows ? fetch(r1) : undefined;
       pending?.catch(() => undefined);
       const sc = new Float32Array(n * C);
       decodeScores(sb, scores.dtype, n * C, sc);
@@ -315,6 +357,7 @@ export async function* arrayChunks(set: ArraySet, opts: ArrayReadOptions, log: I
         yield chunk;
         s = t;
       }
+      if (n < r1 - r0) break;
     }
   } finally {
     // Never close the sources under an in-flight read-ahead (abort, error, early return).

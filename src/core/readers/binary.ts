@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createInflateRaw, crc32 } from 'node:zlib';
-import { InputError } from './errors';
+import { InputError, quoted } from './errors';
 
 /** A sequential byte source with optional random access. */
 export interface ByteSource {
@@ -77,7 +77,7 @@ export class FileRangeSource implements ByteSource {
     this.crc = crc32(b, this.crc);
     this.crcPos += b.length;
     if (this.crcOk && this.crcPos === this.size && this.crc >>> 0 !== this.expectCrc >>> 0) {
-      throw new InputError({ file: this.name }, 'corrupt zip member: CRC-32 mismatch (the archive is damaged)');
+      throw new InputError({ file: this.name, byteOffset: this.size }, 'corrupt zip member: CRC-32 mismatch (the archive is damaged)');
     }
   }
   private crcPos = 0;
@@ -115,7 +115,9 @@ export class InflateSource implements ByteSource {
   }
 
   async read(n: number): Promise<Uint8Array> {
-    while (this.buffered < n && !this.done) {
+    // Never past the size the directory declares: a stream that goes on is a lie (or a bomb).
+    const want = Math.max(0, Math.min(n, this.size - this.position));
+    while (this.buffered < want && !this.done) {
       let r: IteratorResult<Buffer>;
       try {
         r = await this.iter.next();
@@ -126,9 +128,12 @@ export class InflateSource implements ByteSource {
       else {
         this.bufs.push(r.value);
         this.buffered += r.value.length;
+        if (this.position + this.buffered > this.size) {
+          throw new InputError({ file: this.name, byteOffset: this.size }, `corrupt zip member: inflates to more than the ${this.size} bytes the zip directory declares`);
+        }
       }
     }
-    const take = Math.min(n, this.buffered);
+    const take = Math.min(want, this.buffered);
     let out: Uint8Array;
     if (this.bufs.length === 1 && this.bufs[0].length === take) {
       out = this.bufs[0];
@@ -149,8 +154,9 @@ export class InflateSource implements ByteSource {
     this.crc = crc32(out, this.crc);
     this.position += take;
     if (this.position === this.size && this.crc >>> 0 !== this.expectCrc >>> 0) {
-      throw new InputError({ file: this.name }, 'corrupt zip member: CRC-32 mismatch (the archive is damaged)');
+      throw new InputError({ file: this.name, byteOffset: this.size }, 'corrupt zip member: CRC-32 mismatch (the archive is damaged)');
     }
+    // Fewer bytes than asked: the stream ended before the declared size; the caller names what is missing.
     return out;
   }
 
@@ -206,7 +212,7 @@ const DTYPE_NAMES: Record<string, string> = {
 /** Parse a numpy descr like `<f4`; throws for non-numeric or unsupported dtypes. */
 export function parseDescr(descr: string, name: string, pos: { file: string; byteOffset?: number }): DType {
   const m = /^([<>|=]?)([a-zA-Z])(\d*)(\[.*\])?$/.exec(descr);
-  if (!m) throw new InputError(pos, `unsupported dtype '${descr}' in ${name}`);
+  if (!m) throw new InputError(pos, `unsupported dtype ${quoted(descr, 20)} in ${name}`);
   const [, order, kind, sz] = m;
   const size = sz === '' ? (kind === 'b' || kind === '?' ? 1 : 0) : Number(sz);
   const little = order !== '>';
@@ -226,7 +232,7 @@ export function safetensorsDType(dt: string, name: string, pos: { file: string; 
     U64: ['u', 8], U32: ['u', 4], U16: ['u', 2], U8: ['u', 1], BOOL: ['b', 1],
   };
   const e = map[dt];
-  if (!e) throw new InputError(pos, `expected a numeric tensor for "${name}", got dtype ${JSON.stringify(dt)}`);
+  if (!e) throw new InputError(pos, `expected a numeric tensor for "${name}", got dtype ${quoted(dt, 20)}`);
   return { kind: e[0], size: e[1], little: true, text: dt };
 }
 
@@ -242,7 +248,8 @@ function halfToFloat(h: number): number {
 /** Decode `count` elements of any numeric dtype into `out` (float64 holds every value exactly up to 2^53). */
 export function decodeInto(bytes: Uint8Array, dt: DType, count: number, out: Float64Array): void {
   const n = count;
-  if (dt.size > 1 && bytes.byteOffset % dt.size !== 0) bytes = bytes.slice(0, n * dt.size);
+  if (bytes.length < n * dt.size) throw new RangeError(`decodeInto: ${bytes.length} bytes for ${n} x ${dt.size}`);
+  if (dt.size > 1 && bytes.byteOffset % dt.size !== 0) bytes = alignedCopy(bytes, n * dt.size);
   if (dt.little && dt.kind === 'f' && dt.size === 4) {
     out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n));
     return;
@@ -280,6 +287,16 @@ export function decodeInto(bytes: Uint8Array, dt: DType, count: number, out: Flo
   }
 }
 
+/**
+ * The first `len` bytes in a fresh, aligned buffer. (`slice` would not do: on a Node Buffer, which
+ * zlib hands out from a shared pool at any offset, it is a view.)
+ */
+export function alignedCopy(bytes: Uint8Array, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  out.set(bytes.subarray(0, len));
+  return out;
+}
+
 // --------------------------------------------------------------------- npy
 
 /** A parsed .npy header. */
@@ -290,6 +307,8 @@ export interface NpyHeader {
   /** Bytes before the data. */
   dataOffset: number;
 }
+
+const MIN_NPY_HEADER = 16;
 
 /** Read and parse the .npy header from a source positioned at its start. */
 export async function readNpyHeader(src: ByteSource, arrayName: string): Promise<NpyHeader> {
@@ -305,6 +324,8 @@ export async function readNpyHeader(src: ByteSource, arrayName: string): Promise
   const hlen = major === 1 ? pre[8] | (pre[9] << 8) : (pre[8] | (pre[9] << 8) | (pre[10] << 16)) + pre[11] * 16777216;
   const hstart = major === 1 ? 10 : 12;
   if (hlen > 1 << 20) throw new InputError({ file: src.name, byteOffset: 8 }, `expected a .npy header under 1 MiB, got ${hlen} bytes (corrupt?)`);
+  // The smallest dict with descr, fortran_order and shape is longer; less is a corrupt length field.
+  if (hlen < MIN_NPY_HEADER) throw new InputError({ file: src.name, byteOffset: 8 }, `expected a .npy header length of at least ${MIN_NPY_HEADER} bytes, got ${hlen} (corrupt header length?)`);
   const already = pre.subarray(hstart);
   const more = await src.read(hlen - already.length);
   const hb = new Uint8Array(hlen);
@@ -326,7 +347,7 @@ export async function readNpyHeader(src: ByteSource, arrayName: string): Promise
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map((s) => Number(s.replace(/L$/, '')));
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new InputError(hpos, `bad shape (${sM[1]}) in the .npy header`);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new InputError(hpos, `expected the .npy shape to hold non-negative integers, got (${sM[1].slice(0, 80)})`);
   const dtype = parseDescr(descrM[2], arrayName, hpos);
   return { dtype, shape, fortran: fM[1] === 'True', dataOffset: hstart + hlen };
 }
@@ -390,6 +411,8 @@ export async function readZipDirectory(fh: FileHandle, size: number, name: strin
   for (let k = 0; k < count; k++) {
     if (o + 46 > cd.length || u32(cd, o) !== 0x02014b50) throw new InputError({ file: name, byteOffset: cdOffset + o }, 'corrupt zip: bad central directory entry');
     const method = u16(cd, o + 10);
+    const entryEnd = o + 46 + u16(cd, o + 28) + u16(cd, o + 30) + u16(cd, o + 32);
+    if (entryEnd > cd.length) throw new InputError({ file: name, byteOffset: cdOffset + o }, 'corrupt zip: central directory entry runs past the directory (truncated archive?)');
     const crc = u32(cd, o + 16);
     let compSize = u32(cd, o + 20);
     let usize = u32(cd, o + 24);
@@ -405,6 +428,7 @@ export async function readZipDirectory(fh: FileHandle, size: number, name: strin
       const len = u16(cd, x + 2);
       if (id === 1) {
         let p = x + 4;
+        if (x + 4 + len > xend) throw new InputError({ file: name, byteOffset: cdOffset + x }, 'corrupt zip: zip64 extra field runs past its entry');
         if (usize === 0xffffffff) {
           usize = u64(cd, p);
           p += 8;
@@ -423,6 +447,9 @@ export async function readZipDirectory(fh: FileHandle, size: number, name: strin
   return entries;
 }
 
+/** The most a deflate stream can expand (258-byte matches from 2-bit codes, RFC 1951). */
+const MAX_DEFLATE_RATIO = 1032;
+
 /** Open a member of a zip for streaming reads. */
 export async function openZipMember(path: string, fh: FileHandle, fileSize: number, archiveName: string, e: ZipEntry, onBytes: (n: number) => void): Promise<ByteSource> {
   const name = `${archiveName}[${e.name}]`;
@@ -434,7 +461,13 @@ export async function openZipMember(path: string, fh: FileHandle, fileSize: numb
     if (e.compSize !== e.size) throw new InputError({ file: archiveName, byteOffset: e.localOffset }, `corrupt zip: stored member ${e.name} has different sizes`);
     return new FileRangeSource(name, fh, start, e.size, e.crc, onBytes, false);
   }
-  if (e.method === 8) return new InflateSource(name, path, start, e.compSize, e.size, e.crc, onBytes);
+  if (e.method === 8) {
+    // Deflate cannot expand more than 1032:1: a larger declared size is a lie, refused before inflating.
+    if (e.size > e.compSize * MAX_DEFLATE_RATIO + 1024) {
+      throw new InputError({ file: archiveName, byteOffset: e.localOffset }, `corrupt zip: member ${e.name} declares ${e.size} bytes from ${e.compSize} compressed, more than deflate's ${MAX_DEFLATE_RATIO}:1 allows`);
+    }
+    return new InflateSource(name, path, start, e.compSize, e.size, e.crc, onBytes);
+  }
   throw new InputError({ file: archiveName, byteOffset: e.localOffset }, `unsupported zip compression method ${e.method} for member ${e.name} (expected stored or deflated)`);
 }
 
@@ -464,12 +497,19 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<{ tensors:
   let metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
     if (k === '__metadata__') {
-      metadata = (v ?? {}) as Record<string, string>;
+      if (v === null) continue;
+      if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+        throw new InputError({ file: src.name, byteOffset: 8 }, 'expected __metadata__ to map names to strings');
+      }
+      metadata = v as Record<string, string>;
       continue;
     }
     const t = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof t !== 'object' || t === null || typeof t.dtype !== 'string' || !Array.isArray(t.shape) || !Array.isArray(t.data_offsets) || t.data_offsets.length !== 2) {
-      throw new InputError({ file: src.name, byteOffset: 8 }, `expected tensor "${k}" to have dtype, shape and data_offsets`);
+      throw new InputError({ file: src.name, byteOffset: 8 }, `expected tensor ${JSON.stringify(k.slice(0, 80))} to have dtype, shape and data_offsets`);
+    }
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+      throw new InputError({ file: src.name, byteOffset: 8 }, `expected the shape of tensor ${JSON.stringify(k.slice(0, 80))} to hold non-negative integers, got ${JSON.stringify(t.shape).slice(0, 80)}`);
     }
     tensors[k] = t as { dtype: string; shape: number[]; data_offsets: [number, number] };
   }

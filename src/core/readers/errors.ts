@@ -52,6 +52,17 @@ export class InputError extends Error {
   }
 }
 
+/** A value from the file as a message quotes it: JSON, cut to `max` characters. */
+export function quoted(v: unknown, max = 60): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > max ? `${s.slice(0, max)}...` : s;
+}
+
 /** True for an {@link InputError}, also one re-created from a worker message. */
 export function isInputError(err: unknown): err is InputError {
   return err instanceof InputError || (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'E_FOCAL_LENS_INPUT');

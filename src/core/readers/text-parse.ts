@@ -1,6 +1,7 @@
 // The line-block parsers of the text formats (CSV, JSONL). Shared by the main thread (gzip, small
 // files) and the parse workers (byte ranges of big files): pure functions of bytes, no I/O here.
 import { Buffer } from 'node:buffer';
+import { MAX_CLASSES, tooManyClasses } from './limits';
 import { cursor, fastNumber, parseNumber, snippet } from './numparse';
 import type { ScoreKind, TargetLayout } from './types';
 
@@ -56,6 +57,7 @@ export interface BlockResult {
   splitNames: string[];
   /** Lines consumed (newline-terminated, plus a final unterminated one). */
   lines: number;
+  /** Samples in skipped records (a bad batch line counts its rows). */
   skipped: number;
   /** First few issues (lenient). */
   issues: LocalIssue[];
@@ -173,6 +175,11 @@ export class TextBlockParser {
     return this.sink?.n ?? 0;
   }
 
+  /** Scores held (rows x classes). */
+  get scoreCount(): number {
+    return this.sink ? this.sink.n * this.sink.C : 0;
+  }
+
   /** Feed the next piece; `offset` is the absolute byte offset of piece[0] in the file (stream). */
   push(piece: Uint8Array, offset: number): void {
     if (this.fatal) return;
@@ -257,14 +264,15 @@ export class TextBlockParser {
     this.issue(this.lines, byteOffset, tooLongMessage(this.cfg.maxLineBytes));
   }
 
-  private issue(localLine: number, byteOffset: number, message: string): void {
+  /** `samples`: how many samples the bad record held (a batch line counts its rows). */
+  private issue(localLine: number, byteOffset: number, message: string, samples = 1): void {
     if (this.truncatedTail) message += ' (the file ends mid-record: truncated last line?)';
     const it: LocalIssue = { localLine, byteOffset, message };
     if (!this.cfg.lenient) {
       this.fatal = it;
       return;
     }
-    this.skipped++;
+    this.skipped += samples;
     if (this.issues.length < MAX_ISSUES) this.issues.push(it);
   }
 
@@ -339,8 +347,16 @@ export class TextBlockParser {
     let i = from;
     while (i < to) {
       const lineStart = i;
-      // Blank line (or lone \r): skip.
-      if (b[i] === 10 || (b[i] === 13 && (i + 1 >= to || b[i + 1] === 10))) {
+      // Runs of empty lines cost a byte compare each (gigabytes of them are a known bomb).
+      if (b[i] === 10) {
+        while (i < to && b[i] === 10) {
+          i++;
+          this.lines++;
+        }
+        continue;
+      }
+      // Blank line (lone \r): skip.
+      if (b[i] === 13 && (i + 1 >= to || b[i + 1] === 10)) {
         i = b[i] === 13 ? i + 2 : i + 1;
         this.lines++;
         continue;
@@ -466,6 +482,12 @@ export class TextBlockParser {
     const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     let i = from;
     while (i < to) {
+      // Runs of empty lines cost a byte compare each (gigabytes of them are a known bomb).
+      while (i < to && buf[i] === 10) {
+        i++;
+        this.lines++;
+      }
+      if (i >= to) break;
       let nl = buf.indexOf(10, i);
       if (nl < 0 || nl >= to) nl = to;
       let e = nl;
@@ -476,9 +498,10 @@ export class TextBlockParser {
         this.issue(this.lines, offset + i, tooLongMessage(this.cfg.maxLineBytes));
         if (this.fatal) return;
       } else if (s < e) {
+        this.recordSamples = 1;
         const err = this.jsonRecord(buf, s, e);
         if (err !== null) {
-          this.issue(this.lines, offset + i, err);
+          this.issue(this.lines, offset + i, err, this.recordSamples);
           if (this.fatal) return;
         }
       }
@@ -510,7 +533,11 @@ export class TextBlockParser {
     return this.record(obj as Record<string, unknown>);
   }
 
+  /** Samples in the record being parsed (its batch rows), for the skip count of a bad one. */
+  private recordSamples = 1;
+
   private record(rec: Record<string, unknown>): string | null {
+    this.recordSamples = batchRows(rec, this.layout);
     if ('meta' in rec && Object.keys(rec).length === 1) return 'unexpected {"meta": ...} record: meta must be the first line';
     const eKey = rec.epoch !== undefined ? 'epoch' : rec.step !== undefined ? 'step' : rec.iteration !== undefined ? 'iteration' : undefined;
     let epoch = 0;
@@ -569,6 +596,7 @@ export class TextBlockParser {
       }
     } else return `expected "${sKey}" to be a number or an array of numbers, got ${describe(scores)}`;
     if (C === 0) return `expected "${sKey}" rows to be non-empty arrays`;
+    if (C > MAX_CLASSES) return tooManyClasses(`in "${sKey}"`, C);
 
     if (!this.layout) {
       this.layout = { numClasses: C, scoreKind: kind, targetLayout: tl };
@@ -642,6 +670,17 @@ export function tooLongMessage(max: number): string {
 const TARGET_KEYS = ['target', 'targets', 'label', 'labels', 'y'];
 const LOGIT_KEYS = ['logit', 'logits', 'score', 'scores'];
 const PROB_KEYS = ['prob', 'probs', 'p'];
+
+/** How many samples a JSONL record holds, as far as its arrays tell (1 unless it is a batch). */
+function batchRows(rec: Record<string, unknown>, layout: RowLayout | undefined): number {
+  const scores = rec[firstKey(rec, LOGIT_KEYS) ?? firstKey(rec, PROB_KEYS) ?? ''];
+  const t = rec[firstKey(rec, TARGET_KEYS) ?? ''];
+  if (Array.isArray(scores) && Array.isArray(scores[0])) return scores.length;
+  if (Array.isArray(t) && Array.isArray(t[0])) return t.length;
+  const plural = rec.targets !== undefined || rec.labels !== undefined;
+  if (plural && Array.isArray(t) && (layout ? layout.numClasses === 1 : true)) return Math.max(1, t.length);
+  return 1;
+}
 
 function firstKey(rec: Record<string, unknown>, keys: string[]): string | undefined {
   for (const k of keys) if (rec[k] !== undefined) return k;

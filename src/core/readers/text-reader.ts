@@ -6,9 +6,10 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
-import { InputError, IssueLog } from './errors';
+import { InputError, IssueLog, quoted } from './errors';
 import { parseRange, type ParseReply, type ParseTask } from './parse-worker';
 import { ROLE_EPOCH, ROLE_IGNORE, ROLE_SPLIT, ROLE_TARGET, TextBlockParser, tooLongMessage, type BlockResult, type RowLayout, type TextConfig } from './text-parse';
+import { MAX_CHUNK_SCORES, MAX_CLASSES, tooManyClasses } from './limits';
 import type { DumpMeta } from './types';
 
 /** Options the text reader needs (a subset of the public OpenOptions, resolved). */
@@ -90,61 +91,120 @@ async function* pieces(path: string, name: string, gzip: boolean, opts: TextRead
   }
 }
 
-/** The first lines of a text stream, with every byte read so far (the head is small). */
+/**
+ * The head of a text stream: the header line (CSV header, JSONL meta line) when there is one, the
+ * first data line, and the bytes read so far from where data starts. What comes before data (a
+ * byte-order mark, blank lines, the header) is dropped as it is read, so gigabytes of blank lines
+ * cost no memory here.
+ */
 interface Head {
-  lines: { text: string; offset: number; line: number }[];
-  /** All bytes read so far, from offset 0. */
+  header?: HeadLine;
+  first?: HeadLine;
+  /** The bytes read so far from `dataOffset` on (they start with the first data line). */
   bytes: Uint8Array;
+  /** Absolute offset and 1-based line number where data starts. */
+  dataOffset: number;
+  dataLine: number;
   eof: boolean;
 }
 
-async function readHead(it: AsyncIterator<{ bytes: Uint8Array; offset: number }>, name: string, want: number, maxLine: number, skipFirstLong: boolean): Promise<Head> {
-  const lines: Head['lines'] = [];
+interface HeadLine {
+  text: string;
+  offset: number;
+  line: number;
+}
+
+const BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * Read up to the first data line. `isHeader` says whether the first non-blank line is a header
+ * (CSV: always; JSONL: a meta line); a header is followed by the first non-blank line after it.
+ */
+async function readHead(it: AsyncIterator<{ bytes: Uint8Array; offset: number }>, name: string, maxLine: number, headerTooLongThrows: boolean, isHeader: (text: string) => boolean): Promise<Head> {
   let acc = new Uint8Array(0);
+  /** Absolute offset of acc[0], and the line number there. */
+  let base = 0;
+  let baseLine = 1;
+  let header: HeadLine | undefined;
+  let first: HeadLine | undefined;
   let eof = false;
-  let consumed = 0;
-  let lineNo = 1;
-  // A line over the cap ends the look-ahead; the parser reports it (or skips it when lenient).
-  let stop = false;
-  const tooLong = (line: number) => {
-    if (lines.length === 0 && !skipFirstLong) throw new InputError({ file: name, line }, tooLongMessage(maxLine));
-    stop = true;
+  let bomChecked = false;
+  const drop = (n: number) => {
+    acc = acc.subarray(n);
+    base += n;
   };
+  const decode = (from: number, to: number) => Buffer.from(acc.buffer, acc.byteOffset + from, to - from).toString('utf8').replace(/\r$/, '');
   for (;;) {
-    while (lines.length < want) {
-      const nl = acc.indexOf(10, consumed);
+    if (!bomChecked && (acc.length >= 3 || eof)) {
+      // Editors on Windows write a UTF-8 byte-order mark: not part of the first line.
+      if (BOM.every((b, i) => acc[i] === b)) drop(3);
+      bomChecked = true;
+    }
+    let stop = false;
+    while (bomChecked && !first) {
+      // Runs of empty lines go at a byte compare each (gigabytes of them are a known bomb).
+      let k = 0;
+      while (k < acc.length && (acc[k] === 10 || (acc[k] === 13 && acc[k + 1] === 10))) {
+        if (acc[k] === 10) baseLine++;
+        k++;
+      }
+      if (k > 0) drop(k);
+      const nl = acc.indexOf(10);
       if (nl < 0) break;
-      const offset = consumed;
-      consumed = nl + 1;
-      const line = lineNo++;
-      if (nl - offset > maxLine) {
-        tooLong(line);
+      if (nl > maxLine) {
+        // A line over the cap ends the look-ahead; the parser reports it (or skips it when lenient).
+        if (!header && headerTooLongThrows) throw new InputError({ file: name, line: baseLine }, tooLongMessage(maxLine));
+        stop = true;
         break;
       }
-      const text = Buffer.from(acc.buffer, acc.byteOffset + offset, nl - offset).toString('utf8').replace(/\r$/, '');
-      if (text.trim() === '') continue;
-      lines.push({ text, offset, line });
+      const text = decode(0, nl);
+      if (text.trim() === '') {
+        drop(nl + 1);
+        baseLine++;
+      } else if (!header && isHeader(text)) {
+        header = { text, offset: base, line: baseLine };
+        drop(nl + 1);
+        baseLine++;
+      } else first = { text, offset: base, line: baseLine };
     }
-    if (lines.length >= want || stop) break;
-    if (acc.length - consumed > maxLine) {
-      tooLong(lineNo);
+    if (first || stop) break;
+    if (acc.length > maxLine) {
+      if (!header && headerTooLongThrows) throw new InputError({ file: name, line: baseLine }, tooLongMessage(maxLine));
+      break;
+    }
+    if (eof) {
+      // A last line without a newline.
+      if (acc.length > 0 && decode(0, acc.length).trim() !== '') {
+        const text = decode(0, acc.length);
+        if (!header && isHeader(text)) {
+          header = { text, offset: base, line: baseLine };
+          drop(acc.length);
+        } else first = { text, offset: base, line: baseLine };
+      }
       break;
     }
     const n = await it.next();
     if (n.done) {
       eof = true;
-      if (acc.length > consumed) {
-        const text = Buffer.from(acc.buffer, acc.byteOffset + consumed, acc.length - consumed).toString('utf8');
-        if (text.trim() !== '') lines.push({ text, offset: consumed, line: lineNo });
-      }
-      break;
+      continue;
     }
     const next = new Uint8Array(acc.length + n.value.bytes.length);
     next.set(acc);
     next.set(n.value.bytes, acc.length);
     acc = next;
   }
-  return { lines, bytes: acc, eof };
+  return { ...(header ? { header } : {}), ...(first ? { first } : {}), bytes: acc, dataOffset: base, dataLine: baseLine, eof };
+}
+
+/** A JSONL line that is a `{"meta": ...}` object. */
+function metaOf(text: string): { meta: unknown } | undefined {
+  if (!/^\s*\{\s*"meta"/.test(text)) return undefined;
+  try {
+    const o = JSON.parse(text) as unknown;
+    return typeof o === 'object' && o !== null && !Array.isArray(o) && 'meta' in o ? (o as { meta: unknown }) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Sniffed description of a text file: config for the parsers plus meta. */
@@ -162,13 +222,13 @@ export interface TextPlan {
 }
 
 /** The dump's `meta` object (a JSONL meta line, an .npz's meta.npy), checked field by field. */
-export function parseMeta(raw: unknown, name: string): DumpMeta {
-  const pos = { file: name, line: 1 };
+export function parseMeta(raw: unknown, name: string, line = 1): DumpMeta {
+  const pos = { file: name, line };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(pos, 'expected "meta" to be an object');
   const m = raw as Record<string, unknown>;
   const meta: DumpMeta = {};
   if (m.loss !== undefined && m.loss !== null) {
-    if (m.loss !== 'sigmoid_focal' && m.loss !== 'softmax_focal') throw new InputError(pos, `expected meta.loss to be "sigmoid_focal" or "softmax_focal", got ${JSON.stringify(m.loss)}`);
+    if (m.loss !== 'sigmoid_focal' && m.loss !== 'softmax_focal') throw new InputError(pos, `expected meta.loss to be "sigmoid_focal" or "softmax_focal", got ${quoted(m.loss)}`);
     meta.loss = m.loss;
   }
   if (m.alpha !== undefined) {
@@ -177,7 +237,7 @@ export function parseMeta(raw: unknown, name: string): DumpMeta {
     meta.alpha = a as number | number[] | null;
   }
   if (m.gamma !== undefined && m.gamma !== null) {
-    if (typeof m.gamma !== 'number' || !Number.isFinite(m.gamma) || m.gamma < 0) throw new InputError(pos, `expected meta.gamma to be a non-negative number, got ${JSON.stringify(m.gamma)}`);
+    if (typeof m.gamma !== 'number' || !Number.isFinite(m.gamma) || m.gamma < 0) throw new InputError(pos, `expected meta.gamma to be a non-negative number, got ${quoted(m.gamma)}`);
     meta.gamma = m.gamma;
   }
   if (m.convention !== undefined && m.convention !== null) {
@@ -196,10 +256,10 @@ export function parseMeta(raw: unknown, name: string): DumpMeta {
 }
 
 /** Map a CSV header to column roles and the row layout. */
-export function csvLayout(header: string, name: string): { roles: number[]; layout: RowLayout; delimiter: number; epochKey: 'epoch' | 'step' | 'iteration' } {
+export function csvLayout(header: string, name: string, line = 1): { roles: number[]; layout: RowLayout; delimiter: number; epochKey: 'epoch' | 'step' | 'iteration' } {
   const delimiter = header.includes(',') ? 44 : header.includes('\t') ? 9 : header.includes(';') ? 59 : 44;
   const cols = header.split(String.fromCharCode(delimiter)).map((c) => c.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
-  const pos = { file: name, line: 1 };
+  const pos = { file: name, line };
   const roles = new Array<number>(cols.length).fill(ROLE_IGNORE);
   const logit = new Map<number, number>();
   const prob = new Map<number, number>();
@@ -230,6 +290,7 @@ export function csvLayout(header: string, name: string): { roles: number[]; layo
   const scoreCols = logit.size > 0 ? logit : prob;
   const scoreKind = logit.size > 0 ? 'logits' : 'probs';
   let numClasses: number;
+  if (scoreCols.size > MAX_CLASSES) throw new InputError(pos, tooManyClasses('in the CSV header', scoreCols.size));
   if (scoreCols.size > 0) {
     numClasses = scoreCols.size;
     for (let k = 0; k < numClasses; k++) {
@@ -265,14 +326,18 @@ export async function openTextFile(path: string, name: string, kind: 'csv' | 'js
   const it = pieces(path, name, gzip, opts);
   let head: Head;
   try {
-    head = await readHead(it, name, kind === 'csv' ? 1 : 2, opts.maxLineBytes, kind === 'jsonl');
+    head = await readHead(it, name, opts.maxLineBytes, kind === 'csv', kind === 'csv' ? () => true : (t) => metaOf(t) !== undefined);
   } catch (e) {
     await it.return(undefined);
     throw e;
   }
-  if (head.lines.length === 0 && (head.eof || kind === 'csv')) {
+  if (!head.header && !head.first && head.eof) {
     await it.return(undefined);
-    throw new InputError({ file: name }, head.eof && head.bytes.every((b) => b === 32 || b === 10 || b === 13 || b === 9) ? 'the file is empty: expected a prediction dump' : 'expected at least one record');
+    throw new InputError({ file: name }, 'the file is empty: expected a prediction dump');
+  }
+  if (kind === 'csv' && !head.header) {
+    await it.return(undefined);
+    throw new InputError({ file: name, line: head.dataLine }, 'expected a CSV header line');
   }
   try {
     return await planText(path, name, kind, gzip, opts, metaIn, head, it);
@@ -284,25 +349,14 @@ export async function openTextFile(path: string, name: string, kind: 'csv' | 'js
 
 async function planText(path: string, name: string, kind: 'csv' | 'jsonl', gzip: boolean, opts: TextReadOptions, metaIn: DumpMeta, head: Head, it: AsyncGenerator<{ bytes: Uint8Array; offset: number }>): Promise<{ plan: TextPlan; blocks: AsyncGenerator<PositionedBlock> }> {
   const meta: DumpMeta = { ...metaIn };
-  let dataIdx = 0;
   let epochKey: 'epoch' | 'step' | 'iteration' = 'epoch';
   let cfg: TextConfig;
-  const first = head.lines[0] ?? { text: '', offset: 0, line: 1 };
   if (kind === 'jsonl') {
-    let firstObj: unknown;
-    try {
-      firstObj = first.line === 1 ? JSON.parse(first.text) : undefined;
-    } catch {
-      firstObj = undefined;
-    }
-    if (typeof firstObj === 'object' && firstObj !== null && !Array.isArray(firstObj) && 'meta' in firstObj) {
-      Object.assign(meta, parseMeta((firstObj as { meta: unknown }).meta, name));
-      dataIdx = 1;
-    }
-    const rec = head.lines[dataIdx];
-    if (rec) {
+    // The meta line is the first non-blank line, when there is one.
+    if (head.header) Object.assign(meta, parseMeta((metaOf(head.header.text) as { meta: unknown }).meta, name, head.header.line));
+    if (head.first) {
       try {
-        const o = JSON.parse(rec.text) as Record<string, unknown>;
+        const o = JSON.parse(head.first.text) as Record<string, unknown>;
         if (o && typeof o === 'object') epochKey = o.epoch !== undefined ? 'epoch' : o.step !== undefined ? 'step' : o.iteration !== undefined ? 'iteration' : 'epoch';
       } catch {
         /* reported by the parser */
@@ -311,17 +365,15 @@ async function planText(path: string, name: string, kind: 'csv' | 'jsonl', gzip:
     cfg = { kind, file: name, checkSoftmaxSum: meta.loss !== 'sigmoid_focal', lenient: opts.lenient, maxLineBytes: opts.maxLineBytes };
     if (meta.split !== undefined) cfg.defaultSplit = meta.split;
   } else {
-    const l = csvLayout(first.text, name);
+    const l = csvLayout((head.header as HeadLine).text, name, (head.header as HeadLine).line);
     epochKey = l.epochKey;
-    dataIdx = 1;
     cfg = { kind, file: name, layout: l.layout, roles: l.roles, delimiter: l.delimiter, checkSoftmaxSum: meta.loss !== 'sigmoid_focal', lenient: opts.lenient, maxLineBytes: opts.maxLineBytes };
   }
   if (opts.split !== undefined) cfg.splitFilter = opts.split;
-  // Data starts right after the header / meta line (blank lines and all, so line numbers stay exact).
-  const headerLine = dataIdx > 0 ? head.lines[dataIdx - 1] : undefined;
-  const dataLine = head.lines[dataIdx];
-  const dataOffset = headerLine ? head.bytes.indexOf(10, headerLine.offset) + 1 || head.bytes.length : 0;
-  const plan: TextPlan = { path, name, gzip, kind, meta, cfg, dataOffset, dataLine: headerLine ? headerLine.line + 1 : 1, epochKey };
+  // Data starts at the first data line; what came before (header, blank lines) is counted in dataLine.
+  const dataLine = head.first;
+  const dataOffset = head.dataOffset;
+  const plan: TextPlan = { path, name, gzip, kind, meta, cfg, dataOffset, dataLine: head.dataLine, epochKey };
   const size = gzip ? 0 : (await stat(path)).size;
   const parallel = !gzip && opts.workers > 0 && size - dataOffset >= opts.parallelMinBytes && workerScript() !== undefined;
 
@@ -344,9 +396,10 @@ async function* inlineBlocks(plan: TextPlan, head: Head, it: AsyncGenerator<{ by
   let line = plan.dataLine;
   try {
     // The head bytes after the header go first, then the rest of the stream.
-    if (head.bytes.length > plan.dataOffset) parser.push(head.bytes.subarray(plan.dataOffset), plan.dataOffset);
+    if (head.bytes.length > 0) parser.push(head.bytes, plan.dataOffset);
     for (;;) {
-      if (parser.rows >= opts.chunkSize || parser.stopped) {
+      // A block holds chunkSize rows, fewer when they are wide: memory does not grow with the columns.
+      if (parser.rows >= opts.chunkSize || parser.scoreCount >= MAX_CHUNK_SCORES || parser.stopped) {
         const r = parser.take();
         yield { result: r, firstLine: line };
         line += r.lines;

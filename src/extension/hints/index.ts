@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { CONVENTION_DESCRIPTIONS, CONVENTIONS, summarizeReport, type HintsAnalysis, type Severity, type TextRange } from '../../core/hints';
 import type { AlphaConvention, AnalysisReport } from '../../core/report';
 import type { AnalysisRequest } from '../analysis-runner';
+import { hintAnalysisFailureText } from '../notifications';
 import { HintsService } from './service';
 
 export interface HintDeps {
@@ -45,6 +46,17 @@ function toSeverity(s: Severity): vscode.DiagnosticSeverity {
     default:
       return vscode.DiagnosticSeverity.Hint;
   }
+}
+
+/**
+ * A hover's markdown (its file and log text escaped by the core): untrusted (no command links),
+ * no HTML, no theme icons.
+ */
+function hoverMarkdown(text: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(text, false);
+  md.isTrusted = false;
+  md.supportHtml = false;
+  return md;
 }
 
 function hintsEnabled(doc: vscode.TextDocument): boolean {
@@ -146,8 +158,7 @@ export function registerHintFeatures(context: vscode.ExtensionContext, deps: Hin
           if (!range.contains(end)) return;
           const hint = new vscode.InlayHint(end, f.hint);
           hint.paddingLeft = true;
-          const tip = new vscode.MarkdownString(analysis.hover(i));
-          hint.tooltip = tip;
+          hint.tooltip = hoverMarkdown(analysis.hover(i));
           out.push(hint);
         });
         return out;
@@ -164,7 +175,7 @@ export function registerHintFeatures(context: vscode.ExtensionContext, deps: Hin
         const i = analysis.findingAt(position.line, position.character);
         if (i < 0) return undefined;
         const f = analysis.result.findings[i]!;
-        return new vscode.Hover(new vscode.MarkdownString(analysis.hover(i)), toRange(f.hoverRange));
+        return new vscode.Hover(hoverMarkdown(analysis.hover(i)), toRange(f.hoverRange));
       },
     }),
   );
@@ -292,7 +303,7 @@ export function registerHintFeatures(context: vscode.ExtensionContext, deps: Hin
       await service.setLink(doc.uri, summarizeReport(report, paths));
       return report;
     } catch (err) {
-      void vscode.window.showErrorMessage(`Focal Lens: ${err instanceof Error ? err.message : String(err)}`);
+      void vscode.window.showErrorMessage(hintAnalysisFailureText(err));
       return undefined;
     } finally {
       source.dispose();
