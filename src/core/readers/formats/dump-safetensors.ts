@@ -3,7 +3,7 @@ import type { DumpFormatSpec } from '../registry';
 import { ARRAY_KEYS, SCORE_LOGIT_KEYS, SCORE_PROB_KEYS, TARGET_KEYS, type ArrayDumpSource, type ArraysContext, type OpenedArrays } from '../dump-source';
 import type { ArrayRef } from '../arrays';
 import { openFileSource, readSafetensorsHeader, safetensorsDType, type ByteSource } from '../binary';
-import { InputError } from '../errors';
+import { InputError, quoted } from '../errors';
 import type { DumpMeta } from '../types';
 import { isSafetensors } from './magic';
 
@@ -24,7 +24,7 @@ export function metaFromStrings(md: Record<string, string>, name: string): DumpM
   };
   const loss = val('loss');
   if (loss === 'sigmoid_focal' || loss === 'softmax_focal') meta.loss = loss;
-  else if (loss !== undefined) throw new InputError({ file: name, byteOffset: 8 }, `expected __metadata__.loss to be "sigmoid_focal" or "softmax_focal", got ${JSON.stringify(loss)}`);
+  else if (loss !== undefined) throw new InputError({ file: name, byteOffset: 8 }, `expected __metadata__.loss to be "sigmoid_focal" or "softmax_focal", got ${quoted(loss)}`);
   const alpha = val('alpha');
   if (alpha === null || typeof alpha === 'number' || (Array.isArray(alpha) && alpha.every((x) => typeof x === 'number'))) meta.alpha = alpha as number | number[] | null;
   const gamma = val('gamma');
