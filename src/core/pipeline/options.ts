@@ -1,0 +1,90 @@
+/**
+ * What an analysis takes and reports while it runs: the options every face builds (CLI flags, the
+ * extension's request, tests), progress events, and the usage error that names what is missing.
+ */
+import type { AlphaConvention, LossKind, Objective } from '../report';
+import type { BackendPreference } from '../compute/backend';
+import type { VerdictThresholds } from '../analysis/verdict';
+
+export const OBJECTIVES: Objective[] = ['macro-f1', 'balanced-accuracy', 'accuracy'];
+
+export interface AnalyzeProgress {
+  phase: 'backend' | 'read' | 'epoch' | 'counterfactual' | 'done';
+  /** read: bytes read so far and the total size of the input files. */
+  bytesRead?: number;
+  totalBytes?: number;
+  /** epoch: the epoch just finished, and how many are finished. */
+  epoch?: number;
+  epochsDone?: number;
+  /** 0..1 when known (reading dominates: it follows the bytes). */
+  fraction?: number;
+  message: string;
+}
+
+export interface AnalyzeOptions {
+  /** Files or folders of prediction dumps. */
+  paths: string[];
+  /** Scalar alpha (overrides the log's meta); null = alpha off. */
+  alpha?: number | null;
+  /** Per-class alpha vector (overrides alpha and the meta). */
+  alphaVector?: number[];
+  gamma?: number;
+  /** What a scalar alpha means (section 3). Default: meta, else `positive` for sigmoid, `vector` for a vector. */
+  convention?: AlphaConvention;
+  /** Sigmoid or softmax; default from the meta's `loss`, else from the dump's layout. */
+  loss?: LossKind;
+  classes?: string[];
+  split?: string;
+  /** Sigmoid decision threshold (default 0.5). */
+  threshold?: number;
+  /** Extra counterfactual rows: scalars in the log's convention, or vectors. */
+  whatIf?: Array<number | number[]>;
+  objective?: Objective;
+  backend?: BackendPreference;
+  lenient?: boolean;
+  verdictThresholds?: Partial<VerdictThresholds>;
+  onProgress?: (event: AnalyzeProgress) => void;
+  signal?: AbortSignal;
+  /** Base directory for file names in the report and messages. */
+  displayBase?: string;
+  /** The focal_lens Python package's folder, for the dump snippet a metrics-only report shows (default: its PyPI name). */
+  pythonPackage?: string;
+  /**
+   * Loss settings of the config file the log was linked from. Unlike the flags they do not override
+   * the log: the log's meta records what the run trained with, so it wins, and every disagreement is
+   * reported (configMismatches). They fill in what the meta lacks.
+   */
+  config?: ConfigSettings;
+}
+
+export interface ConfigSettings {
+  alpha?: number | number[] | null;
+  gamma?: number;
+  convention?: AlphaConvention;
+  /** Where the values are, for messages (e.g. "configs/train.py:12"). */
+  source?: string;
+}
+
+/** Bad usage: a missing or contradictory option. The message says how to fix it. CLI exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'E_FOCAL_LENS_USAGE';
+
+  /** Loss settings neither the flags nor the log's meta gave: a front end can ask for them. */
+  constructor(
+    message: string,
+    readonly missing: readonly ('alpha' | 'gamma')[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof UsageError || (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'E_FOCAL_LENS_USAGE');
+}
+
+export function abortError(): Error {
+  const e = new Error('analysis aborted');
+  e.name = 'AbortError';
+  return e;
+}
