@@ -2,6 +2,8 @@
  * Builds DOM nodes from data without innerHTML: class names and messages come from user files, so
  * nothing is ever parsed as markup.
  */
+import { percentDigits, significant } from '../src/core/format/numbers';
+
 type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -39,12 +41,10 @@ export function dataTable(caption: string, header: string[], rows: (string | num
 export function fmt(value: number | null | undefined, digits = 3): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e5)) return value.toExponential(2);
-  return Number(value.toPrecision(digits)).toString();
+  return significant(value, digits, true);
 }
 
 export function pct(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  return `${(value * 100).toFixed(digits)}%`;
+  return percentDigits(value, digits, true);
 }

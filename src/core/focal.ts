@@ -112,6 +112,13 @@ export function gMinus(p: number, gamma: number): number {
 
 /** Section 5 softmax: |f'(p)| = (1 - p)^gamma / p - gamma (1 - p)^(gamma - 1) log p. */
 export function softmaxScoreSlope(p: number, gamma: number): number {
+  // the default gamma without Math.pow (the bulk of the counterfactual's set-up): fdlibm's pow
+  // returns x * x for y = 2 and x for y = 1, so this is the general formula bit for bit
+  if (gamma === 2) {
+    const c = clipProb(p);
+    const q = 1 - c;
+    return (q * q) / c - 2 * q * Math.log(c);
+  }
   return -softmaxDlossDpt(p, gamma, 1);
 }
 

@@ -15,29 +15,17 @@
  * Pure TypeScript, no tfjs: the work is sorting and counting.
  */
 import type { AlphaConvention, WhatIfClass, WhatIfRow } from '../report';
+import { gMinus, gPlus, PROB_EPS, softmaxScoreSlope } from '../focal';
 import { aboveShare, aucOfGroups, blockShares, mergeSortedGroups, poolAdjacentViolators, type IsotonicFit } from './calibration';
 
-const EPS = 1e-7;
-const clip = (p: number): number => (p < EPS ? EPS : p > 1 - EPS ? 1 - EPS : p);
-
-/** (1 - p)^gamma [ (1 - p) - gamma p log p ]: the positive gradient term of section 5. */
-export function gPos(p: number, gamma: number): number {
-  p = clip(p);
-  const q = 1 - p;
-  return Math.pow(q, gamma) * (q - gamma * p * Math.log(p));
-}
-
-/** p^gamma [ p - gamma (1 - p) log(1 - p) ]: the negative gradient term of section 5. */
-export function gNeg(p: number, gamma: number): number {
-  p = clip(p);
-  const q = 1 - p;
-  return Math.pow(p, gamma) * (p - gamma * q * Math.log(q));
-}
+// The section 5 terms are focal.ts's: one set of formulas for the kernels' reference, the
+// counterfactual and the explorer.
+export { gPlus as gPos, gMinus as gNeg, softmaxScoreSlope as softmaxSlope } from '../focal';
 
 /** Inferred local positive share of a sample with probability p under a model trained at alpha0. */
 export function inferredShare(p: number, alpha0: number, gamma: number): number {
-  const gp = gPos(p, gamma);
-  const gn = gNeg(p, gamma);
+  const gp = gPlus(p, gamma);
+  const gn = gMinus(p, gamma);
   const den = alpha0 * gp + (1 - alpha0) * gn;
   return den > 0 ? ((1 - alpha0) * gn) / den : 0.5;
 }
@@ -48,17 +36,6 @@ export function inferredShare(p: number, alpha0: number, gamma: number): number 
  */
 export function minPositiveShare(alpha: number, gamma: number, threshold = 0.5): number {
   return inferredShare(threshold, alpha, gamma);
-}
-
-/** |f'(p)| of the softmax focal term: (1 - p)^gamma / p - gamma (1 - p)^(gamma - 1) log p. */
-export function softmaxSlope(p: number, gamma: number): number {
-  p = clip(p);
-  const q = 1 - p;
-  // the default gamma without Math.pow (the bulk of the counterfactual's set-up): fdlibm's pow
-  // returns x * x for y = 2 and x for y = 1, so this is the general formula bit for bit
-  if (gamma === 2) return (q * q) / p - 2 * q * Math.log(p);
-  const second = gamma === 0 ? 0 : gamma * Math.pow(q, gamma - 1) * Math.log(p);
-  return Math.pow(q, gamma) / p - second;
 }
 
 /** The per-class alpha vector a scalar alpha means under a softmax convention (section 3). */
@@ -416,7 +393,7 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   const C = spec.numClasses;
   const gamma = spec.gamma;
   const alpha0 = spec.alpha0 === null ? new Array<number>(C).fill(1) : conventionVector('vector', spec.alpha0, C);
-  const negLogA0 = alpha0.map((a) => -Math.log(a > 0 ? a : EPS));
+  const negLogA0 = alpha0.map((a) => -Math.log(a > 0 ? a : PROB_EPS));
   const segments: SoftmaxSegment[] = [];
   let N = 0;
   const count = new Float64Array(C);
@@ -434,7 +411,7 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     for (let o = 0; o < logQ.length; o += C) {
       for (let c = 0; c < C; c++) {
         // log q_hat up to a per-sample constant (the normalisation does not move any argmax)
-        logQ[o + c] = negLogA0[c]! - Math.log(softmaxSlope(probabilities[o + c]!, gamma));
+        logQ[o + c] = negLogA0[c]! - Math.log(softmaxScoreSlope(probabilities[o + c]!, gamma));
         const v = logQ[o + c]!;
         if (v < lo[c]!) lo[c] = v;
         if (v > hi[c]!) hi[c] = v;

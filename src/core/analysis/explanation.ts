@@ -9,7 +9,7 @@
  * relative to the rest), not a cause. What alpha really moves is the decision threshold.
  */
 import type { BalanceExplanation, ClassBalanceExplanation, ClassEpochStats, EpochReport, FactorDirection, LossKind } from '../report';
-import { fmtNum, fmtPct } from './verdict';
+import { proseNumber, prosePercent } from '../format/numbers';
 
 /** Balances within [1/BALANCED, BALANCED] count as balanced (the push on the bias has cancelled). */
 export const BALANCED = 1.5;
@@ -37,7 +37,7 @@ function direction(f: number): FactorDirection {
 }
 
 function x(v: number): string {
-  return `x${fmtNum(v >= 100 ? Math.round(v) : v >= 10 ? Math.round(v * 10) / 10 : v)}`;
+  return `x${proseNumber(v >= 100 ? Math.round(v) : v >= 10 ? Math.round(v * 10) / 10 : v)}`;
 }
 
 function explainClass(c: ClassEpochStats, ctx: ExplanationContext, names: string[]): ClassBalanceExplanation {
@@ -55,7 +55,7 @@ function explainClass(c: ClassEpochStats, ctx: ExplanationContext, names: string
   }
   const name = `'${c.class}'`;
   const others = names.length === 2 ? `'${names.find((n) => n !== c.class) ?? 'the rest'}'` : 'the other classes';
-  const equation = `G+/G- = ${fmtNum(c.balance)} = alpha ${x(f.alpha)} . counts ${x(f.count)} . gamma ${x(f.gamma)}`;
+  const equation = `G+/G- = ${proseNumber(c.balance)} = alpha ${x(f.alpha)} . counts ${x(f.count)} . gamma ${x(f.gamma)}`;
   const parts: string[] = [`${name}: ${equation}.`];
   let summary: string;
   const side = imposedDir === 'positives' ? `for ${name}` : `against ${name}`;
@@ -67,19 +67,19 @@ function explainClass(c: ClassEpochStats, ctx: ExplanationContext, names: string
         : `mostly the counts; alpha pushes the other way`;
   const keeps = f.gamma >= 1 ? `it keeps ${name} samples hard (low confidence) and ${others} easy` : `it keeps ${others} hard and ${name} samples easy`;
   if (compensates === 'none') {
-    parts.push(`Alpha and the counts nearly cancel (alpha x counts = x${fmtNum(imposed)}): the loss asks for little distortion, and gamma ${x(f.gamma)} is small.`);
-    summary = `alpha offsets the counts (x${fmtNum(imposed)})`;
+    parts.push(`Alpha and the counts nearly cancel (alpha x counts = x${proseNumber(imposed)}): the loss asks for little distortion, and gamma ${x(f.gamma)} is small.`);
+    summary = `alpha offsets the counts (x${proseNumber(imposed)})`;
   } else if (balanced) {
     parts.push(
       `Balanced (G+ ~ G-, as once the class's bias stops moving), so the factors multiply to about 1 and gamma ${x(f.gamma)} is the model's answer to ` +
-        `alpha x counts = x${fmtNum(imposed)} (${why}), not a cause: ${keeps}.`,
+        `alpha x counts = x${proseNumber(imposed)} (${why}), not a cause: ${keeps}.`,
     );
-    summary = `gamma offsets alpha x counts (x${fmtNum(imposed)}, ${side})`;
+    summary = `gamma offsets alpha x counts (x${proseNumber(imposed)}, ${side})`;
   } else {
     const up = c.balance > 1;
     parts.push(
       `Not balanced yet: the loss still pushes ${name}'s logit ${up ? 'up (more' : 'down (fewer'} ${name} predictions to come); ` +
-        `alpha x counts set x${fmtNum(imposed)} (${why}) and the model's current confidence (gamma) ${x(f.gamma)}.`,
+        `alpha x counts set x${proseNumber(imposed)} (${why}) and the model's current confidence (gamma) ${x(f.gamma)}.`,
     );
     summary = `pushed ${up ? 'up' : 'down'} ${x(up ? c.balance : 1 / c.balance)}`;
   }
@@ -118,19 +118,19 @@ function thresholdOf(c: ClassEpochStats, ctx: ExplanationContext, names: string[
     return {
       value: { knob: 'alpha', minShare: null, relativeShare: [lo, hi] },
       words:
-        `Alpha alone sets the decision rule: ${name} (alpha ${fmtNum(at)}) wins where its local share is at least ${fmtNum(lo)} to ${fmtNum(hi)} times each other class's ` +
+        `Alpha alone sets the decision rule: ${name} (alpha ${proseNumber(at)}) wins where its local share is at least ${proseNumber(lo)} to ${proseNumber(hi)} times each other class's ` +
         `(1 at equal alphas); gamma and the counts do not move it.`,
     };
   }
   const q = ctx.minShare?.(c.class) ?? null;
   const a = ctx.classAlpha?.(c.class) ?? null;
   const neutralAlpha = a === null || Math.abs(a - 0.5) < 1e-9;
-  const at = ctx.threshold === 0.5 ? '' : ` at threshold ${fmtNum(ctx.threshold)}`;
+  const at = ctx.threshold === 0.5 ? '' : ` at threshold ${proseNumber(ctx.threshold)}`;
   if (q === null) return { value: { knob: 'none', minShare: null }, words: '' };
   if (neutralAlpha) {
     return {
       value: { knob: ctx.threshold === 0.5 ? 'none' : 'threshold', minShare: q },
-      words: `Alpha is neutral: ${name} is predicted where at least ${fmtPct(q)} of similar samples are ${name}${at}${ctx.threshold === 0.5 ? ' (the accuracy rule)' : '; the threshold and gamma set that share'}.`,
+      words: `Alpha is neutral: ${name} is predicted where at least ${prosePercent(q)} of similar samples are ${name}${at}${ctx.threshold === 0.5 ? ' (the accuracy rule)' : '; the threshold and gamma set that share'}.`,
     };
   }
   const knob = ctx.threshold === 0.5 ? 'alpha' : 'alpha-and-gamma';
@@ -138,8 +138,8 @@ function thresholdOf(c: ClassEpochStats, ctx: ExplanationContext, names: string[
     value: { knob, minShare: q },
     words:
       knob === 'alpha'
-        ? `Alpha alone moved the decision threshold: ${name} is predicted where at least ${fmtPct(q)} of similar samples are ${name} (50% at alpha 0.5); gamma and the counts do not move it.`
-        : `Alpha with gamma${at} sets the decision threshold: ${name} is predicted where at least ${fmtPct(q)} of similar samples are ${name}.`,
+        ? `Alpha alone moved the decision threshold: ${name} is predicted where at least ${prosePercent(q)} of similar samples are ${name} (50% at alpha 0.5); gamma and the counts do not move it.`
+        : `Alpha with gamma${at} sets the decision threshold: ${name} is predicted where at least ${prosePercent(q)} of similar samples are ${name}.`,
   };
 }
 

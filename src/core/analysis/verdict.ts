@@ -7,6 +7,7 @@
 import type { AlphaConvention, Attribution, ClassAtRisk, EpochReport, LossKind, NeutralEstimate, Verdict, VerdictStatus, WhatIfRow } from '../report';
 import { CONVENTION_INFO } from '../conventions';
 import { binomialTail } from './calibration';
+import { proseNumber, prosePercent, proseTimes } from '../format/numbers';
 
 export interface VerdictThresholds {
   /** A class with at least this many samples and recall <= vanishRecall has vanished. Default 10. */
@@ -157,13 +158,13 @@ export function checkCollapse(shares: ClassShares[], th: VerdictThresholds = DEF
   const reasons: string[] = [];
   for (const c of shares) {
     if ((c.count >= th.minClassCount || Number.isNaN(c.count)) && c.recall <= th.vanishRecall) {
-      reasons.push(Number.isNaN(c.count) ? `'${c.class}' vanished (recall ${fmtNum(c.recall)})` : `'${c.class}' vanished (recall ${fmtPct(c.recall)} of ${c.count} samples)`);
+      reasons.push(Number.isNaN(c.count) ? `'${c.class}' vanished (recall ${proseNumber(c.recall)})` : `'${c.class}' vanished (recall ${prosePercent(c.recall)} of ${c.count} samples)`);
     }
   }
   for (const c of shares) {
     // NaN shares (unknown) never satisfy these comparisons
     if (c.predShare >= th.dominantShare && c.trueShare <= th.dominantMaxTrueShare) {
-      reasons.push(`'${c.class}' takes ${fmtPct(c.predShare)} of predictions (true share ${fmtPct(c.trueShare)})`);
+      reasons.push(`'${c.class}' takes ${prosePercent(c.predShare)} of predictions (true share ${prosePercent(c.trueShare)})`);
     }
   }
   const collapsed = reasons.length > 0;
@@ -180,7 +181,7 @@ export function staticStatus(shares: ClassShares[], th: VerdictThresholds = DEFA
   for (const c of shares) {
     if (c.trueShare <= 0) continue;
     const r = ratio(c, 1e-9);
-    if (r >= th.driftRatio || r <= 1 / th.driftRatio) return { status: 'drifting', reason: `'${c.class}' predicted for ${fmtPct(c.predShare)} (true share ${fmtPct(c.trueShare)})` };
+    if (r >= th.driftRatio || r <= 1 / th.driftRatio) return { status: 'drifting', reason: `'${c.class}' predicted for ${prosePercent(c.predShare)} (true share ${prosePercent(c.trueShare)})` };
   }
   return { status: 'healthy', reason: '' };
 }
@@ -243,7 +244,7 @@ export function epochStatuses(shares: ClassShares[][], epochs: number[], samples
         epoch: epochs[e]!,
         status: 'drifting',
         onto,
-        reason: `'${worst.c.class}' is predicted ${r >= 1 ? `${fmtX(r)} as often as it occurs` : `${fmtX(1 / r)} less often than it occurs`} (${Number.isFinite(worst.c.predShare) ? `${fmtPct(worst.c.predShare)} vs ${fmtPct(worst.c.trueShare)}` : 'recall / precision'})`,
+        reason: `'${worst.c.class}' is predicted ${r >= 1 ? `${proseTimes(r)} as often as it occurs` : `${proseTimes(1 / r)} less often than it occurs`} (${Number.isFinite(worst.c.predShare) ? `${prosePercent(worst.c.predShare)} vs ${prosePercent(worst.c.trueShare)}` : 'recall / precision'})`,
       });
       continue;
     }
@@ -303,7 +304,7 @@ export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictT
       .map((c) => ({ c, r: ratio(c, 1e-9) }))
       .sort((a, b) => Math.abs(Math.log(b.r)) - Math.abs(Math.log(a.r)))[0];
     const detail = worst
-      ? ` The largest mismatch: '${worst.c.class}' predicted for ${fmtPct(worst.c.predShare)} of samples (true share ${fmtPct(worst.c.trueShare)}).`
+      ? ` The largest mismatch: '${worst.c.class}' predicted for ${prosePercent(worst.c.predShare)} of samples (true share ${prosePercent(worst.c.trueShare)}).`
       : '';
     const atRisk = classesAtRisk(epochs[epochs.length - 1]!, ctx, th);
     return {
@@ -339,12 +340,12 @@ export function verdict(epochs: EpochReport[], ctx: VerdictContext, th: VerdictT
   if (alphaDriven) parts.push(`Alpha drives it: ${ruleSentence(ctx, lastShares, onto)}`);
   else parts.push(ruleSentence(ctx, lastShares, onto));
   if (ontoShares) {
-    parts.push(`From epoch ${onsetEpoch} the model predicts '${onto}' for ${fmtPct(ontoShares.predShare)} of samples (true share ${fmtPct(ontoShares.trueShare)}).`);
+    parts.push(`From epoch ${onsetEpoch} the model predicts '${onto}' for ${prosePercent(ontoShares.predShare)} of samples (true share ${prosePercent(ontoShares.trueShare)}).`);
   }
   if (attribution) parts.push(attributionSentence(attribution));
   else if (ctx.neutral && ontoShares && ctx.neutralAlpha !== null) {
     const share = rowShares(ctx.neutral, lastShares).find((c) => c.class === onto)?.predShare;
-    if (share !== undefined) parts.push(`Alpha is already neutral; at ${describeAlpha(ctx.neutralAlpha)} the counterfactual predicts '${onto}' for ${fmtPct(share)}: look at the features, the learning rate or gamma.`);
+    if (share !== undefined) parts.push(`Alpha is already neutral; at ${describeAlpha(ctx.neutralAlpha)} the counterfactual predicts '${onto}' for ${prosePercent(share)}: look at the features, the learning rate or gamma.`);
   } else if (!ctx.neutral) {
     parts.push('No per-sample probabilities of the last epoch were kept, so the counterfactual at a neutral alpha could not be computed.');
   }
@@ -448,17 +449,17 @@ export function disagreementPValue(lossMinimum: WhatIfRow, calibrated: WhatIfRow
 
 function attributionSentence(a: Attribution): string {
   const at = describeAlpha(a.neutralAlpha);
-  const both = `'${a.class}' for ${fmtPct(a.lossMinimum.predShare)} (label-calibrated: ${fmtPct(a.calibrated.predShare)})`;
+  const both = `'${a.class}' for ${prosePercent(a.lossMinimum.predShare)} (label-calibrated: ${prosePercent(a.calibrated.predShare)})`;
   if (a.state === 'alpha') {
     return a.lossMinimum.collapsed
       ? `At ${at} the counterfactual predicts ${both}: the over-prediction goes, but the run collapses the other way there; alpha moves the errors between the classes rather than removing them.`
       : `At ${at} the counterfactual predicts ${both}.`;
   }
   if (a.state === 'not-alpha') return `At ${at} the counterfactual predicts ${both}: alpha alone does not explain it (look at the features, the learning rate or gamma).`;
-  const far = a.nearMinimum ? '' : ` This run is far from its loss minimum (G+/G- ${fmtNum(a.balance >= 10 ? Math.round(a.balance) : a.balance)}), where extrapolating from its probabilities fails.`;
+  const far = a.nearMinimum ? '' : ` This run is far from its loss minimum (G+/G- ${proseNumber(a.balance >= 10 ? Math.round(a.balance) : a.balance)}), where extrapolating from its probabilities fails.`;
   return (
-    `Whether alpha drives it is uncertain: at ${at} the counterfactual from the probabilities predicts '${a.class}' for ${fmtPct(a.lossMinimum.predShare)} ` +
-    `(lowest class recall ${fmtNum(a.lossMinimum.minRecall)}); read from the labels, ${fmtPct(a.calibrated.predShare)} (lowest recall ${fmtNum(a.calibrated.minRecall)}); ` +
+    `Whether alpha drives it is uncertain: at ${at} the counterfactual from the probabilities predicts '${a.class}' for ${prosePercent(a.lossMinimum.predShare)} ` +
+    `(lowest class recall ${proseNumber(a.lossMinimum.minRecall)}); read from the labels, ${prosePercent(a.calibrated.predShare)} (lowest recall ${proseNumber(a.calibrated.minRecall)}); ` +
     `the labels contradict the first (p ${fmtP(a.disagreementP ?? 1)}).${far} To settle it, ${a.settle ?? `retrain at ${at}`}.`
   );
 }
@@ -477,8 +478,8 @@ export function classesAtRisk(epoch: EpochReport, ctx: Pick<VerdictContext, 'sug
     const underServed = better !== undefined && better.recall >= c.recall + th.riskGain;
     if (underServed) reasons.push('under-served');
     if (!reasons.length) continue;
-    let message = `'${c.class}' is at risk: the model finds ${fmtPct(c.recall)} of its ${c.count} samples (F1 ${fmtNum(c.f1)})`;
-    if (underServed) message += `; ${describeAlpha(ctx.suggestion!.alpha)} would find ${fmtPct(better.recall)} (counterfactual)`;
+    let message = `'${c.class}' is at risk: the model finds ${prosePercent(c.recall)} of its ${c.count} samples (F1 ${proseNumber(c.f1)})`;
+    if (underServed) message += `; ${describeAlpha(ctx.suggestion!.alpha)} would find ${prosePercent(better.recall)} (counterfactual)`;
     const risk: ClassAtRisk = { class: c.class, reasons, recall: c.recall, f1: c.f1, message: `${message}.` };
     if (underServed) {
       risk.betterAlpha = Array.isArray(ctx.suggestion!.alpha) ? ctx.suggestion!.alpha.slice() : ctx.suggestion!.alpha;
@@ -490,7 +491,7 @@ export function classesAtRisk(epoch: EpochReport, ctx: Pick<VerdictContext, 'sug
 }
 
 function fmtP(p: number): string {
-  return p < 0.001 ? '< 0.001' : `= ${fmtNum(p)}`;
+  return p < 0.001 ? '< 0.001' : `= ${proseNumber(p)}`;
 }
 
 function isNeutralAlpha(ctx: VerdictContext): boolean {
@@ -510,7 +511,7 @@ function binaryNamesOf(e: EpochReport, ctx: VerdictContext): [string, string] | 
 }
 
 function describeAlpha(a: number | number[]): string {
-  return Array.isArray(a) ? `alpha [${a.map((v) => fmtNum(v)).join(', ')}]` : `alpha ${fmtNum(a)}`;
+  return Array.isArray(a) ? `alpha [${a.map((v) => proseNumber(v)).join(', ')}]` : `alpha ${proseNumber(a)}`;
 }
 
 /** The decision rule of section 4 in words, for this alpha and prevalence. */
@@ -527,15 +528,15 @@ export function ruleSentence(ctx: VerdictContext, shares: ClassShares[], onto: s
     const pos = cls.class;
     // a is the positives' weight; the user's scalar differs from it only in the 'negative' convention
     const written = ctx.convention === 'negative' && ctx.alpha !== null ? ctx.alpha : a;
-    const conv = ctx.alphaVector ? `alpha for '${pos}' ${fmtNum(a)}` : `alpha ${fmtNum(written)} (${CONVENTION_INFO[ctx.convention].words}: positives x${fmtNum(a)}, negatives x${fmtNum(1 - a)})`;
-    let s = `${conv} makes the model say '${pos}' wherever at least ${fmtPct(q)} of similar samples are '${pos}'`;
-    if (ctx.threshold !== 0.5) s += ` (at threshold ${fmtNum(ctx.threshold)})`;
-    s += `; the prevalence is ${fmtPct(prev)}, so `;
+    const conv = ctx.alphaVector ? `alpha for '${pos}' ${proseNumber(a)}` : `alpha ${proseNumber(written)} (${CONVENTION_INFO[ctx.convention].words}: positives x${proseNumber(a)}, negatives x${proseNumber(1 - a)})`;
+    let s = `${conv} makes the model say '${pos}' wherever at least ${prosePercent(q)} of similar samples are '${pos}'`;
+    if (ctx.threshold !== 0.5) s += ` (at threshold ${proseNumber(ctx.threshold)})`;
+    s += `; the prevalence is ${prosePercent(prev)}, so `;
     if (prev > q) s += `samples the features cannot separate are all predicted '${pos}'.`;
     else if (q > 0.5) s += `'${pos}' samples that overlap the others are predicted negative: they must be the majority of their neighbourhood to be found.`;
     else if (q < 2 * prev) s += `samples the features cannot separate sit just below the rule and any region where '${pos}' is even slightly over-represented is predicted '${pos}'.`;
-    else s += `samples the features cannot separate are predicted negative, and '${pos}' is predicted only where it is at least ${fmtX(q / Math.max(prev, 1e-9))} as frequent as overall.`;
-    if (Math.abs(a - 0.5) > 1e-9) s += ` (alpha 0.5 is the accuracy rule: more than 50%; alpha ${fmtNum(1 - prev)} = 1 - prevalence is the balanced-accuracy rule.)`;
+    else s += `samples the features cannot separate are predicted negative, and '${pos}' is predicted only where it is at least ${proseTimes(q / Math.max(prev, 1e-9))} as frequent as overall.`;
+    if (Math.abs(a - 0.5) > 1e-9) s += ` (alpha 0.5 is the accuracy rule: more than 50%; alpha ${proseNumber(1 - prev)} = 1 - prevalence is the balanced-accuracy rule.)`;
     return s;
   }
   const v = ctx.alphaVector;
@@ -547,25 +548,7 @@ export function ruleSentence(ctx: VerdictContext, shares: ClassShares[], onto: s
   const others = v.filter((_, i) => i !== ti);
   const maxOther = others.length ? Math.max(...others) : at;
   const minOther = others.length ? Math.min(...others) : at;
-  const conv = ctx.convention === 'vector' ? `alpha [${v.map(fmtNum).join(', ')}]` : `alpha ${fmtNum(ctx.alpha ?? 0)} (${CONVENTION_INFO[ctx.convention].words}: [${v.map(fmtNum).join(', ')}])`;
+  const conv = ctx.convention === 'vector' ? `alpha [${v.map(proseNumber).join(', ')}]` : `alpha ${proseNumber(ctx.alpha ?? 0)} (${CONVENTION_INFO[ctx.convention].words}: [${v.map(proseNumber).join(', ')}])`;
   const share = shares[ti]?.trueShare ?? 0;
-  return `${conv} makes the model predict the class c with the largest alpha_c x (local share of c): '${target}' (alpha ${fmtNum(at)}) wins wherever its local share is at least ${fmtNum(minOther / at)} to ${fmtNum(maxOther / at)} times that of each other class; its overall share is ${fmtPct(share)}.`;
-}
-
-export function fmtPct(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const p = v * 100;
-  if (p > 99 && p < 100) return `${Math.min(99.9, Math.round(p * 10) / 10)}%`;
-  if (p === 0 || p >= 10) return `${Math.round(p)}%`;
-  if (p >= 1) return `${(Math.round(p * 10) / 10).toString()}%`;
-  return `${(Math.round(p * 100) / 100).toString()}%`;
-}
-
-export function fmtNum(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  return (Math.round(v * 1000) / 1000).toString();
-}
-
-function fmtX(v: number): string {
-  return `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10}x`;
+  return `${conv} makes the model predict the class c with the largest alpha_c x (local share of c): '${target}' (alpha ${proseNumber(at)}) wins wherever its local share is at least ${proseNumber(minOther / at)} to ${proseNumber(maxOther / at)} times that of each other class; its overall share is ${prosePercent(share)}.`;
 }

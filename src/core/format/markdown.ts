@@ -4,7 +4,8 @@
  */
 import type { AnalysisReport, WhatIfRow } from '../report';
 import { markdownCode, markdownText as esc } from './escape';
-import { CLASS_HEADER, alphaLabel, basisLabel, classRow, epochsRows, lossLabel, num, pct, suggestionText, verdictTags } from './text';
+import { CLASS_HEADER, alphaLabel, basisLabel, classRow, epochsRows, lossLabel, suggestionText, verdictTags } from './text';
+import { tableNumber, tablePercent } from './numbers';
 import { runSections } from './run-sections';
 
 function mdTable(header: string[], rows: string[][]): string[] {
@@ -67,7 +68,7 @@ export function renderMarkdown(r: AnalysisReport): string {
     const header = ['alpha', ...classes.map((c) => `pred ${c}`), 'macro-F1', 'balanced acc.', 'accuracy'];
     const rows = r.whatIf.map((w: WhatIfRow) => {
       const label = (w as WhatIfRow & { label?: string }).label;
-      return [alphaLabel(w.alpha) + (label ? ` (${label})` : ''), ...w.perClass.map((c) => pct(c.predShare)), num(w.macroF1), num(w.balancedAccuracy), num(w.accuracy)];
+      return [alphaLabel(w.alpha) + (label ? ` (${label})` : ''), ...w.perClass.map((c) => tablePercent(c.predShare)), tableNumber(w.macroF1), tableNumber(w.balancedAccuracy), tableNumber(w.accuracy)];
     });
     out.push(...mdTable(header, rows));
   }

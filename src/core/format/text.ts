@@ -5,6 +5,7 @@
  */
 import type { AnalysisReport, ClassEpochStats, EpochReport, WhatIfRow } from '../report';
 import { runSections } from './run-sections';
+import { tableNumber, tablePercent } from './numbers';
 import { mapStrings, terminalText } from './escape';
 
 export interface TextOptions {
@@ -26,26 +27,10 @@ function styler(on: boolean): Styler {
   return { bold: wrap('1'), red: wrap('31'), yellow: wrap('33'), green: wrap('32'), dim: wrap('2') };
 }
 
-export function pct(v: number): string {
-  if (!Number.isFinite(v)) return '-';
-  const p = v * 100;
-  if (p === 0) return '0%';
-  if (p >= 10) return `${p.toFixed(1)}%`;
-  if (p >= 0.1) return `${p.toFixed(2)}%`;
-  return `${p.toFixed(3)}%`;
-}
 
-export function num(v: number, digits = 3): string {
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : v < 0 ? '-inf' : '-';
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
-  if (a >= 1000) return v.toFixed(0);
-  if (a >= 100) return v.toFixed(1);
-  return v.toFixed(digits);
-}
 
 export function alphaLabel(a: number | number[]): string {
-  return Array.isArray(a) ? `[${a.map((v) => num(v, 3).replace(/0+$/, '').replace(/\.$/, '')).join(', ')}]` : String(Math.round(a * 1e4) / 1e4);
+  return Array.isArray(a) ? `[${a.map((v) => tableNumber(v, 3).replace(/0+$/, '').replace(/\.$/, '')).join(', ')}]` : String(Math.round(a * 1e4) / 1e4);
 }
 
 /** Columns aligned: first column left, the rest right. */
@@ -97,19 +82,19 @@ export function classRow(c: ClassEpochStats): string[] {
   return [
     c.class,
     String(c.count),
-    pct(c.trueShare),
-    pct(c.predShare),
-    num(c.recall),
-    num(c.precision),
-    num(c.f1),
-    num(c.meanWeightPos),
-    num(c.meanWeightNeg),
-    num(c.gradPos),
-    num(c.gradNeg),
-    num(c.balance),
-    num(c.factors.alpha),
-    num(c.factors.count),
-    num(c.factors.gamma),
+    tablePercent(c.trueShare),
+    tablePercent(c.predShare),
+    tableNumber(c.recall),
+    tableNumber(c.precision),
+    tableNumber(c.f1),
+    tableNumber(c.meanWeightPos),
+    tableNumber(c.meanWeightNeg),
+    tableNumber(c.gradPos),
+    tableNumber(c.gradNeg),
+    tableNumber(c.balance),
+    tableNumber(c.factors.alpha),
+    tableNumber(c.factors.count),
+    tableNumber(c.factors.gamma),
   ];
 }
 
@@ -142,11 +127,11 @@ function whatIfRows(r: AnalysisReport): { header: string[]; rows: string[][] } {
     const lc = focus ? w.calibrated?.perClass.find((c) => c.class === focus) : undefined;
     return [
       alphaLabel(w.alpha) + (label ? ` (${label})` : ''),
-      ...(few ? w.perClass.map((c) => pct(c.predShare)) : []),
-      ...(focus ? [fc ? num(fc.recall) : '-', fc ? num(fc.f1) : '-', lc ? pct(lc.predShare) : '-', lc ? num(lc.recall) : '-'] : []),
-      num(w.macroF1),
-      num(w.balancedAccuracy),
-      num(w.accuracy),
+      ...(few ? w.perClass.map((c) => tablePercent(c.predShare)) : []),
+      ...(focus ? [fc ? tableNumber(fc.recall) : '-', fc ? tableNumber(fc.f1) : '-', lc ? tablePercent(lc.predShare) : '-', lc ? tableNumber(lc.recall) : '-'] : []),
+      tableNumber(w.macroF1),
+      tableNumber(w.balancedAccuracy),
+      tableNumber(w.accuracy),
     ];
   });
   return { header, rows };
@@ -161,9 +146,9 @@ export function epochsRows(r: AnalysisReport): { header: string[]; rows: string[
     return [
       String(e.epoch),
       String(e.samples),
-      num(e.focalSum),
-      num(e.ceSum),
-      ...(focus ? [c ? pct(c.predShare) : '-', c ? pct(c.trueShare) : '-', c ? num(c.recall) : '-'] : []),
+      tableNumber(e.focalSum),
+      tableNumber(e.ceSum),
+      ...(focus ? [c ? tablePercent(c.predShare) : '-', c ? tablePercent(c.trueShare) : '-', c ? tableNumber(c.recall) : '-'] : []),
       perEpoch.find((p) => p.epoch === e.epoch)?.status ?? '',
     ];
   });
@@ -195,7 +180,7 @@ export function verdictTags(r: AnalysisReport): string[] {
 /** The sentence under "Suggestion:". */
 export function suggestionText(r: AnalysisReport): string {
   const g = r.suggestion;
-  if (g) return `alpha ${alphaLabel(g.alpha)} maximises ${g.objective} among settings that neither collapse nor drift: ${num(g.current)} now, ${num(g.expected)} expected (counterfactual; confirm by retraining).`;
+  if (g) return `alpha ${alphaLabel(g.alpha)} maximises ${g.objective} among settings that neither collapse nor drift: ${tableNumber(g.current)} now, ${tableNumber(g.expected)} expected (counterfactual; confirm by retraining).`;
   return r.suggestionDetail?.message ?? 'none (no per-sample probabilities for the counterfactual).';
 }
 

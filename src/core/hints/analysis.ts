@@ -9,7 +9,8 @@ import { CONVENTIONS } from '../conventions';
 import { markdownCode, markdownText } from '../format/escape';
 import { extractJson } from './json';
 import { extractPython } from './python';
-import { LineIndex, fmt, pct } from './text-index';
+import { LineIndex } from './text-index';
+import { percentDigits as pct, significant as fmt } from '../format/numbers';
 import { extractToml } from './toml';
 import {
   alphaHint,

@@ -55,16 +55,3 @@ export class LineIndex {
     return t.slice(0, i);
   }
 }
-
-/** Numbers for people: weights to 4 significant digits, trailing zeros dropped. */
-export function fmt(x: number, digits = 4): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const s = Number(x.toPrecision(digits)).toString();
-  return s;
-}
-
-/** Percent with at most one decimal. */
-export function pct(x: number): string {
-  return `${Number((x * 100).toFixed(1))}%`;
-}

@@ -2,7 +2,7 @@
 import type { AlphaConvention } from '../report';
 import { markdownCode, markdownText } from '../format/escape';
 import { CONVENTION_DESCRIPTIONS } from './conventions';
-import { fmt, pct } from './text-index';
+import { percentDigits as pct, significant as fmt } from '../format/numbers';
 import type { ConventionId, LibraryInfo, LinkedAnalysis, ParamValue, Prevalence, ResolvedConvention } from './types';
 
 export const PAPER_LINE =

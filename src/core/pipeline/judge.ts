@@ -6,7 +6,8 @@
 import type { AnalysisReport, EpochReport, Objective, SuggestionDetail, WhatIfEstimate, WhatIfRow } from '../report';
 import { conventionVector, minPositiveShare, round4, type CounterfactualEngine } from '../analysis/counterfactual';
 import { COUNTERFACTUAL_MAX_SCORES, type CappedCounterfactual } from '../analysis/sample-cap';
-import { epochShares, fmtNum, verdict as judge, type VerdictThresholds } from '../analysis/verdict';
+import { epochShares, verdict as judge, type VerdictThresholds } from '../analysis/verdict';
+import { proseNumber } from '../format/numbers';
 import { suggest, type SuggestionOutcome } from '../analysis/suggestion';
 import { explainBalance } from '../analysis/explanation';
 import { positiveWeightOf } from '../conventions';
@@ -217,7 +218,7 @@ function suggestionWords(
     trivial: outcome.trivial,
     ...(outcome.band ? { band: outcome.band } : {}),
   });
-  const trivial = `${layout === 'multilabel' ? 'predicting no class for any sample' : 'predicting the majority class for every sample'} (${objective} ${fmtNum(outcome.trivial)})`;
+  const trivial = `${layout === 'multilabel' ? 'predicting no class for any sample' : 'predicting the majority class for every sample'} (${objective} ${proseNumber(outcome.trivial)})`;
   const one = !!outcome.band && outcome.band[0] === outcome.band[1];
   const band = outcome.band ? (one ? `alpha ${outcome.band[0]}` : `alphas ${outcome.band[0]} to ${outcome.band[1]}`) : 'a few alphas';
   if (s) {
@@ -227,11 +228,11 @@ function suggestionWords(
     );
   }
   const aucs = ranking.perClass.filter((c) => c.auc !== null);
-  const auc = layout === 'binary' ? `AUC ${fmtNum(aucs[aucs.length - 1]?.auc ?? NaN)}` : aucs.map((c) => `'${c.class}' AUC ${fmtNum(c.auc!)}`).join(', ');
+  const auc = layout === 'binary' ? `AUC ${proseNumber(aucs[aucs.length - 1]?.auc ?? NaN)}` : aucs.map((c) => `'${c.class}' AUC ${proseNumber(c.auc!)}`).join(', ');
   if (outcome.reason === 'unstable') {
     return detail(
       'unstable',
-      `No suggestion: only ${band} ${one ? 'neither collapses nor drifts' : 'neither collapse nor drift'} by both estimates while beating ${trivial}, at best by ${fmtNum((outcome.bestUnstable ?? outcome.trivial) - outcome.trivial)}, ` +
+      `No suggestion: only ${band} ${one ? 'neither collapses nor drifts' : 'neither collapse nor drift'} by both estimates while beating ${trivial}, at best by ${proseNumber((outcome.bestUnstable ?? outcome.trivial) - outcome.trivial)}, ` +
         `and ${one ? 'its' : 'their'} neighbouring alphas do not: the outcome changes too fast there for a counterfactual to be trusted. The ranking quality is ${auc} (0.5 is chance). ` +
         'Retrain at a few alphas in that range to find a stable one, or improve the features if the gain is not worth it.',
     );

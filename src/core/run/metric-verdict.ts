@@ -4,7 +4,8 @@
  * share), with every statement naming the metric key and the file it came from. Whether alpha
  * drove it can only be read off the decision rule here (no probabilities, no counterfactual).
  */
-import { checkCollapse, epochStatuses, fmtNum, fmtPct, ruleSentence, type ClassShares, type EpochStatus, type VerdictContext, type VerdictThresholds } from '../analysis/verdict';
+import { checkCollapse, epochStatuses, ruleSentence, type ClassShares, type EpochStatus, type VerdictContext, type VerdictThresholds } from '../analysis/verdict';
+import { proseNumber, prosePercent } from '../format/numbers';
 import type { AlphaConvention, LossKind, Verdict } from '../report';
 import { metricKeyId, type MetricLog, type MetricName } from '../readers/metrics/types';
 import type { ObservedSeries, RunClasses } from './observed';
@@ -41,10 +42,10 @@ function evidenceOf(log: MetricLog, series: ObservedSeries, statuses: EpochStatu
     if (c.recall <= th.vanishRecall && recallKey) {
       let since = series.shares.length - 1;
       while (since > 0 && (series.shares[since - 1]!.find((x) => x.class === c.class)?.recall ?? 1) <= th.vanishRecall) since--;
-      out.push(`recall of '${c.class}' has been ${fmtNum(c.recall)} since ${word} ${series.epochs[since]} (${recallKey} in ${log.file})`);
+      out.push(`recall of '${c.class}' has been ${proseNumber(c.recall)} since ${word} ${series.epochs[since]} (${recallKey} in ${log.file})`);
     }
     if (c.predShare >= th.dominantShare && c.trueShare <= th.dominantMaxTrueShare) {
-      out.push(`'${c.class}' takes ${fmtPct(c.predShare)} of predictions against a true share of ${fmtPct(c.trueShare)} (${log.file})`);
+      out.push(`'${c.class}' takes ${prosePercent(c.predShare)} of predictions against a true share of ${prosePercent(c.trueShare)} (${log.file})`);
     }
   }
   if (lastStatus.status === 'drifting') {
@@ -63,7 +64,7 @@ function evidenceOf(log: MetricLog, series: ObservedSeries, statuses: EpochStatu
     const pos = last.find((c) => c.class === classes.binary!.positive);
     const rateKey = log.keys.get(metricKeyId('predPositiveRate', null));
     if (pos && Number.isFinite(pos.predShare) && Number.isFinite(pos.trueShare)) {
-      out.push(`predicted-positive rate ${fmtPct(pos.predShare)} against a prevalence of ${fmtPct(pos.trueShare)} (${rateKey ? `${rateKey} in ${log.file}` : `derived from recall and precision in ${log.file}`})`);
+      out.push(`predicted-positive rate ${prosePercent(pos.predShare)} against a prevalence of ${prosePercent(pos.trueShare)} (${rateKey ? `${rateKey} in ${log.file}` : `derived from recall and precision in ${log.file}`})`);
     }
   }
   return out;
@@ -174,15 +175,15 @@ function ruleWithoutPrevalence(s: MetricLossSettings, named: ClassShares[], cls:
     const weights = named.map((c) => ({ c: c.class, a: w(c.class) ?? 0 }));
     const top = weights.reduce((a, b) => (b.a > a.a ? b : a), weights[0]!);
     const others = weights.filter((x) => x !== top && x.a > 0);
-    const conv = s.convention === 'vector' ? `alpha [${weights.map((x) => fmtNum(x.a)).join(', ')}]` : `alpha ${fmtNum(s.alpha ?? 0)} (${s.convention}: [${weights.map((x) => fmtNum(x.a)).join(', ')}])`;
-    const need = others.length ? ` '${top.c}' wins wherever its local share is at least ${fmtNum(Math.min(...others.map((x) => x.a)) / top.a)} to ${fmtNum(Math.max(...others.map((x) => x.a)) / top.a)} times that of each other class` : '';
+    const conv = s.convention === 'vector' ? `alpha [${weights.map((x) => proseNumber(x.a)).join(', ')}]` : `alpha ${proseNumber(s.alpha ?? 0)} (${s.convention}: [${weights.map((x) => proseNumber(x.a)).join(', ')}])`;
+    const need = others.length ? ` '${top.c}' wins wherever its local share is at least ${proseNumber(Math.min(...others.map((x) => x.a)) / top.a)} to ${proseNumber(Math.max(...others.map((x) => x.a)) / top.a)} times that of each other class` : '';
     return `${conv} makes the model predict the class with the largest alpha_c x (local share of c):${need}.`;
   }
   const target = named.find((c) => c.class === cls) ?? named.find((c) => Number.isFinite(c.recall) && c.recall <= 0.02) ?? named[0];
   if (!target) return '';
   const a = w(target.class);
   if (a === null) return '';
-  return `alpha ${fmtNum(a)} for '${target.class}' (${s.convention} convention) makes the model say '${target.class}' only where at least ${fmtPct(1 - a)} of similar samples are '${target.class}'${a < 0.5 ? ': every class the features do not separate cleanly loses to the background' : ''}.`;
+  return `alpha ${proseNumber(a)} for '${target.class}' (${s.convention} convention) makes the model say '${target.class}' only where at least ${prosePercent(1 - a)} of similar samples are '${target.class}'${a < 0.5 ? ': every class the features do not separate cleanly loses to the background' : ''}.`;
 }
 
 function isNeutral(s: MetricLossSettings): boolean {
@@ -192,7 +193,7 @@ function isNeutral(s: MetricLossSettings): boolean {
 }
 
 function describeAlpha(s: MetricLossSettings): string {
-  return s.alphaVector ? `alpha [${s.alphaVector.map(fmtNum).join(', ')}]` : `alpha ${s.alpha === null ? 'off' : fmtNum(s.alpha)} (${s.convention})`;
+  return s.alphaVector ? `alpha [${s.alphaVector.map(proseNumber).join(', ')}]` : `alpha ${s.alpha === null ? 'off' : proseNumber(s.alpha)} (${s.convention})`;
 }
 
 /** The verdict module's rule-sentence context for a metrics-only run (no counterfactual). */
