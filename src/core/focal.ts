@@ -222,43 +222,52 @@ export function resolveClassAlpha(
   throw new RangeError(`unknown alpha convention "${String(convention)}"`);
 }
 
+/** Sums over one side of a class: its own samples (positives) or everyone else's (negatives). */
+export interface SideSums {
+  count: number;
+  /** Sum of the loss multipliers alpha_t (1 - p_t)^gamma. */
+  weightSum: number;
+  /** Sum of |dFL/dz| (the gradient mass). */
+  gradMass: number;
+  /** alpha_t of this side (1 when the loss has no alpha). */
+  alpha: number;
+}
+
+/** What one class's ClassEpochStats is computed from. */
+export interface ClassSums {
+  pos: SideSums;
+  neg: SideSums;
+  /** Samples predicted as the class, and how many of them are the class. */
+  predicted: number;
+  truePositives: number;
+  focalSum: number;
+}
+
 /**
  * One class's ClassEpochStats from its sums (see src/core/compute/epoch-accumulator.ts for what
  * positives and negatives are per head kind): counts, shares, recall / precision / F1 from the
  * predicted count and true positives, the loss sum, mean multipliers from the multiplier sums, the
- * gradient masses and the balance factors ({@link balanceFactors}).
+ * gradient masses and the balance factors ({@link balanceFactors}). The negative class of a binary
+ * head is the same call with `pos` and `neg` swapped.
  */
-export function classStats(
-  name: string,
-  N: number,
-  nPos: number,
-  predicted: number,
-  tp: number,
-  focalSum: number,
-  wPosSum: number,
-  wNegSum: number,
-  nNeg: number,
-  gradPos: number,
-  gradNeg: number,
-  alphaPos: number,
-  alphaNeg: number,
-): ClassEpochStats {
-  const recall = ratio(tp, nPos);
-  const precision = ratio(tp, predicted);
-  const f = balanceFactors(gradPos, gradNeg, nPos, nNeg, alphaPos, alphaNeg);
+export function classStats(name: string, N: number, sums: ClassSums): ClassEpochStats {
+  const { pos, neg } = sums;
+  const recall = ratio(sums.truePositives, pos.count);
+  const precision = ratio(sums.truePositives, sums.predicted);
+  const f = balanceFactors(pos.gradMass, neg.gradMass, pos.count, neg.count, pos.alpha, neg.alpha);
   return {
     class: name,
-    count: nPos,
-    trueShare: ratio(nPos, N),
-    predShare: ratio(predicted, N),
+    count: pos.count,
+    trueShare: ratio(pos.count, N),
+    predShare: ratio(sums.predicted, N),
     recall,
     precision,
     f1: ratio(2 * precision * recall, precision + recall),
-    focalSum,
-    meanWeightPos: ratio(wPosSum, nPos),
-    meanWeightNeg: ratio(wNegSum, nNeg),
-    gradPos,
-    gradNeg,
+    focalSum: sums.focalSum,
+    meanWeightPos: ratio(pos.weightSum, pos.count),
+    meanWeightNeg: ratio(neg.weightSum, neg.count),
+    gradPos: pos.gradMass,
+    gradNeg: neg.gradMass,
     balance: f.balance,
     factors: { alpha: f.alpha, count: f.count, gamma: f.gamma },
   };

@@ -23,7 +23,7 @@
  * -log p is unbounded there, and clipped at 1e-7).
  */
 import type { ClassEpochStats, EpochReport } from '../report';
-import { classStats, crossEntropy, focalLoss, lossMultiplier, sigmoidGradMagnitude } from '../focal';
+import { classStats, crossEntropy, type SideSums, focalLoss, lossMultiplier, sigmoidGradMagnitude } from '../focal';
 import { inferredShare, minPositiveShare, rowFromCounts, type CounterfactualCounts, type CounterfactualEngine } from './counterfactual';
 import { aboveShare, aucOfGroups, poolAdjacentViolators, type IsotonicFit, type ScoreGroups } from './calibration';
 
@@ -230,6 +230,14 @@ interface HeadSums {
   thresholdExact: boolean;
 }
 
+/** A head's positives and negatives as classStats reads them. */
+function sides(s: HeadSums, aPos: number, aNeg: number): { pos: SideSums; neg: SideSums } {
+  return {
+    pos: { count: s.nPos, weightSum: s.wPos, gradMass: s.gPos, alpha: aPos },
+    neg: { count: s.nNeg, weightSum: s.wNeg, gradMass: s.gNeg, alpha: aNeg },
+  };
+}
+
 function headSums(h: BinnedHistogram, loss: BinnedLoss): HeadSums {
   const pos = new BinnedDistribution(h.positives);
   const neg = new BinnedDistribution(h.negatives);
@@ -280,10 +288,10 @@ export function binnedBinaryEpoch(epoch: number, h: BinnedHistogram, loss: Binne
   const s = headSums(h, loss);
   const { aPos, aNeg } = alphaWeights(loss);
   const N = s.nPos + s.nNeg;
-  const tn = s.nNeg - (s.predicted - s.tp);
+  const { pos, neg } = sides(s, aPos, aNeg);
   const perClass: ClassEpochStats[] = [
-    classStats(classes[0], N, s.nNeg, N - s.predicted, tn, s.flNeg, s.wNeg, s.wPos, s.nPos, s.gNeg, s.gPos, aNeg, aPos),
-    classStats(classes[1], N, s.nPos, s.predicted, s.tp, s.flPos, s.wPos, s.wNeg, s.nNeg, s.gPos, s.gNeg, aPos, aNeg),
+    classStats(classes[0], N, { pos: neg, neg: pos, predicted: N - s.predicted, truePositives: s.nNeg - (s.predicted - s.tp), focalSum: s.flNeg }),
+    classStats(classes[1], N, { pos, neg, predicted: s.predicted, truePositives: s.tp, focalSum: s.flPos }),
   ];
   return {
     report: { epoch, samples: N, focalSum: s.flPos + s.flNeg, ceSum: s.cePos + s.ceNeg, perClass },
@@ -314,7 +322,7 @@ export function binnedOneVsRestEpoch(epoch: number, heads: BinnedHistogram[], lo
     ceSum += s.cePos + s.ceNeg;
     thresholdExact &&= s.thresholdExact;
     const name = classes[c] ?? `class_${c}`;
-    perClass.push(classStats(name, N, s.nPos, s.predicted, s.tp, s.flPos + s.flNeg, s.wPos, s.wNeg, s.nNeg, s.gPos, s.gNeg, aPos, aNeg));
+    perClass.push(classStats(name, N, { ...sides(s, aPos, aNeg), predicted: s.predicted, truePositives: s.tp, focalSum: s.flPos + s.flNeg }));
     focalBounds.push({ class: name, lower: s.boundsPos[0] + s.boundsNeg[0], upper: s.boundsPos[1] + s.boundsNeg[1] });
   });
   return {

@@ -391,15 +391,15 @@ export class EpochAccumulator {
       const a = this.loss.classAlpha ? this.loss.classAlpha[c] : null;
       const aPos = a === null ? 1 : a;
       const aNeg = a === null ? 1 : 1 - a;
+      const pos = { count: nPos, weightSum: wPos, gradMass: gPos, alpha: aPos };
+      const neg = { count: nNeg, weightSum: wNeg, gradMass: gNeg, alpha: aNeg };
       if (C === 1) {
-        const predNeg = N - tp - fp;
-        const tn = nNeg - fp;
         perClass.push(
-          classStats(this.classes[0], N, nNeg, predNeg, tn, flNeg, wNeg, wPos, nPos, gNeg, gPos, aNeg, aPos),
-          classStats(this.classes[1], N, nPos, tp + fp, tp, flPos, wPos, wNeg, nNeg, gPos, gNeg, aPos, aNeg),
+          classStats(this.classes[0], N, { pos: neg, neg: pos, predicted: N - tp - fp, truePositives: nNeg - fp, focalSum: flNeg }),
+          classStats(this.classes[1], N, { pos, neg, predicted: tp + fp, truePositives: tp, focalSum: flPos }),
         );
       } else {
-        perClass.push(classStats(this.classes[c], N, nPos, tp + fp, tp, flPos + flNeg, wPos, wNeg, nNeg, gPos, gNeg, aPos, aNeg));
+        perClass.push(classStats(this.classes[c], N, { pos, neg, predicted: tp + fp, truePositives: tp, focalSum: flPos + flNeg }));
       }
     }
     return { epoch, samples: N, focalSum, ceSum, perClass };
@@ -430,10 +430,13 @@ export class EpochAccumulator {
       if (nNeg > 0) aBar = (alphaWeighted - nPos * alpha[c]) / nNeg;
       else aBar = C > 1 ? (alpha.reduce((s, x) => s + x, 0) - alpha[c]) / (C - 1) : 1;
       perClass.push(
-        classStats(
-          this.classes[c], N, nPos, this.predCount[c], this.truePos[c],
-          col('focal', c), wPos, wTotal - wPos, nNeg, col('gradPos', c), this.accGradNeg[c], alpha[c], aBar,
-        ),
+        classStats(this.classes[c], N, {
+          pos: { count: nPos, weightSum: wPos, gradMass: col('gradPos', c), alpha: alpha[c] },
+          neg: { count: nNeg, weightSum: wTotal - wPos, gradMass: this.accGradNeg[c], alpha: aBar },
+          predicted: this.predCount[c],
+          truePositives: this.truePos[c],
+          focalSum: col('focal', c),
+        }),
       );
     }
     return { epoch, samples: N, focalSum, ceSum, perClass };
