@@ -1,7 +1,7 @@
 // Real VS Code for tests on machines without a desktop or Microsoft's download service:
 // code-server 4.100.3 (VS Code 1.100.3, runs on Node 20) installed from the npm registry into the
 // git-ignored cache `.vscode-test/code-server/`, driven by Debian's headless Chromium through
-// playwright-core. Recipe and reasons: /work/shared/reference/real-vscode-tests.md.
+// playwright-core. What it takes and why: docs/testing.md.
 //
 // Every process started here (code-server and its children, Chromium) is registered for cleanup:
 // call `installCleanupHandlers()` once in a runner and nothing is left behind on success, failure,
