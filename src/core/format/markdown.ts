@@ -39,7 +39,7 @@ export function renderMarkdown(r: AnalysisReport): string {
     else if (section.kind === 'table') out.push(...mdTable(section.header, section.rows));
     else out.push('```' + section.language, section.text.replace(/```/g, "'''"), '```');
   }
-  out.push(`- **Skipped records:** ${r.input.skipped ?? 0}`);
+  out.push(`- **Skipped samples:** ${r.input.skipped ?? 0}`);
   const last = r.epochs[r.epochs.length - 1];
   if (last) {
     out.push('');
@@ -79,7 +79,7 @@ export function renderMarkdown(r: AnalysisReport): string {
   for (const note of r.notes ?? []) out.push('', `> Note: ${esc(note)}`);
   if (r.input.issues?.length) {
     out.push('');
-    out.push('## Skipped records');
+    out.push('## Skipped as unreadable');
     out.push('');
     for (const i of r.input.issues) out.push(`- ${markdownCode(`${i.file}${i.line !== undefined ? `:${i.line}` : i.byteOffset !== undefined ? `@byte ${i.byteOffset}` : ''}`)}: ${esc(i.message)}`);
   }

@@ -192,7 +192,7 @@ export async function readEpochs({ dump, reopen, opts, settings, classesOpt, whe
 
   if (!resolved || results.length === 0) {
     const { skipped } = dump.issues();
-    throw new UsageError(`${where}: no samples to analyse${split ? ` in split '${split}'` : ''}${skipped ? ` (${skipped} records skipped as bad)` : ''}`);
+    throw new UsageError(`${where}: no samples to analyse${split ? ` in split '${split}'` : ''}${skipped ? ` (${skipped} samples skipped as unreadable)` : ''}`);
   }
   return { resolved, epochs: results.map((x) => x.report), counterfactual: lastCounterfactual, notes, dump };
 }

@@ -67,7 +67,7 @@ export interface PredictionDump {
    * Iterate once. Throws {@link InputError} on bad input (strict mode), AbortError when aborted.
    */
   chunks: AsyncIterable<PredictionChunk>;
-  /** Records skipped so far under `lenient` (exact count) and the first reasons with positions. */
+  /** Samples skipped so far under `lenient` (exact count; a bad batch line counts its rows) and the first reasons with positions. */
   issues(): { skipped: number; issues: InputIssue[] };
 }
 
