@@ -5,16 +5,20 @@ export const isZip = (b: Uint8Array): boolean => b[0] === 0x50 && b[1] === 0x4b 
 /** safetensors: u64 little-endian header size, then a JSON object. */
 export const isSafetensors = (b: Uint8Array): boolean => b.length >= 9 && b[8] === 0x7b && b[6] === 0 && b[7] === 0;
 
-/** The first line of a text head parsed as a JSON object, or null. */
+/**
+ * The first line of a text head that parses as a JSON object, or null: a damaged line before it
+ * (a record cut short, a stray line) does not hide what the file is.
+ */
 export function firstJsonObject(lines: readonly string[]): Record<string, unknown> | null {
-  const first = lines[0];
-  if (first === undefined) return null;
-  try {
-    const v = JSON.parse(first) as unknown;
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
+  for (const line of lines) {
+    try {
+      const v = JSON.parse(line) as unknown;
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // not JSON: the next line may be
+    }
   }
+  return null;
 }
 
 /** The whole head parsed as one JSON document, or null (a head cut short of the end is not parsed). */

@@ -5,8 +5,10 @@
  */
 import type { MetricFormatSpec } from '../registry';
 import { MetricLogBuilder } from '../metrics/builder';
-import { readJsonDocument } from '../metrics/text';
+import { lineOfFirst, readJsonDocument } from '../metrics/text';
 import { InputError } from '../errors';
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const hfTrainerState: MetricFormatSpec = {
   id: 'hf-trainer-state',
@@ -17,8 +19,12 @@ export const hfTrainerState: MetricFormatSpec = {
   example: 'output/trainer_state.json (or output/checkpoint-1185/trainer_state.json) + the checkpoint\'s config.json',
   async read(head, opts) {
     const doc = await readJsonDocument(head.path, head.name, opts);
-    const history = (doc as { log_history?: unknown }).log_history;
-    if (!Array.isArray(history)) throw new InputError({ file: head.name }, 'expected "log_history" to be a list of log entries');
+    const history = (doc as { log_history?: unknown } | null)?.log_history;
+    if (!Array.isArray(history)) {
+      // the key's line, else where the document starts; an object without the key has no place to point at
+      const line = (await lineOfFirst(head.path, /"log_history"\s*:/)) ?? (isObject(doc) ? undefined : await lineOfFirst(head.path, /\S/));
+      throw new InputError({ file: head.name, ...(line !== undefined ? { line } : {}) }, line !== undefined ? 'expected "log_history" to be a list of log entries' : 'expected a "log_history" list of log entries: the document has none');
+    }
     const b = new MetricLogBuilder('hf-trainer-state', head.name, 'huggingface');
     history.forEach((entry: unknown, i: number) => {
       if (typeof entry !== 'object' || entry === null) {

@@ -1,7 +1,7 @@
 /** Keras `History.history` saved as JSON: `{"loss": [...], "val_recall": [...], "val_f1_score": [[...], ...]}`. */
 import type { MetricFormatSpec } from '../registry';
 import { MetricLogBuilder } from '../metrics/builder';
-import { readJsonDocument } from '../metrics/text';
+import { lineOfFirst, readJsonDocument } from '../metrics/text';
 import { InputError } from '../errors';
 
 export const kerasHistory: MetricFormatSpec = {
@@ -16,7 +16,10 @@ export const kerasHistory: MetricFormatSpec = {
   example: 'history.json written by json.dump(model.fit(...).history, f)',
   async read(head, opts) {
     const doc = await readJsonDocument(head.path, head.name, opts);
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InputError({ file: head.name }, 'expected a JSON object of metric lists (History.history)');
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+      const line = await lineOfFirst(head.path, /\S/);
+      throw new InputError({ file: head.name, ...(line !== undefined ? { line } : {}) }, 'expected a JSON object of metric lists (History.history)');
+    }
     const lists = Object.entries(doc as Record<string, unknown>).filter((kv): kv is [string, unknown[]] => Array.isArray(kv[1]));
     const epochs = Math.max(0, ...lists.map(([, v]) => v.length));
     const b = new MetricLogBuilder('keras-history', head.name, 'keras');

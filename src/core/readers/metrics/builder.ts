@@ -5,6 +5,8 @@
  * split to judge (validation when the log has one).
  */
 import type { InputIssue } from '../../report';
+import { InputError, quoted } from '../errors';
+import { MAX_CLASSES } from '../limits';
 import type { FoundSetting } from '../../run/settings';
 import type { TrainingFramework } from '../../run/frameworks';
 import { parseMetricKey, type ParsedKey } from './keys';
@@ -27,7 +29,8 @@ export class MetricLogBuilder {
   private readonly bySplit = new Map<string, SplitEpochs>();
   private readonly parsed = new Map<string, ParsedKey | null>();
   private readonly keys = new Map<string, Map<string, string>>();
-  private readonly classOrder = new Map<string, string[]>();
+  /** Classes of each split in the order the log first names them. */
+  private readonly classOrder = new Map<string, Set<string>>();
   readonly settings: FoundSetting[] = [];
   readonly issues: InputIssue[] = [];
   skipped = 0;
@@ -81,9 +84,9 @@ export class MetricLogBuilder {
     const metric = pk.metric;
     if (Array.isArray(value)) {
       // a vector metric (Keras F1Score(average=None)): one value per class index; one value is the head's
-      if (value.length === 1) this.put(split, e, null, metric, value[0]!, key, pk.mean);
-      else value.forEach((v, i) => this.put(split, e, String(i), metric, v, `${key}[${i}]`, false));
-    } else this.put(split, e, pk.cls, metric, value, key, pk.mean);
+      if (value.length === 1) this.put(split, e, null, metric, value[0]!, key, pk.mean, opts.line);
+      else value.forEach((v, i) => this.put(split, e, String(i), metric, v, `${key}[${i}]`, false, opts.line));
+    } else this.put(split, e, pk.cls, metric, value, key, pk.mean, opts.line);
   }
 
   private epoch(split: string, epoch: number, opts: RecordOptions): MetricEpoch {
@@ -102,17 +105,21 @@ export class MetricLogBuilder {
     return e;
   }
 
-  private put(split: string, e: MetricEpoch, cls: string | null, metric: Exclude<MetricName, 'predPositiveRate'>, v: number, key: string, mean: boolean): void {
+  private put(split: string, e: MetricEpoch, cls: string | null, metric: Exclude<MetricName, 'predPositiveRate'>, v: number, key: string, mean: boolean, line: number | undefined): void {
     let target: ClassMetrics;
     if (cls === null) {
       target = e.mean ??= {};
       if (mean) e.meanOverClasses = true;
     } else {
+      let order = this.classOrder.get(split);
+      if (!order) this.classOrder.set(split, (order = new Set()));
+      if (!order.has(cls)) {
+        // thousands of metric columns or a vector metric of a corrupt length: no run has that many classes
+        if (order.size >= MAX_CLASSES) throw new InputError({ file: this.file, ...(line !== undefined ? { line } : {}) }, `expected at most ${MAX_CLASSES} classes in the log's per-class metrics, got more (the next at ${quoted(key)})`);
+        order.add(cls);
+      }
       target = e.perClass.get(cls) ?? {};
       if (!e.perClass.has(cls)) e.perClass.set(cls, target);
-      const order = this.classOrder.get(split) ?? [];
-      if (!order.includes(cls)) order.push(cls);
-      this.classOrder.set(split, order);
     }
     target[metric] = v;
     this.key(split, metricKeyId(metric, cls), key);
@@ -139,7 +146,7 @@ export class MetricLogBuilder {
       framework: this.framework,
       epochKey: this.epochKey,
       split: split || 'val',
-      classes: this.classOrder.get(split) ?? [],
+      classes: [...(this.classOrder.get(split) ?? [])],
       epochs,
       keys: this.keys.get(split) ?? new Map(),
       settings: this.settings,

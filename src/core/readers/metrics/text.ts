@@ -4,6 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { createScanner } from 'jsonc-parser';
 import { InputError } from '../errors';
 import type { MetricReadOptions } from '../registry';
 
@@ -74,14 +75,76 @@ export async function readJsonDocument(path: string, name: string, opts: MetricR
   opts.onBytes?.(bytes.length);
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Python's json module writes NaN and Infinity; JSON.parse does not accept them
+  const json = text.replace(/(?<=[:,[\s])(-?Infinity|NaN)(?=[\s,\]}])/g, 'null');
   try {
-    // Python's json module writes NaN and Infinity; JSON.parse does not accept them
-    return JSON.parse(text.replace(/(?<=[:,[\s])(-?Infinity|NaN)(?=[\s,\]}])/g, 'null'));
+    return JSON.parse(json);
   } catch (e) {
+    // V8 gives no position for an unexpected token or the end of the input: find it
     const m = /position (\d+)/.exec((e as Error).message);
-    const at = m ? Number(m[1]) : undefined;
-    const lineNo = at !== undefined ? text.slice(0, at).split('\n').length : undefined;
-    throw new InputError({ file: name, ...(lineNo !== undefined ? { line: lineNo } : {}) }, `invalid JSON (${(e as Error).message.replace(/^JSON\.parse: /, '')}); a file still being written?`);
+    const at = m ? Number(m[1]) : jsonErrorOffset(json);
+    let line = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) line++;
+    throw new InputError({ file: name, line }, `invalid JSON (${(e as Error).message.replace(/^JSON\.parse: /, '')}); a file still being written?`);
+  }
+}
+
+/**
+ * The 1-based line of the first match of `re` in a file, or undefined: where a refusal of a whole
+ * JSON document points (the parsed value keeps no lines; only refusals pay for the second read).
+ */
+export async function lineOfFirst(path: string, re: RegExp): Promise<number | undefined> {
+  const text = await readFile(path, 'utf8');
+  const m = re.exec(text);
+  if (!m) return undefined;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < m.index; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+// jsonc-parser's SyntaxKind and ScanError (const enums, which isolated modules cannot import)
+const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, comma: 5, colon: 6, null: 7, true: 8, false: 9, string: 10, number: 11, lineBreak: 14, whitespace: 15, end: 17 } as const;
+const SCALARS: readonly number[] = [TOKEN.null, TOKEN.true, TOKEN.false, TOKEN.string, TOKEN.number];
+
+/**
+ * Offset of the first token where `text` stops being JSON (the end of the text when it ends too
+ * early). Token by token with an explicit stack, so that no nesting depth overflows it.
+ */
+export function jsonErrorOffset(text: string): number {
+  const scanner = createScanner(text, false);
+  const open: number[] = [];
+  // what the grammar takes next
+  let want: 'value' | 'value-or-close' | 'key' | 'key-or-close' | 'colon' | 'after-value' = 'value';
+  for (;;) {
+    const kind = scanner.scan();
+    if (kind === TOKEN.whitespace || kind === TOKEN.lineBreak) continue;
+    const at = scanner.getTokenOffset();
+    if (scanner.getTokenError() !== 0 || kind === TOKEN.end) return at;
+    const close = kind === TOKEN.closeBrace ? TOKEN.openBrace : kind === TOKEN.closeBracket ? TOKEN.openBracket : 0;
+    if (want === 'value' || want === 'value-or-close') {
+      if (kind === TOKEN.openBrace || kind === TOKEN.openBracket) {
+        open.push(kind);
+        want = kind === TOKEN.openBrace ? 'key-or-close' : 'value-or-close';
+      } else if (SCALARS.includes(kind)) want = 'after-value';
+      else if (want === 'value-or-close' && close === TOKEN.openBracket) {
+        open.pop();
+        want = 'after-value';
+      } else return at;
+    } else if (want === 'key' || want === 'key-or-close') {
+      if (kind === TOKEN.string) want = 'colon';
+      else if (want === 'key-or-close' && close === TOKEN.openBrace) {
+        open.pop();
+        want = 'after-value';
+      } else return at;
+    } else if (want === 'colon') {
+      if (kind !== TOKEN.colon) return at;
+      want = 'value';
+    } else {
+      const top = open[open.length - 1];
+      if (kind === TOKEN.comma && top !== undefined) want = top === TOKEN.openBrace ? 'key' : 'value';
+      else if (close !== 0 && close === top) open.pop();
+      else return at;
+    }
   }
 }
 
