@@ -204,9 +204,11 @@ class SummaryCollector {
     if (dims.length !== 2 || dims[0] !== PR_ROWS || T < 2) return `a PR curve must be a [6, T] tensor (T >= 2), got [${dims.join(', ')}]`;
     const declared = this.plugins.get(v.tag)!.numThresholds;
     if (declared !== 0 && declared !== T) return `the PR curve has ${T} thresholds but its plugin data says ${declared}`;
-    const values = tensorValues(v.tensor!);
+    const values = tensorValues(v.tensor!, false);
     if (typeof values === 'string') return values;
     const row = (r: number) => values.slice(r * T, (r + 1) * T);
+    const notCounts = countsProblem(values, 0, T, 'TP') ?? countsProblem(values, T, T, 'FP');
+    if (notCounts) return notCounts;
     push(this.contents.prCurves, v.tag, { step, wallTime, numThresholds: T, tp: row(0), fp: row(1), tn: row(2), fn: row(3), precision: row(4), recall: row(5) });
     return undefined;
   }
@@ -220,6 +222,20 @@ class SummaryCollector {
       if (kind && kind !== 'nullValue') out[name] = value[kind]!;
     }
   }
+}
+
+/**
+ * Why a row of a PR curve is not counts of "p >= threshold" (finite, not negative, not growing
+ * with the threshold; float32 sums of weighted counts may wobble in the last bits), or undefined.
+ */
+function countsProblem(values: Float64Array, from: number, T: number, name: string): string | undefined {
+  const tolerance = 1e-6 * Math.max(1, values[from]!);
+  for (let i = 0; i < T; i++) {
+    const c = values[from + i]!;
+    if (!(Number.isFinite(c) && c >= 0)) return `${name} at threshold ${i} is ${c}: not a count`;
+    if (i + 1 < T && values[from + i + 1]! - c > tolerance) return `${name} at threshold ${i} is smaller than at threshold ${i + 1}: not counts of p >= threshold`;
+  }
+  return undefined;
 }
 
 /** Decoded messages carry defaults on their prototype: a field on the wire is an own property. */

@@ -29,8 +29,12 @@ export function tensorDims(t: TensorMessage): number[] {
   return (t.tensorShape?.dim ?? []).map((d) => int64ToNumber(d.size));
 }
 
-/** The tensor's values in row-major order as float64, or a reason why there are none. */
-export function tensorValues(t: TensorMessage): Float64Array | string {
+/**
+ * The tensor's values in row-major order as float64, or a reason why there are none. `fill`: a
+ * single listed value fills the whole shape (TensorFlow's reading; PR curves are never written
+ * so, and a few bytes would otherwise claim millions of thresholds).
+ */
+export function tensorValues(t: TensorMessage, fill = true): Float64Array | string {
   const dims = tensorDims(t);
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) return `tensor shape [${dims.join(', ')}] has an unknown dimension`;
   const count = dims.reduce((a, b) => a * b, 1);
@@ -44,7 +48,7 @@ export function tensorValues(t: TensorMessage): Float64Array | string {
   }
   const list = typedList(t);
   if (list.length === count) return Float64Array.from(list, (v) => fromListValue(t.dtype, v));
-  if (list.length === 1) return new Float64Array(count).fill(fromListValue(t.dtype, list[0]!));
+  if (list.length === 1 && fill) return new Float64Array(count).fill(fromListValue(t.dtype, list[0]!));
   return `tensor has ${list.length} values for shape [${dims.join(', ')}]`;
 }
 
