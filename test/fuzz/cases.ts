@@ -10,8 +10,10 @@ import { centralEntryOffset, concat, csv, enc, gzip, jsonl, npyArrays, safetenso
 
 export interface FuzzFile {
   path: string;
-  /** Absent: a folder. */
+  /** Absent (and no symlink): a folder. */
   bytes?: Uint8Array;
+  /** A symbolic link to this path (relative to the link's folder), instead of a file. */
+  symlink?: string;
 }
 
 export interface FuzzCase {
@@ -22,6 +24,12 @@ export interface FuzzCase {
   tags: string[];
   /** At most this many samples can be read back (a member holds fewer rows than it declares). */
   maxSamples?: number;
+  /** Run cases: alpha 0.25 and gamma 2 given as flags (dump cases always give them). */
+  given?: boolean;
+  /** The only damage is one skippable record of this file (base name): the rest must be judged, the skip reported. */
+  expectSkipped?: string;
+  /** The only damage of this event file is one checksum: every other record must be read. */
+  expectRecords?: { file: string; records: number };
 }
 
 export const READERS = ['jsonl', 'jsonl.gz', 'csv', 'tsv', 'csv.gz', 'npy', 'npz-stored', 'npz-deflated', 'npz-folder', 'safetensors'] as const;
@@ -63,7 +71,7 @@ const dataset: fc.Arbitrary<Dataset> = fc
     return { C, kind, epochs: ep, targets, scores };
   });
 
-function lcg(seed: number): () => number {
+export function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -73,10 +81,10 @@ function lcg(seed: number): () => number {
 
 // ------------------------------------------------------- byte mutations
 
-const INTERESTING_BYTES = [0, 0xff, 0x7f, 0x80, 0x0a, 0x0d, 0x2c, 0x09, 0x22, 0x7b, 0x5b, 0x2d, 0x39, 0x30];
+export const INTERESTING_BYTES = [0, 0xff, 0x7f, 0x80, 0x0a, 0x0d, 0x2c, 0x09, 0x22, 0x7b, 0x5b, 0x2d, 0x39, 0x30];
 const TOKENS = ['NaN', '-1', '1e309', '99999999999999999999', '\n', '\n\n\n', ',', ',,', '"', '{', '}', '[', ']', '\uFEFF', 'null', '0x10', '-0', '1.5', '\t', '\r\n', '{"meta": {}}'];
 
-type ByteMutation =
+export type ByteMutation =
   | { op: 'flip'; at: number; bit: number }
   | { op: 'set'; at: number; value: number }
   | { op: 'insert'; at: number; token: string }
@@ -84,8 +92,8 @@ type ByteMutation =
   | { op: 'duplicate'; at: number; len: number; to: number }
   | { op: 'truncate'; at: number };
 
-const at = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
-const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
+export const at = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
+export const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
   fc.record({ op: fc.constant('flip' as const), at, bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ op: fc.constant('set' as const), at, value: fc.oneof(fc.constantFrom(...INTERESTING_BYTES), fc.integer({ min: 0, max: 255 })) }),
   fc.record({ op: fc.constant('insert' as const), at, token: fc.constantFrom(...TOKENS) }),
@@ -94,7 +102,7 @@ const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
   fc.record({ op: fc.constant('truncate' as const), at }),
 );
 
-function mutateBytes(b: Uint8Array, muts: ByteMutation[]): Uint8Array {
+export function mutateBytes(b: Uint8Array, muts: ByteMutation[]): Uint8Array {
   let out = b;
   for (const m of muts) {
     if (out.length === 0) break;
@@ -130,8 +138,8 @@ function mutateBytes(b: Uint8Array, muts: ByteMutation[]): Uint8Array {
 
 // Blind mutations on top of the structural ones, in one case of three (more would mostly break
 // magic numbers and headers, hiding the structural lies behind early refusals).
-const byteMutations = fc.oneof({ weight: 2, arbitrary: fc.constant([] as ByteMutation[]) }, { weight: 1, arbitrary: fc.array(byteMutation, { minLength: 1, maxLength: 3 }) });
-const tag = (muts: { op: string }[]) => muts.map((m) => `byte-${m.op}`);
+export const byteMutations = fc.oneof({ weight: 2, arbitrary: fc.constant([] as ByteMutation[]) }, { weight: 1, arbitrary: fc.array(byteMutation, { minLength: 1, maxLength: 3 }) });
+export const tag = (muts: { op: string }[]) => muts.map((m) => `byte-${m.op}`);
 
 // ------------------------------------------------------- text mutations
 

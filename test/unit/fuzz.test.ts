@@ -1,32 +1,72 @@
 // The bounded, seeded fuzz run of `npm test` (the long one is `npm run fuzz`, against the built
-// CLI): every reader and every hint parser gets a few hundred mutated inputs; each must be read,
-// or refused with an InputError naming file and line or byte, never crash, never hand garbage on.
+// CLI): every reader of the format registry, whole run folders and every hint parser get a few
+// hundred mutated inputs; each must be read, or refused with an InputError naming file and line or
+// byte (or a stated reason not to), never crash, never hand garbage on, and keep the rest where
+// the damage is a skippable record.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeHints } from '../../src/core/hints';
-import { HINT_LANGUAGES, READERS, hintCases, readerCases, type FuzzCase } from '../fuzz/cases';
-import { readCase } from '../fuzz/harness';
+import { FORMATS } from '../../src/core/readers/registry';
+import { scanRun } from '../../src/core/readers/scan';
+import { HINT_LANGUAGES, hintCases, type FuzzCase } from '../fuzz/cases';
+import { analyzeCase, readCase, writeCase } from '../fuzz/harness';
+import { FORMAT_TARGETS, FUZZ_TARGETS } from '../fuzz/targets';
 
 const SEED = 12;
 /** 200 in `npm test`; FOCAL_LENS_FUZZ_RUNS=2000 for a longer in-process run. */
 const RUNS = Number(process.env.FOCAL_LENS_FUZZ_RUNS ?? 200);
+/** The unit run's inputs stay small (bombs of 2 MiB, thousands of rows); the long run asks for millions. */
+const SCALE = { bombMiB: 2, long: false };
 
-describe('fuzz: readers (seeded, in-process)', () => {
+describe('fuzz: every registry format has a generator', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'focal-lens-fuzz-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const reader of READERS) {
-    it(`${reader}: ${RUNS} mutated inputs are read or refused with a position`, async function () {
+  it('each format id of src/core/readers/formats has fuzz targets in test/fuzz/targets.ts, and no target names a format that is gone', () => {
+    const ids = FORMATS.map((f) => f.id);
+    assert.deepEqual(ids.filter((id) => !FORMAT_TARGETS[id]?.length), [], 'formats without a fuzz generator');
+    assert.deepEqual(Object.keys(FORMAT_TARGETS).filter((id) => !ids.includes(id)), [], 'fuzz targets of no registry format');
+    assert.equal(new Set(FUZZ_TARGETS.map((t) => t.name)).size, FUZZ_TARGETS.length, 'target names are unique');
+  });
+
+  for (const [id, targets] of Object.entries(FORMAT_TARGETS)) {
+    for (const target of targets) {
+      it(`${target.name}: the undamaged seeds are read as ${id}, nothing skipped`, async () => {
+        const seeds = target.seeds();
+        assert.ok(seeds.length > 0);
+        for (const seed of seeds) {
+          const path = writeCase(dir, seed);
+          const scan = await scanRun([path], { displayBase: dir });
+          assert.ok(scan.files.some((f) => f.format.id === id), `${seed.target}: ${scan.files.map((f) => `${f.head.name} as ${f.format.id}`).join(', ')}`);
+          const out = target.read === 'dump' ? await readCase(dir, seed) : await analyzeCase(dir, seed);
+          assert.equal(out.kind, 'read', JSON.stringify(out));
+          assert.equal(out.kind === 'read' && out.skipped, 0, `${seed.target}: records skipped`);
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
+  }
+});
+
+describe('fuzz: readers and run folders (seeded, in-process)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'focal-lens-fuzz-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const target of FUZZ_TARGETS) {
+    it(`${target.name}: ${RUNS} mutated inputs are read or refused with a position`, async function () {
       this.timeout(120_000);
       await fc.assert(
-        fc.asyncProperty(readerCases(reader, 2), async (c: FuzzCase) => {
-          const out = await readCase(dir, c);
+        fc.asyncProperty(target.cases(SCALE), async (c: FuzzCase) => {
+          const out = target.read === 'dump' ? await readCase(dir, c) : await analyzeCase(dir, c);
           rmSync(dir, { recursive: true, force: true });
           if (out.kind !== 'internal') return true;
           throw new Error(`${out.error}\n  tags: ${c.tags.join(', ')}`);
