@@ -19,7 +19,8 @@ export function extractYaml(text: string): ExtractResult {
 export function yamlEntries(text: string): { entries: KeyedEntry[]; parseError: string | undefined } {
   const entries: KeyedEntry[] = [];
   let parseError: string | undefined;
-  const docs = parseAllDocuments(text);
+  // the duplicate-key check compares every key with every other: seconds for a few thousand keys
+  const docs = parseAllDocuments(text, { uniqueKeys: false });
   const docList = Array.isArray(docs) ? docs : [];
   const walk = (node: YamlNode | null | undefined, path: string[]): void => {
     if (isMap(node)) {

@@ -10,6 +10,7 @@ import type { ScannedFile, RunScan } from '../readers/scan';
 import type { MetricLog } from '../readers/metrics/types';
 import type { InputIssue, InputSource } from '../report';
 import { MAX_KEPT_ISSUES } from '../readers/errors';
+import { MAX_CONFIG_BYTES } from '../readers/limits';
 import { describeOrigin, type FoundSetting } from './settings';
 
 export interface RunLog {
@@ -44,6 +45,11 @@ export async function readRun(scan: RunScan, opts: ReadRunOptions = {}): Promise
   const configSources: InputSource[] = [];
   for (const f of scan.files) {
     if (f.format.role !== 'config') continue;
+    if (f.head.size > MAX_CONFIG_BYTES) {
+      // a hparams.yaml is claimed by its name whatever its size: say why its settings are not used
+      configSources.push({ file: f.head.name, format: f.format.id, label: f.format.label, role: 'config', used: `not read: ${f.head.size} bytes is more than the ${MAX_CONFIG_BYTES >> 10} KiB a config is read up to` });
+      continue;
+    }
     const text = await readFile(f.head.path, 'utf8');
     const found = f.format.settings(f.head, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     settings.push(...found);

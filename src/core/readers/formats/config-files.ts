@@ -6,12 +6,11 @@
  */
 import type { ConfigFormatSpec, FileHead } from '../registry';
 import { configTextSettings } from '../../run/config-settings';
+import { MAX_CONFIG_BYTES } from '../limits';
 
 const FOCAL_WORDS = /focal|FOCAL_LOSS|fl_gamma/i;
 
 /** Configs are small; a long text file is a log, not a config. */
-const MAX_CONFIG_BYTES = 4 << 20;
-
 function mentionsFocal(head: FileHead): boolean {
   return head.text !== null && head.size <= MAX_CONFIG_BYTES && FOCAL_WORDS.test(head.text);
 }
