@@ -116,7 +116,7 @@ describe('Analysis in the extension', function () {
     const focalLens = await api();
     await assert.rejects(focalLens.analyze({ logPaths: [workspaceFile('README.md')] }), (err: Error & { kind?: string }) => {
       assert.equal(err.kind, 'unsupported');
-      assert.match(err.message, /^README\.md: not a prediction dump or a training log: text starting "# Example prediction dumps"/);
+      assert.match(err.message, /^README\.md:1: not a prediction dump or a training log: text starting "# Example prediction dumps"/);
       return true;
     });
   });

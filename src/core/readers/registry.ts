@@ -166,6 +166,8 @@ export function formatLabels(role: FormatRole): string[] {
 export function unsupportedFileError(head: FileHead): InputError {
   let looks: string;
   let byteOffset: number | undefined;
+  // text is judged by its first line, which the message quotes: that is the place named
+  let line: number | undefined;
   if (head.size === 0) looks = 'the file is empty';
   else if (head.text === null) {
     const hex = [...head.bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -176,9 +178,10 @@ export function unsupportedFileError(head: FileHead): InputError {
     const shown = first.length > 80 ? `${first.slice(0, 80)}…` : first;
     const what = first.trimStart().startsWith('{') || first.trimStart().startsWith('[') ? 'JSON' : first.includes(',') || first.includes('\t') ? 'a table' : 'text';
     looks = `${what} starting ${JSON.stringify(shown)}`;
+    line = 1;
   }
   return new InputError(
-    { file: head.name, ...(byteOffset !== undefined ? { byteOffset } : {}) },
+    { file: head.name, ...(byteOffset !== undefined ? { byteOffset } : {}), ...(line !== undefined ? { line } : {}) },
     `not a prediction dump or a training log: ${looks}. Focal Lens reads prediction dumps (${formatLabels('predictions').join(', ')})` +
       ` and metric logs (${formatLabels('metrics').join(', ')}); see "Formats" in the README.`,
     'unsupported',

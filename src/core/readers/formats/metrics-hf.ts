@@ -8,8 +8,6 @@ import { MetricLogBuilder } from '../metrics/builder';
 import { lineOfFirst, readJsonDocument } from '../metrics/text';
 import { InputError } from '../errors';
 
-const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export const hfTrainerState: MetricFormatSpec = {
   id: 'hf-trainer-state',
   label: 'Hugging Face trainer_state.json',
@@ -21,9 +19,9 @@ export const hfTrainerState: MetricFormatSpec = {
     const doc = await readJsonDocument(head.path, head.name, opts);
     const history = (doc as { log_history?: unknown } | null)?.log_history;
     if (!Array.isArray(history)) {
-      // the key's line, else where the document starts; an object without the key has no place to point at
-      const line = (await lineOfFirst(head.path, /"log_history"\s*:/)) ?? (isObject(doc) ? undefined : await lineOfFirst(head.path, /\S/));
-      throw new InputError({ file: head.name, ...(line !== undefined ? { line } : {}) }, line !== undefined ? 'expected "log_history" to be a list of log entries' : 'expected a "log_history" list of log entries: the document has none');
+      // the key's line, else the line where the document (that lacks it) starts
+      const line = (await lineOfFirst(head.path, /"log_history"\s*:/)) ?? (await lineOfFirst(head.path, /\S/));
+      throw new InputError({ file: head.name, ...(line !== undefined ? { line } : {}) }, 'expected "log_history" to be a list of log entries');
     }
     const b = new MetricLogBuilder('hf-trainer-state', head.name, 'huggingface');
     history.forEach((entry: unknown, i: number) => {
