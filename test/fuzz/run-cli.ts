@@ -1,17 +1,19 @@
 // `npm run fuzz`: the long seeded run. Every case goes to the built CLI (`node dist/cli.js`) as a
-// child process under /usr/bin/time, with a 20 s limit; the table counts, per reader and per hint
-// parser, internal errors, runs past 20 s and runs above 1 GiB peak memory (all must be 0), and
-// refusals that name no position. Failing cases are kept in a folder for replaying.
+// child process under /usr/bin/time, with a 20 s limit; the table counts, per fuzz target (every
+// reader of the format registry and run folders, test/fuzz/targets.ts) and per hint parser,
+// internal errors, runs past 20 s and runs above 1 GiB peak memory (all must be 0), and refusals
+// that name no position without a stated reason. Failing cases are kept in a folder for replaying.
 //
-//   npm run fuzz -- [--runs 2000] [--seed 12] [--jobs N] [--only jsonl,python] [--bomb-mib 64]
+//   npm run fuzz -- [--runs 2000] [--seed 12] [--jobs N] [--only jsonl,tensorboard,python] [--bomb-mib 64]
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import { HINT_LANGUAGES, READERS, hintCases, readerCases, type FuzzCase, type HintCase } from './cases';
-import { POSITIONED, writeCase } from './harness';
+import { HINT_LANGUAGES, hintCases, type FuzzCase, type HintCase } from './cases';
+import { refusalProblem, writeCase } from './harness';
+import { FUZZ_TARGETS, type FuzzTarget } from './targets';
 
 const { values } = parseArgs({
   options: {
@@ -105,7 +107,7 @@ function record(t: Tally, r: Run, dir: string, tags: string[], args: string[]): 
     if (r.exit === 2) {
       t.refused++;
       const message = r.stderr.split('\n').find((l) => l.startsWith('focal-lens')) ?? '';
-      if (!POSITIONED.test(message.replace(/^focal-lens \w+: /, '')) && !/Run 'focal-lens/.test(r.stderr)) {
+      if (refusalProblem(message.replace(/^focal-lens \w+: /, '')) && !/Run 'focal-lens/.test(r.stderr)) {
         t.unpositioned++;
         if (t.unpositionedMessages.length < 3) t.unpositionedMessages.push(`[${tags.join(',')}] ${message.slice(0, 240)}`);
       }
@@ -143,15 +145,17 @@ interface Target {
   run(c: FuzzCase | HintCase, dir: string, n: number): Promise<void>;
 }
 
-function readerTarget(name: (typeof READERS)[number], salt: number): Target {
-  const t = tally(name);
+function readerTarget(target: FuzzTarget, salt: number): Target {
+  const t = tally(target.name);
   return {
     tally: t,
-    batches: batches(readerCases(name, BOMB_MIB), salt),
+    batches: batches(target.cases({ bombMiB: BOMB_MIB, long: true }), salt),
     async run(item, dir, n) {
       const c = item as FuzzCase;
       writeCase(dir, c);
-      const args = ['analyze', c.target, '--alpha', '0.25', '--gamma', '2', '--progress', 'none', '--format', FORMATS[n % 3]!, ...(c.lenient ? ['--lenient'] : [])];
+      // dumps are analysed with alpha and gamma given; runs as their case says (a run states them, or not)
+      const given = target.read === 'dump' || c.given ? ['--alpha', '0.25', '--gamma', '2'] : [];
+      const args = ['analyze', c.target, ...given, '--progress', 'none', '--format', FORMATS[n % 3]!, ...(c.lenient ? ['--lenient'] : [])];
       record(t, await runCli(args, dir), dir, c.tags, args);
     },
   };
@@ -210,7 +214,7 @@ function summary(tallies: Tally[]): string {
 
 async function main(): Promise<void> {
   const targets: Target[] = [];
-  READERS.forEach((r, i) => (!ONLY || ONLY.includes(r)) && targets.push(readerTarget(r, i)));
+  FUZZ_TARGETS.forEach((r, i) => (!ONLY || ONLY.includes(r.name)) && targets.push(readerTarget(r, i)));
   HINT_LANGUAGES.forEach((l, i) => (!ONLY || ONLY.includes(l)) && targets.push(hintTarget(l, 100 + i)));
   await fuzz(targets);
   process.stderr.write('\n');

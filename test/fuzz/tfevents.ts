@@ -543,8 +543,11 @@ export function tensorboardCases(scale: FuzzScale): fc.Arbitrary<FuzzCase> {
     });
 }
 
-/** The undamaged seeds: each must be read as TensorBoard events with no record skipped. */
+/**
+ * The undamaged seeds: each must be read as TensorBoard events with no record skipped (not the
+ * synthetic fixture: it holds two values made to be skipped, see test/unit/readers-tensorboard.test.ts).
+ */
 export function tensorboardSeeds(): FuzzCase[] {
-  const seeds = [...realEventSeeds(), builtSeed({ epochs: 3, thresholds: 11, classes: ['pos'], hparams: true, seed: 1 }), builtSeed({ epochs: 3, thresholds: 11, classes: ['car', 'person', 'bike'], hparams: true, seed: 2 })];
+  const seeds = [...realEventSeeds().filter((s) => s.name !== 'synthetic'), builtSeed({ epochs: 3, thresholds: 11, classes: ['pos'], hparams: true, seed: 1 }), builtSeed({ epochs: 3, thresholds: 11, classes: ['car', 'person', 'bike'], hparams: true, seed: 2 })];
   return seeds.map((s) => ({ files: [{ path: s.events, bytes: concat(s.payloads.map((p) => frameRecord(p))) }, ...s.others], target: dirname(s.events) === '.' ? s.events : s.folder, lenient: false, tags: [s.name] }));
 }
