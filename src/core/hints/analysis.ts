@@ -134,10 +134,14 @@ function mayHaveHints(text: string): boolean {
 /** Brackets nested deeper than this are no config: the file is not parsed (recursive parsers would overflow). */
 export const MAX_NESTING = 500;
 
+/** True when `text` nests brackets deeper than {@link MAX_NESTING}: no parser is given it. */
+export function nestsTooDeep(text: string): boolean {
+  return bracketDepth(text, MAX_NESTING) > MAX_NESTING;
+}
+
 function extract(text: string, language: HintLanguage): ExtractResult {
   if (!mayHaveHints(text)) return { sites: [], comments: [] };
-  const depth = bracketDepth(text, MAX_NESTING);
-  if (depth > MAX_NESTING) return { sites: [], comments: [], parseError: `brackets nest more than ${MAX_NESTING} deep` };
+  if (nestsTooDeep(text)) return { sites: [], comments: [], parseError: `brackets nest more than ${MAX_NESTING} deep` };
   try {
     switch (language) {
       case 'python':

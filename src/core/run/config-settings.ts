@@ -6,6 +6,7 @@
  * classes where the config says them.
  */
 import { analyzeHints, type HintLanguage } from '../hints';
+import { nestsTooDeep } from '../hints/analysis';
 import { jsonEntries } from '../hints/json';
 import { yamlEntries } from '../hints/yaml';
 import type { KeyedEntry } from '../hints/keyed';
@@ -55,10 +56,24 @@ export function configTextSettings(text: string, language: HintLanguage, file: s
     }
   }
   if (language === 'yaml' || language === 'json' || language === 'jsonc') {
-    const entries = language === 'yaml' ? yamlEntries(text).entries : jsonEntries(text).entries;
-    out.push(...entrySettings(text, entries, origin, topLevelParams && !site, kind));
+    out.push(...entrySettings(text, keyedEntries(text, language), origin, topLevelParams && !site, kind));
   }
   return out;
+}
+
+/**
+ * The keyed leaves of a YAML or JSON config, none when it nests too deeply for the (recursive)
+ * parsers, as the hints' own extraction does: a config never takes the analysis down.
+ */
+function keyedEntries(text: string, language: 'yaml' | 'json' | 'jsonc'): KeyedEntry[] {
+  if (nestsTooDeep(text)) return [];
+  try {
+    return language === 'yaml' ? yamlEntries(text).entries : jsonEntries(text).entries;
+  } catch (e) {
+    // nesting by indentation, which the bracket count does not see
+    if (e instanceof RangeError) return [];
+    throw e;
+  }
 }
 
 /** The key as written before a finding's value (`FOCAL_LOSS_ALPHA`, `alpha`). */
