@@ -500,7 +500,8 @@ export function damageEvents(payloads: Uint8Array[], muts: TbMutation[], maxByte
         chunks = [];
         break;
       case 'header-only':
-        chunks = [chunks[0]!.subarray(0, 12)];
+        // (after an 'empty-file' there is no first record to cut)
+        chunks = chunks.slice(0, 1).map((c) => c.subarray(0, 12));
         break;
     }
   }
