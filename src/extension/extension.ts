@@ -36,7 +36,8 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
 
   const samples = new EpochSamplesProvider(context.extensionUri, store);
   const recent = new RecentRuns(context.workspaceState);
-  let applier: AlphaApplier | undefined;
+  // the config -> log links come from the hints, registered below (read only once the user applies)
+  const applier = new AlphaApplier(store, () => hints.links());
   const actions: WebviewActions = {
     chooseLog: () => void vscode.commands.executeCommand('focalLens.analyze'),
     cancel: () => running?.cancel(),
@@ -44,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     exportReport: (format, epoch) => void exportReport(store, format, epoch),
     requestSamples: (epoch) => samples.get(epoch),
     copyAlpha: (alpha) => void copyAlpha(store, alpha),
-    applyAlpha: (alpha) => void applier?.propose(alpha),
+    applyAlpha: (alpha) => void applier.propose(alpha),
     openRecent: (id) => void openRecent(id),
     // live watching comes with the writer/watch issue: until its command exists, say so
     watchRun: () => ({ watching: false, available: false, message: 'Watching a run is not available in this version yet: analyze the run again to see new epochs.' }),
@@ -161,7 +162,6 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
       return analyzeAndReport(request, token);
     },
   });
-  applier = new AlphaApplier(store, () => hints.links());
   context.subscriptions.push(applier);
 
   return {

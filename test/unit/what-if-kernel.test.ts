@@ -9,31 +9,15 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { analyze } from '../../src/core/analyze';
 import { selectBackend } from '../../src/core/compute/backend';
-import { WhatIfKernel, type WhatIfSpec } from '../../src/core/compute/what-if-kernel';
-import { resolveClassAlpha } from '../../src/core/focal';
-import type { AnalysisReport, WhatIfRow } from '../../src/core/report';
+import { WhatIfKernel, whatIfSpec } from '../../src/core/compute/what-if-kernel';
+import type { WhatIfRow } from '../../src/core/report';
 import { extractEpochSamples } from '../../src/core/samples/extract';
-import { decodeEpochSamples, encodeEpochSamples, type EpochSamples } from '../../src/core/samples/format';
+import { decodeEpochSamples, encodeEpochSamples } from '../../src/core/samples/format';
 import { runSamplesCommand } from '../../src/cli/samples';
 import { rng } from './seeded-random';
 
 const root = join(__dirname, '..', '..');
 const ex = (name: string) => join(root, 'examples', name);
-
-/** The kernel's spec from a report, as the webview builds it. */
-function specOf(report: AnalysisReport, samples: EpochSamples): WhatIfSpec {
-  const C = samples.numClasses;
-  const a = report.loss.alphaVector ?? report.loss.alpha;
-  const classAlpha = resolveClassAlpha(report.loss.kind, C, report.loss.kind === 'sigmoid' && Array.isArray(a) && C === 1 ? a[0] : a, report.loss.convention);
-  return {
-    kind: report.loss.kind,
-    alpha0: report.loss.kind === 'sigmoid' ? (classAlpha ? (C === 1 ? classAlpha[0]! : classAlpha) : null) : classAlpha,
-    gamma0: report.loss.gamma ?? 2,
-    threshold: report.loss.threshold ?? 0.5,
-    classes: report.classes,
-    convention: report.loss.convention,
-  };
-}
 
 /** Rows agree up to float32 decisions near q*: shares within `tol` of the samples, metrics within 2 tol. */
 function assertRowsClose(actual: WhatIfRow, expected: WhatIfRow, samples: number, what: string): void {
@@ -132,7 +116,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const last = report.epochs[report.epochs.length - 1]!;
         const samples = await extractEpochSamples(c.paths(), { epoch: last.epoch, maxSamples: 1_000_000 });
         assert.equal(samples.samples, last.samples);
-        const kernel = new WhatIfKernel(samples, specOf(report, samples));
+        const kernel = new WhatIfKernel(samples, whatIfSpec(report, samples.numClasses));
         const before = tf.memory().numTensors;
         try {
           for (const row of report.whatIf) {

@@ -20,7 +20,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conventionVector, rowFromCounts, sigmoidColumnCounts, type CounterfactualCounts } from '../analysis/counterfactual';
 import { positiveWeightOf } from '../conventions';
-import type { AlphaConvention, LossKind, WhatIfRow } from '../report';
+import { resolveClassAlpha } from '../focal';
+import type { AlphaConvention, AnalysisReport, LossKind, WhatIfRow } from '../report';
 import type { EpochSamples } from '../samples/format';
 import { CLIP_HI, CLIP_LO } from './kernels';
 
@@ -35,6 +36,28 @@ export interface WhatIfSpec {
   classes: string[];
   /** What a scalar alpha of the report means. */
   convention: AlphaConvention;
+}
+
+/** The kernel's spec for one epoch of a report (the alpha of the run resolved as the analysis resolves it). */
+export function whatIfSpec(report: Pick<AnalysisReport, 'loss' | 'classes'>, numClasses: number): WhatIfSpec {
+  const { kind, alpha, alphaVector, convention } = report.loss;
+  const given = convention === 'vector' || alpha === null ? alphaVector : alpha;
+  const classAlpha = resolveClassAlpha(kind, numClasses, kind === 'sigmoid' && Array.isArray(given) && numClasses === 1 ? given[given.length - 1] : given, convention);
+  return {
+    kind,
+    alpha0: kind === 'sigmoid' ? (classAlpha ? (numClasses === 1 ? classAlpha[0]! : classAlpha) : null) : classAlpha,
+    gamma0: report.loss.gamma ?? 0,
+    threshold: report.loss.threshold ?? 0.5,
+    classes: report.classes,
+    convention,
+  };
+}
+
+/** The alpha the run trained with, in the report's convention (as its 'logged' what-if row has it). */
+export function loggedAlpha(report: Pick<AnalysisReport, 'loss'>): number | number[] {
+  const { alpha, alphaVector, convention } = report.loss;
+  if (alphaVector && (convention === 'vector' || alpha === null)) return alphaVector;
+  return alpha !== null && alpha >= 0 ? alpha : 0.5;
 }
 
 /** An alpha of the report's convention as the engine takes it: softmax vectors, sigmoid positive weights. */
