@@ -7,6 +7,11 @@ import { sideView } from './side-view';
 import { onThemeChange } from './theme';
 import { loadState, saveState, send, type PersistedState } from './vscode-api';
 
+// A CSP violation or an uncaught error is a bug: say so on the console, where the e2e tests fail on it.
+document.addEventListener('securitypolicyviolation', (e) => console.error(`[focal-lens] CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+window.addEventListener('error', (e) => console.error(`[focal-lens] error: ${e.message}`));
+window.addEventListener('unhandledrejection', (e) => console.error(`[focal-lens] unhandled rejection: ${String(e.reason)}`));
+
 const app = document.getElementById('app') as HTMLElement;
 const kind = (document.body.dataset.kind ?? 'panel') as WebviewKind;
 let analysis: AnalysisState = { phase: 'idle' };

@@ -6,8 +6,18 @@ import type { AnalysisReport, WhatIfRow } from '../report';
 import { CLASS_HEADER, alphaLabel, basisLabel, classRow, epochsRows, lossLabel, num, pct, suggestionText, verdictTags } from './text';
 import { runSections } from './run-sections';
 
+/**
+ * Text from the logs (class names, messages, file names) as Markdown text: GitHub renders inline
+ * HTML, so a class named `<script>` must arrive as entities; pipes would split table cells.
+ */
 function esc(s: string): string {
-  return s.replace(/\|/g, '\\|');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
+}
+
+/** A code span that no backtick in the text can close early (HTML inside stays literal). */
+function code(s: string): string {
+  const ticks = '`'.repeat(Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length)) + 1);
+  return ticks.length > 1 ? `${ticks} ${s} ${ticks}` : `\`${s}\``;
 }
 
 function mdTable(header: string[], rows: string[][]): string[] {
@@ -25,13 +35,13 @@ export function renderMarkdown(r: AnalysisReport): string {
   out.push('# Focal Lens report');
   out.push('');
   out.push(
-    `**Verdict: ${icon} ${v.status}**${v.class ? ` onto \`${v.class}\`` : ''}${v.onsetEpoch !== null ? ` since epoch ${v.onsetEpoch}` : ''}${verdictTags(r).map((t) => ` — ${t}`).join('')}`,
+    `**Verdict: ${icon} ${v.status}**${v.class ? ` onto ${code(v.class)}` : ''}${v.onsetEpoch !== null ? ` since epoch ${v.onsetEpoch}` : ''}${verdictTags(r).map((t) => ` — ${esc(t)}`).join('')}`,
   );
   out.push('');
-  out.push(`> ${v.message}`);
+  out.push(`> ${esc(v.message)}`);
   out.push('');
-  out.push(`- **Input:** ${r.input.files.map((f) => `\`${f}\``).join(', ')} (${r.input.format}; ${basisLabel(r)})`);
-  out.push(`- **Loss:** ${lossLabel(r)}`);
+  out.push(`- **Input:** ${r.input.files.map(code).join(', ')} (${r.input.format}; ${esc(basisLabel(r))})`);
+  out.push(`- **Loss:** ${esc(lossLabel(r))}`);
   out.push(`- **Backend:** ${r.backend ?? 'none (nothing recomputed on a tfjs backend)'}`);
   for (const section of runSections(r)) {
     out.push('');
@@ -39,7 +49,11 @@ export function renderMarkdown(r: AnalysisReport): string {
     out.push('');
     if (section.kind === 'list') for (const item of section.items) out.push(`- ${esc(item)}`);
     else if (section.kind === 'table') out.push(...mdTable(section.header, section.rows));
-    else out.push('```' + section.language, section.text, '```');
+    else {
+      // a fence longer than any run of backticks in the text (class names land in the snippets)
+      const fence = '`'.repeat(Math.max(2, ...[...section.text.matchAll(/`+/g)].map((m) => m[0].length)) + 1);
+      out.push(fence + section.language, section.text, fence);
+    }
   }
   out.push(`- **Skipped records:** ${r.input.skipped ?? 0}`);
   const last = r.epochs[r.epochs.length - 1];
@@ -83,7 +97,7 @@ export function renderMarkdown(r: AnalysisReport): string {
     out.push('');
     out.push('## Skipped records');
     out.push('');
-    for (const i of r.input.issues) out.push(`- \`${i.file}${i.line !== undefined ? `:${i.line}` : ''}\`: ${esc(i.message)}`);
+    for (const i of r.input.issues) out.push(`- ${code(`${i.file}${i.line !== undefined ? `:${i.line}` : ''}`)}: ${esc(i.message)}`);
   }
   return out.join('\n') + '\n';
 }
