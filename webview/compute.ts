@@ -19,11 +19,28 @@ function wasmBase(): string {
   return base.endsWith('/') ? base : `${base}/`;
 }
 
+/** A software rasteriser behind WebGL (no GPU): slower than WebAssembly for this work. */
+const SOFTWARE_GL = /SwiftShader|llvmpipe|softpipe|Software|Basic Render/i;
+
+interface GpuAdapterInfo {
+  isFallbackAdapter?: boolean;
+}
+
 async function tryBackend(backend: WebviewBackend): Promise<true | string> {
-  if (backend === 'webgpu' && !('gpu' in navigator)) return 'this browser has no WebGPU';
+  if (backend === 'webgpu') {
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterInfo | null> } }).gpu;
+    if (!gpu) return 'this browser has no WebGPU';
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return 'no WebGPU adapter (no GPU)';
+    if (adapter.isFallbackAdapter) return 'only a software WebGPU adapter';
+  }
   if (backend === 'webgl') {
     const probe = document.createElement('canvas').getContext('webgl2');
     if (!probe) return 'no WebGL 2 context (no GPU, or it is disabled)';
+    const info = probe.getExtension('WEBGL_debug_renderer_info');
+    const renderer = info ? String(probe.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    probe.getExtension('WEBGL_lose_context')?.loseContext();
+    if (SOFTWARE_GL.test(renderer)) return `software WebGL (${renderer.replace(/\s*\(.*$/, '')}), slower than WebAssembly`;
   }
   if (backend === 'wasm') setWasmPaths(wasmBase());
   if (!(await tf.setBackend(backend))) return 'failed to initialise';

@@ -139,8 +139,13 @@ function render(): void {
   send({ type: 'rendered', kind, charts: chartCount(), tableRows: app.querySelectorAll('tbody tr').length, view: shown });
 }
 
+/** Progress of a running analysis redraws at most this often: a burst of progress events must not queue renders ahead of the report. */
+const PROGRESS_RENDER_MS = 150;
+let progressTimer: ReturnType<typeof setTimeout> | undefined;
+
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
+  const wasRunning = analysis.phase === 'running';
   switch (message.type) {
     case 'init':
       trusted = message.trusted;
@@ -152,8 +157,18 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       // A finished report opens on its tab: that is what the user asked for.
       if (message.analysis.phase === 'done' && analysis.phase !== 'done') saveState({ tab: 'report' });
       // a report just analyzed (not one reopened from the recent runs) times its first chart
-      if (message.analysis.phase === 'done' && message.analysis.finishedAt !== undefined && Date.now() - message.analysis.finishedAt < 60_000) timeFirstChart = message.analysis.finishedAt;
+      if (message.analysis.phase === 'done' && message.analysis.finishedAt !== undefined && Date.now() - message.analysis.finishedAt < 60_000) {
+        timeFirstChart = message.analysis.finishedAt;
+        app.dataset.reportDeliveredMs = String(Date.now() - message.analysis.finishedAt);
+      }
       analysis = message.analysis;
+      if (wasRunning && analysis.phase === 'running') {
+        progressTimer ??= setTimeout(() => {
+          progressTimer = undefined;
+          render();
+        }, PROGRESS_RENDER_MS);
+        return;
+      }
       break;
     case 'samples':
       panelView?.onSamples(message);
@@ -167,6 +182,8 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       if (kind !== 'sidebar') return;
       break;
   }
+  clearTimeout(progressTimer);
+  progressTimer = undefined;
   render();
 });
 

@@ -93,6 +93,8 @@ export class SamplesView {
   private busy = false;
   private dirty = false;
   private inputAt = 0;
+  /** When the panel asked for this epoch's data (the e2e speed figures read the delays). */
+  private requestedAt = performance.now();
   private curveToken = 0;
   private histogram: Chart | undefined;
   private curve: Chart | undefined;
@@ -124,6 +126,7 @@ export class SamplesView {
   setEpoch(epoch: number): void {
     if (epoch === this.epoch && this.samples) return;
     this.epoch = epoch;
+    this.requestedAt = performance.now();
     this.dropData();
     this.status.textContent = `Loading the per-sample data of epoch ${epoch}…`;
   }
@@ -135,8 +138,10 @@ export class SamplesView {
       this.status.textContent = answer.message;
       return;
     }
-    const bytes = answer.data instanceof Uint8Array ? answer.data : new Uint8Array(answer.data);
-    const samples = decodeEpochSamples(bytes);
+    this.whatIfSection.dataset.samplesHostMs = String(answer.hostMs);
+    this.whatIfSection.dataset.samplesTransferMs = String(Date.now() - answer.postedAt);
+    this.whatIfSection.dataset.samplesReceivedMs = String(Math.round(performance.now() - this.requestedAt));
+    const samples = decodeEpochSamples(answer.data instanceof Uint8Array ? answer.data : new Uint8Array(answer.data));
     this.samples = samples;
     this.status.textContent = samples.sampled
       ? `Epoch ${samples.epoch}: a uniform sample of ${samples.samples.toLocaleString()} of its ${samples.total.toLocaleString()} samples (focalLens.maxSamplesToWebview is ${answer.maxSamples.toLocaleString()}); the histograms and the live what-if are of that sample.`
@@ -148,11 +153,14 @@ export class SamplesView {
       this.backendNote.dataset.backend = choice.backend;
       if (this.samples !== samples) return;
       this.kernel?.dispose();
+      const setUp = performance.now();
       this.kernel = new WhatIfKernel(samples, whatIfSpec(this.report, samples.numClasses));
+      this.whatIfSection.dataset.kernelSetupMs = String(Math.round(performance.now() - setUp));
       this.loggedRow = await this.kernel.evaluate(this.logged, this.report.loss.gamma ?? 0);
       this.setEnabled(true);
       this.inputAt = performance.now();
       await this.update();
+      this.whatIfSection.dataset.samplesReadyMs = String(Math.round(performance.now() - this.requestedAt));
       void this.drawCurve();
     } catch (err) {
       this.status.textContent = `The live what-if could not run: ${(err as Error).message}`;

@@ -41,7 +41,17 @@ export type WebviewBackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** One epoch's per-sample data for the live what-if, or why there is none. */
 export type SamplesAnswer =
-  | { state: 'ready'; epoch: number; header: EpochSamplesHeader; /** the samples file (src/core/samples/format.ts) */ data: Uint8Array | ArrayBuffer; maxSamples: number }
+  | {
+      state: 'ready';
+      epoch: number;
+      header: EpochSamplesHeader;
+      /** The samples file (src/core/samples/format.ts), posted as binary (not JSON). */
+      data: Uint8Array | ArrayBuffer;
+      maxSamples: number;
+      /** Host time from the request to the post (the extraction in a child process, or none when kept), and when it posted (Date.now()). */
+      hostMs: number;
+      postedAt: number;
+    }
   | { state: 'unavailable' | 'failed'; epoch: number; message: string };
 
 /** Host → webview messages by type. */

@@ -102,23 +102,22 @@ export class WhatIfKernel {
       this.y = tf.keep(tf.tensor2d(targets, [N, C]));
       this.logits = logits;
       const a0 = Array.from({ length: C }, (_, c) => columnAlpha(spec.alpha0, c));
-      this.shares = tf.tidy(() => tf.keep(inferredShares(sigmoidParts(tf.tensor2d(samples.scores, [N, C]), logits), a0, spec.gamma0) as tf.Tensor2D));
+      this.shares = byRows(samples.scores, N, C, (s) => inferredShares(sigmoidParts(s, logits), a0, spec.gamma0));
     } else {
       this.y = null;
       this.targetIndex = softmaxTargets(samples);
       this.positives = new Array<number>(C).fill(0);
       for (const t of this.targetIndex) if (t >= 0 && t < C) this.positives[t]!++;
       const alpha0 = spec.alpha0 === null ? new Array<number>(C).fill(1) : conventionVector('vector', spec.alpha0, C);
-      this.shares = tf.tidy(() => {
-        const s = tf.tensor2d(samples.scores, [N, C]);
+      const negLogA0 = alpha0.map((a) => -Math.log(a > 0 ? a : 1e-7));
+      this.shares = byRows(samples.scores, N, C, (s) => {
         const P = tf.clipByValue(logits ? tf.softmax(s) : s, CLIP_LO, CLIP_HI);
         const g = spec.gamma0;
         const logp = tf.log(P);
         const logq = tf.log1p(tf.neg(P));
         // |f'(p)| = (1-p)^g / p - g (1-p)^(g-1) log p
         const slope = g === 0 ? tf.reciprocal(P) : tf.sub(tf.div(tf.exp(tf.mul(logq, g)), P), tf.mul(tf.mul(tf.exp(tf.mul(logq, g - 1)), logp), g));
-        const negLogA0 = tf.tensor2d(alpha0.map((a) => -Math.log(a > 0 ? a : 1e-7)), [1, C]);
-        return tf.keep(tf.sub(negLogA0, tf.log(slope)) as tf.Tensor2D);
+        return tf.sub(tf.tensor2d(negLogA0, [1, C]), tf.log(slope));
       });
     }
   }
@@ -186,6 +185,21 @@ export class WhatIfKernel {
     this.shares.dispose();
     this.y?.dispose();
   }
+}
+
+/** Rows per set-up step: the intermediates of one step stay small (the wasm heap never shrinks). */
+const SETUP_ROWS = 1 << 17;
+
+/** `f` of the rows of a [N, C] score array, step by step, as one kept tensor. */
+function byRows(scores: Float32Array, N: number, C: number, f: (s: tf.Tensor2D) => tf.Tensor): tf.Tensor2D {
+  const out = new Float32Array(N * C);
+  for (let start = 0; start < N; start += SETUP_ROWS) {
+    const rows = Math.min(SETUP_ROWS, N - start);
+    const part = tf.tidy(() => f(tf.tensor2d(scores.subarray(start * C, (start + rows) * C), [rows, C])));
+    out.set(part.dataSync() as Float32Array, start * C);
+    part.dispose();
+  }
+  return tf.tensor2d(out, [N, C]);
 }
 
 /** q_hat = (1 - a) g-(p) / (a g+(p) + (1 - a) g-(p)) with a per column; 0.5 where both gradients vanish. */
