@@ -100,6 +100,16 @@ export function chartFigure<T extends ChartType>(
   return h('figure', { class: 'chart' }, box);
 }
 
+/** Log-axis ticks at 1, 2 and 5 of each decade only (Chart.js labels every tick it finds, and they collide). */
+export const LOG_TICKS = {
+  callback: (value: number | string): string => {
+    const v = Number(value);
+    if (!(v > 0)) return '';
+    const mantissa = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+    return [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6) ? Number(v.toPrecision(3)).toString() : '';
+  },
+};
+
 /** Replaces a chart's text summary (its canvas's aria-label) after its numbers changed. */
 export function setChartSummary(id: string, summary: string): void {
   document.getElementById(id)?.setAttribute('aria-label', summary);

@@ -5,7 +5,7 @@
  */
 import type { Chart } from 'chart.js';
 import type { AnalysisReport, ClassEpochStats, EpochReport } from '../src/core/report';
-import { chartFigure, setChartSummary, type ChartMarker } from './charts';
+import { LOG_TICKS, chartFigure, setChartSummary, type ChartMarker } from './charts';
 import { dataTable, fmt, h, pct } from './dom';
 import { chartTheme } from './theme';
 
@@ -74,7 +74,7 @@ export function gradientsOverEpochs(report: AnalysisReport, selected: number): E
       type: 'line',
       data: { labels: epochs.map(String), datasets },
       options: {
-        scales: { y: { type: 'logarithmic', title: { display: true, text: 'summed |dFL/dz| (log)' } }, x: { title: { display: true, text: 'epoch' } } },
+        scales: { y: { type: 'logarithmic', ticks: LOG_TICKS, title: { display: true, text: 'summed |dFL/dz| (log)' } }, x: { title: { display: true, text: 'epoch' } } },
         plugins: { legend: { position: 'right' }, focalMarkers: { lines: epochMarkers(epochs, selected, onsetOf(report)) } },
       },
     },
@@ -235,7 +235,7 @@ export function balanceFactors(report: AnalysisReport, selected: number): EpochC
       },
       options: {
         indexAxis: 'y',
-        scales: { x: { type: 'logarithmic', title: { display: true, text: 'factor (log; 1 = neutral)' } } },
+        scales: { x: { type: 'logarithmic', ticks: LOG_TICKS, title: { display: true, text: 'factor (log; 1 = neutral)' } } },
         plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ×${fmt((item.raw as [number, number])[1])}` } } },
       },
     },

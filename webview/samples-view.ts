@@ -11,7 +11,7 @@ import { candidateAlphas, objectiveValue } from '../src/core/analysis/suggestion
 import type { AnalysisReport, Objective, WhatIfRow } from '../src/core/report';
 import { decodeEpochSamples, type EpochSamples } from '../src/core/samples/format';
 import type { SamplesAnswer, WebviewBackendPreference } from '../src/protocol/messages';
-import { chartFigure, setChartSummary, type ChartMarker } from './charts';
+import { LOG_TICKS, chartFigure, setChartSummary, type ChartMarker } from './charts';
 import { backendLabel, computeBackend } from './compute';
 import { dataTable, fmt, h, pct } from './dom';
 import { numbers } from './epoch-charts';
@@ -96,6 +96,7 @@ export class SamplesView {
   /** When the panel asked for this epoch's data (the e2e speed figures read the delays). */
   private requestedAt = performance.now();
   private curveToken = 0;
+  private curveTimer: ReturnType<typeof setTimeout> | undefined;
   private histogram: Chart | undefined;
   private curve: Chart | undefined;
   private readonly status = h('p', { class: 'muted', role: 'status' }, '');
@@ -219,7 +220,7 @@ export class SamplesView {
         options: {
           scales: {
             x: { title: { display: true, text: 'p_t (probability of the true outcome, for this class’s logit)' } },
-            y: { type: 'logarithmic', title: { display: true, text: 'samples (log)' } },
+            y: { type: 'logarithmic', min: 0.8, ticks: LOG_TICKS, title: { display: true, text: 'samples (log)' } },
             factor: { position: 'right', min: 0, max: 1, grid: { drawOnChartArea: false }, title: { display: true, text: 'modulating factor' } },
           },
           plugins: { legend: { position: 'bottom' } },
@@ -303,6 +304,9 @@ export class SamplesView {
         this.deps.save({ whatIfGamma: v });
         this.drawHistogram();
         this.schedule();
+        // gamma moves q* (at a threshold other than 0.5): the curve is redrawn once the slider rests
+        clearTimeout(this.curveTimer);
+        this.curveTimer = setTimeout(() => void this.drawCurve(), 400);
       }),
     );
     const button = (label: string, onClick: () => void, secondary = true, always = false) => {
@@ -451,8 +455,12 @@ export class SamplesView {
     const token = ++this.curveToken;
     const { vector, candidates } = this.curveAxis();
     const points: Array<{ x: number; y: number }> = [];
+    delete this.whatIfSection.dataset.curvePoints;
     for (let i = 0; i < candidates.length; i++) {
       const c = candidates[i]!;
+      // a slider step goes first: the curve waits while one is being computed
+      while (this.busy || this.dirty) await new Promise((r) => setTimeout(r, 16));
+      if (token !== this.curveToken) return;
       const row = await kernel.evaluate(c.alpha, this.gamma);
       if (token !== this.curveToken) return;
       points.push({ x: vector ? c.beta! : (c.alpha as number), y: objectiveValue(row, this.objective) });
@@ -463,6 +471,7 @@ export class SamplesView {
         await new Promise((r) => setTimeout(r, 0));
       }
     }
+    this.whatIfSection.dataset.curvePoints = String(points.length);
     const best = points.reduce((b, p) => (p.y > b.y ? p : b), points[0] ?? { x: 0, y: 0 });
     setChartSummary('objective', `${this.objectiveLabel()} over ${vector ? 'β' : 'α'} at epoch ${this.epoch} (counterfactual, ${points.length} points): highest ${fmt(best.y)} at ${fmt(best.x)}.`);
     this.curveTableBox.replaceChildren(
@@ -524,6 +533,7 @@ export class SamplesView {
   }
 
   dispose(): void {
+    clearTimeout(this.curveTimer);
     this.curveToken++;
     this.kernel?.dispose();
     this.kernel = null;

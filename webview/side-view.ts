@@ -13,7 +13,7 @@ import { chartTheme } from './theme';
 import { send } from './vscode-api';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const W = 120;
+const W = 90;
 const H = 22;
 
 function button(label: string, onClick: () => void, secondary = false): HTMLButtonElement {
@@ -90,7 +90,11 @@ function trends(report: AnalysisReport): HTMLElement {
       { values: c.pred, color },
       { values: c.truth, color: theme.muted, dashed: true },
     ], { range: [0, 1] });
-    return h('tr', {}, h('th', { scope: 'row' }, c.name), h('td', {}, balance, h('span', { class: 'spark-value' }, c.balance.length ? fmt(last(c.balance)) : '')), h('td', {}, shares, h('span', { class: 'spark-value' }, pct(last(c.pred)))));
+    // the name on its own row: class names can be long, the side view is narrow
+    return [
+      h('tr', {}, h('th', { scope: 'rowgroup', colspan: 2, class: 'spark-class' }, c.name)),
+      h('tr', {}, h('td', {}, balance, h('span', { class: 'spark-value' }, c.balance.length ? fmt(last(c.balance)) : '')), h('td', {}, shares, h('span', { class: 'spark-value' }, pct(last(c.pred))))),
+    ];
   });
   const numbers = dataTable(
     'Balance and predicted share (true share) per class and epoch',
@@ -105,8 +109,8 @@ function trends(report: AnalysisReport): HTMLElement {
     h(
       'table',
       { class: 'sparklines' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'class'), h('th', { scope: 'col' }, 'balance G+/G−'), h('th', { scope: 'col' }, 'predicted (true dashed)'))),
-      h('tbody', {}, ...rows),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'balance G+/G−'), h('th', { scope: 'col' }, 'predicted (true dashed)'))),
+      h('tbody', {}, ...rows.flat()),
     ),
     h('details', {}, h('summary', {}, 'Numbers'), numbers),
   );

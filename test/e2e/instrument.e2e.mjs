@@ -72,6 +72,15 @@ async function whatIfReady(frame, timeout = 120_000) {
   );
 }
 
+/** Scrolls the report so that an element sits just below the sticky epoch scrubber, then lets it paint. */
+async function scrollBelowScrubber(frame, selector) {
+  await frame.locator(selector).evaluate((el) => {
+    const scrubber = document.querySelector('.scrubber');
+    window.scrollBy(0, el.getBoundingClientRect().top - (scrubber?.getBoundingClientRect().height ?? 0) - 12);
+  });
+  await frame.page().waitForTimeout(500);
+}
+
 describe('The report as an instrument (UI)', function () {
   /** @type {import('playwright-core').Page} */
   let page;
@@ -140,13 +149,11 @@ describe('The report as an instrument (UI)', function () {
     }, { message: 'the what-if numbers at alpha 0.66' });
     assert.notEqual(after, before);
     console.log(`      macro-F1 at alpha 0.66: ${await frame.locator('#whatif-macro-f1').innerText()}; updated in ${await frame.locator('#whatif-live').getAttribute('data-update-ms')} ms`);
-    // the scrubber (sticky) and the what-if in one picture
-    await frame.locator('#whatif-title').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-    await page.waitForTimeout(500);
+    // the scrubber (sticky at the top) with the p_t histograms and the what-if; then with the centrepiece
+    await scrollBelowScrubber(frame, '#histogram-title');
     await screenshot(page, 'report-whatif');
-    await frame.locator('#gradients-title').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-    await page.waitForTimeout(500);
-    await screenshot(page, 'report-panel');
+    await scrollBelowScrubber(frame, '#gradients-title');
+    await screenshot(page, 'report-instrument');
   });
 
   for (const theme of ['Light Modern', 'Dark High Contrast', 'Dark Modern']) {
@@ -160,8 +167,7 @@ describe('The report as an instrument (UI)', function () {
         const canvases = await canvasInk(frame);
         return canvases.length >= 6 && canvases.every((c) => c.drawn > 200);
       }, { timeout: 60_000, message: `every chart redrawn in ${theme}` });
-      await frame.locator('#gradients-title').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-      await page.waitForTimeout(500);
+      await scrollBelowScrubber(frame, '#gradients-title');
       await screenshot(page, `report-${theme.toLowerCase().replace(/\s+/g, '-')}`);
     });
   }
@@ -176,7 +182,7 @@ describe('The report as an instrument (UI)', function () {
     await frame.getByRole('button', { name: 'Watch this run' }).click();
     await waitUntil(async () => /not available/.test(await frame.locator('#watch-status').innerText().catch(() => '')), { message: 'the answer to watching' });
     await page.waitForTimeout(300);
-    await screenshot(page, 'side-view');
+    await screenshot(page, 'side-view-instrument');
   });
 
   it('renders class names that hold HTML and script as text in the report and the side view', async function () {
@@ -203,6 +209,8 @@ describe('The report as an instrument (UI)', function () {
     await whatIfReady(frame, 240_000);
     const loaded = ((Date.now() - loadStarted) / 1000).toFixed(1);
     const backend = await frame.locator('#whatif-live .backend').innerText();
+    // the objective curve (51 points of the beta grid) is computed in the background first
+    await waitUntil(async () => frame.locator('#whatif-live').getAttribute('data-curve-points'), { timeout: 120_000, message: 'the objective curve' });
     const steps = [];
     for (let i = 0; i < 5; i++) {
       const previous = await frame.locator('#whatif-live-table caption').innerText();
