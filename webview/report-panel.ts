@@ -4,6 +4,7 @@
  * per-class table (the text alternative of it all), the p_t histograms and the live what-if.
  * Built once per report; the scrubber and the sliders update parts in place.
  */
+import { CLASS_HEADER, classRow } from '../src/core/format/text';
 import type { AnalysisReport, EpochReport } from '../src/core/report';
 import type { SamplesAnswer, WebviewBackendPreference } from '../src/protocol/messages';
 import { dataTable, fmt, h, pct } from './dom';
@@ -177,26 +178,11 @@ export class ReportPanelView {
 
   private classTable(e: EpochReport): HTMLElement {
     const explained = this.report.explanation?.epoch === e.epoch ? this.report.explanation.perClass : [];
+    // the columns of the CLI's, the Markdown's and the HTML export's table, and the explanation's one line
     const table = dataTable(
       `Per class at epoch ${e.epoch} (${e.samples.toLocaleString()} samples)`,
-      ['class', 'count', 'true share', 'predicted share', 'recall', 'precision', 'F1', 'focal sum', 'G+', 'G−', 'G+/G−', 'α factor', 'count factor', 'γ factor', ...(explained.length ? ['balance'] : [])],
-      e.perClass.map((c) => [
-        c.class,
-        c.count.toLocaleString(),
-        pct(c.trueShare),
-        pct(c.predShare),
-        fmt(c.recall),
-        fmt(c.precision),
-        fmt(c.f1),
-        fmt(c.focalSum),
-        fmt(c.gradPos),
-        fmt(c.gradNeg),
-        fmt(c.balance),
-        fmt(c.factors.alpha),
-        fmt(c.factors.count),
-        fmt(c.factors.gamma),
-        ...(explained.length ? [explained.find((x) => x.class === c.class)?.summary ?? '–'] : []),
-      ]),
+      [...CLASS_HEADER, ...(explained.length ? ['balance'] : [])],
+      e.perClass.map((c) => [...classRow(c), ...(explained.length ? [explained.find((x) => x.class === c.class)?.summary ?? '–'] : [])]),
     );
     table.id = 'class-table';
     return table;

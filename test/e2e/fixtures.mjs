@@ -2,17 +2,7 @@
 // speed figures, and a small run whose class names hold HTML and script (hostile input).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../scripts/seeded-random.mjs';
 
 /** Logits and class indices of a seeded imbalanced softmax run (prior 1 / (k + 1)), the model learning over the epochs. */
 function softmaxRun(n, classes, epochs, seed) {
