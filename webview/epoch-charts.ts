@@ -26,7 +26,7 @@ function epochIndex(report: AnalysisReport, epoch: number): number {
 }
 
 /** The selected epoch and the verdict's onset, as markers over an epoch axis (category indices). */
-export function epochMarkers(epochs: number[], selected: number, onset: { epoch: number; label: string } | null): ChartMarker[] {
+function epochMarkers(epochs: number[], selected: number, onset: { epoch: number; label: string } | null): ChartMarker[] {
   const theme = chartTheme();
   const out: ChartMarker[] = [];
   const o = onset ? epochs.indexOf(onset.epoch) : -1;
@@ -36,7 +36,7 @@ export function epochMarkers(epochs: number[], selected: number, onset: { epoch:
   return out;
 }
 
-export function onsetOf(report: AnalysisReport): { epoch: number; label: string } | null {
+function onsetOf(report: AnalysisReport): { epoch: number; label: string } | null {
   const v = report.verdict;
   return v.status !== 'healthy' && v.onsetEpoch !== null ? { epoch: v.onsetEpoch, label: `${v.status} onto ${v.class ?? '?'} since ${v.onsetEpoch}` } : null;
 }

@@ -13,7 +13,7 @@ function alphaText(report: AnalysisReport): string {
   return `α = ${alpha} (${convention} convention)`;
 }
 
-export function formatAlpha(alpha: number | number[]): string {
+function formatAlpha(alpha: number | number[]): string {
   return Array.isArray(alpha) ? `[${alpha.map((a) => fmt(a, 2)).join(', ')}]` : String(alpha);
 }
 
@@ -49,7 +49,7 @@ export function verdictBanner(report: AnalysisReport, compact: boolean): HTMLEle
 }
 
 /** What the numbers stand on: recomputed samples, PR-curve bins, or logged metrics only. */
-export function inputText(report: AnalysisReport): string {
+function inputText(report: AnalysisReport): string {
   const where = report.input.run ?? report.input.files[0] ?? '';
   if (report.basis === 'metrics') return `${where} · ${report.input.epochs} evaluation(s) of logged metrics (${report.input.format}), nothing recomputed`;
   const estimated = report.basis === 'pr-curves' ? `, estimated from ${report.approximation?.numThresholds ?? ''} PR-curve bins` : '';

@@ -25,12 +25,12 @@ const OBJECTIVES: Array<{ id: Objective; label: string }> = [
   { id: 'accuracy', label: 'accuracy' },
 ];
 
-export function alphaText(alpha: number | number[]): string {
+function alphaText(alpha: number | number[]): string {
   return Array.isArray(alpha) ? `[${alpha.map((a) => fmt(a, 3)).join(', ')}]` : fmt(alpha, 3);
 }
 
 /** p_t of one class's positives and negatives in BINS bins: positives p_c, negatives 1 - p_c (what the class's logit sees). */
-export function ptHistograms(s: EpochSamples, kind: AnalysisReport['loss']['kind'], classIndex: number): { pos: number[]; neg: number[] } {
+function ptHistograms(s: EpochSamples, kind: AnalysisReport['loss']['kind'], classIndex: number): { pos: number[]; neg: number[] } {
   const pos = new Array<number>(BINS).fill(0);
   const neg = new Array<number>(BINS).fill(0);
   const C = s.numClasses;
