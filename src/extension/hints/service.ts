@@ -1,6 +1,7 @@
 // The per-document hints analysis, cached by URI + version (+ a generation bumped when settings or
 // log links change), and the file -> log links kept in workspaceState. Nothing is parsed until a
 // provider asks for it.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeHints, languageForId, type HintsAnalysis, type LinkedAnalysis } from '../../core/hints';
 
@@ -24,7 +25,8 @@ export class HintsService implements vscode.Disposable {
     const config = vscode.workspace.getConfiguration('focalLens', doc.uri);
     const prevalence = config.get<number | null>('prevalence', null);
     const analysis = analyzeHints(doc.getText(), language, {
-      prevalenceSetting: typeof prevalence === 'number' ? prevalence : null,
+      givenPrevalence: typeof prevalence === 'number' ? { value: prevalence, from: 'the focalLens.prevalence setting' } : null,
+      fileName: path.basename(doc.fileName),
       linked: this.link(doc.uri),
     });
     this.cache.set(key, { version: doc.version, generation: this.generation, analysis });
