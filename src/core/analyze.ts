@@ -16,7 +16,8 @@ import { readRun } from './run/read-run';
 import { givenSettings, runConfig } from './run/run-settings';
 import { abortError, OBJECTIVES, UsageError, type AnalyzeOptions } from './pipeline/options';
 import { metaName, resolveSettings, type LossSettings } from './pipeline/settings';
-import { discard, openDump, readEpochs } from './pipeline/read-epochs';
+import { openDump, readEpochs } from './pipeline/read-epochs';
+import { discardDump } from './readers/dump';
 import { judgeRun, lastEpochEngine } from './pipeline/judge';
 import { dumpReport } from './pipeline/report';
 import { analyzeWithoutDump } from './pipeline/without-dump';
@@ -41,12 +42,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   if (scan.dumps.length === 0) return analyzeWithoutDump(opts, run, given, th, progress);
 
   progress({ phase: 'backend', message: `selecting the ${opts.backend ?? 'auto'} backend` });
-  let backend;
-  try {
-    backend = await selectBackend(opts.backend ?? 'auto');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  // a backend that cannot load throws a UsageError that names it (each face says how to install it)
+  const backend = await selectBackend(opts.backend ?? 'auto', opts.nativeBackendPaths ? { nativePaths: opts.nativeBackendPaths } : {});
 
   // settings: the dump's meta, completed from the run's configs (a config the editor linked first)
   const { dump, open, split } = await openDump(scan.dumps, opts, progress);
@@ -56,7 +53,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   try {
     settings = resolveSettings({ ...opts, config: { ...fromRun.config, ...(opts.config ?? {}) } }, fromRun.meta(dump.meta), where);
   } catch (e) {
-    await discard(dump);
+    await discardDump(dump);
     throw e;
   }
   const classesOpt = opts.classes ?? dump.meta.classes ?? fromRun.classes ?? null;

@@ -37,7 +37,11 @@ export function renderMarkdown(r: AnalysisReport): string {
     out.push('');
     if (section.kind === 'list') for (const item of section.items) out.push(`- ${esc(item)}`);
     else if (section.kind === 'table') out.push(...mdTable(section.header, section.rows));
-    else out.push('```' + section.language, section.text.replace(/```/g, "'''"), '```');
+    else {
+      // a fence longer than any run of backticks in the text (class names land in the snippets)
+      const fence = '`'.repeat(Math.max(2, ...[...section.text.matchAll(/`+/g)].map((m) => m[0].length)) + 1);
+      out.push(fence + section.language, section.text, fence);
+    }
   }
   out.push(`- **Skipped samples:** ${r.input.skipped ?? 0}`);
   const last = r.epochs[r.epochs.length - 1];
