@@ -13,11 +13,16 @@ import { FORMATS } from '../../src/core/readers/registry';
 import { scanRun } from '../../src/core/readers/scan';
 import { HINT_LANGUAGES, hintCases, type FuzzCase } from '../fuzz/cases';
 import { analyzeCase, readCase, writeCase } from '../fuzz/harness';
-import { FORMAT_TARGETS, FUZZ_TARGETS } from '../fuzz/targets';
+import { FORMAT_TARGETS, FUZZ_TARGETS, type FuzzTarget } from '../fuzz/targets';
 
 const SEED = 12;
-/** 200 in `npm test`; FOCAL_LENS_FUZZ_RUNS=2000 for a longer in-process run. */
-const RUNS = Number(process.env.FOCAL_LENS_FUZZ_RUNS ?? 200);
+/**
+ * Per target in `npm test`: 200 dumps read, 50 runs analysed (a whole analysis per input: a few
+ * seconds per target); FOCAL_LENS_FUZZ_RUNS=2000 for a longer in-process run of every target.
+ */
+const RUNS_OVERRIDE = process.env.FOCAL_LENS_FUZZ_RUNS ? Number(process.env.FOCAL_LENS_FUZZ_RUNS) : undefined;
+const RUNS = RUNS_OVERRIDE ?? 200;
+const runsOf = (t: FuzzTarget) => RUNS_OVERRIDE ?? (t.read === 'dump' ? 200 : 50);
 /** The unit run's inputs stay small (bombs of 2 MiB, thousands of rows); the long run asks for millions. */
 const SCALE = { bombMiB: 2, long: false };
 
@@ -62,16 +67,18 @@ describe('fuzz: readers and run folders (seeded, in-process)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const target of FUZZ_TARGETS) {
-    it(`${target.name}: ${RUNS} mutated inputs are read or refused with a position`, async function () {
+    it(`${target.name}: ${runsOf(target)} mutated inputs are read or refused with a position`, async function () {
       this.timeout(120_000);
       await fc.assert(
         fc.asyncProperty(target.cases(SCALE), async (c: FuzzCase) => {
-          const out = target.read === 'dump' ? await readCase(dir, c) : await analyzeCase(dir, c);
-          rmSync(dir, { recursive: true, force: true });
+          // a folder per input: a test stopped by its timeout cannot delete the next test's files
+          const caseDir = mkdtempSync(join(dir, 'case-'));
+          const out = target.read === 'dump' ? await readCase(caseDir, c) : await analyzeCase(caseDir, c);
+          rmSync(caseDir, { recursive: true, force: true });
           if (out.kind !== 'internal') return true;
           throw new Error(`${out.error}\n  tags: ${c.tags.join(', ')}`);
         }),
-        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+        { seed: SEED, numRuns: runsOf(target), endOnFailure: true },
       );
     });
   }
