@@ -271,10 +271,10 @@ function somePrEvent(records: Decoded[], u: number): { index: number; event: Eve
   return { index: -1, event: decodeEvent(prCurveEvent('val_pr_curve', 0, Array.from({ length: T }, (_, i) => T - i), Array.from({ length: T }, (_, i) => 3 * (T - i)), true)) };
 }
 
-/** Put a re-encoded event back (or add it when it was made up). */
+/** Put a re-encoded event back (or add it when it was made up, or its place was cut off). */
 function putEvent(index: number, event: EventObject, chunks: Uint8Array[]): void {
   const framed = frameRecord(encodeEvent(event));
-  if (index < 0) chunks.push(framed);
+  if (index < 0 || index >= chunks.length) chunks.push(framed);
   else chunks[index] = framed;
 }
 
