@@ -308,11 +308,15 @@ function stringifyWithRaw(value: unknown, raws: string[], indent?: number): stri
 
 /** Every (container, key) of a parsed JSON value, outermost first (capped: documents can be big). */
 function slots(v: unknown, out: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> = [], cap = 20000): typeof out {
-  const stack: unknown[] = [v];
-  while (stack.length && out.length < cap) {
-    const x = stack.shift();
-    if (Array.isArray(x)) x.forEach((y, i) => (out.push({ parent: x, key: i }), stack.push(y)));
-    else if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) (out.push({ parent: x as Record<string, unknown>, key: k }), stack.push(y));
+  // breadth first: a queue read from `next` on
+  const queue: unknown[] = [v];
+  for (let next = 0; next < queue.length && out.length < cap; next++) {
+    const x = queue[next];
+    const entries: Array<[string | number, unknown]> = Array.isArray(x) ? x.map((y, i) => [i, y]) : x && typeof x === 'object' ? Object.entries(x) : [];
+    for (const [key, y] of entries) {
+      out.push({ parent: x as Record<string, unknown> | unknown[], key });
+      queue.push(y);
+    }
   }
   return out;
 }

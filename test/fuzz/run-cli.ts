@@ -4,7 +4,10 @@
 // internal errors, runs past 20 s and runs above 1 GiB peak memory (all must be 0), and refusals
 // that name no position without a stated reason. Failing cases are kept in a folder for replaying.
 //
-//   npm run fuzz -- [--runs 2000] [--seed 12] [--jobs N] [--only jsonl,tensorboard,python] [--bomb-mib 64]
+//   npm run fuzz -- [--runs 2000] [--seed 12] [--jobs N] [--only jsonl,tensorboard,python] [--bomb-mib 64] [--scale long|unit]
+//
+// `--scale unit`: the logs, configs and run folders of the unit tests' size (thousands of rows, not
+// millions), for a quick pass over many targets.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: String(availableParallelism()) },
     only: { type: 'string' },
     'bomb-mib': { type: 'string', default: '64' },
+    scale: { type: 'string', default: 'long' },
   },
 });
 const RUNS = Number(values.runs);
@@ -29,6 +33,7 @@ const SEED = Number(values.seed);
 const JOBS = Math.max(1, Number(values.jobs));
 const BOMB_MIB = Number(values['bomb-mib']);
 const ONLY = values.only?.split(',');
+const LONG = values.scale !== 'unit';
 const TIME_LIMIT_MS = 20_000;
 const MEMORY_LIMIT_KB = 1 << 20;
 const CLI = resolve(__dirname, '../../dist/cli.js');
@@ -149,7 +154,7 @@ function readerTarget(target: FuzzTarget, salt: number): Target {
   const t = tally(target.name);
   return {
     tally: t,
-    batches: batches(target.cases({ bombMiB: BOMB_MIB, long: true }), salt),
+    batches: batches(target.cases({ bombMiB: BOMB_MIB, long: LONG }), salt),
     async run(item, dir, n) {
       const c = item as FuzzCase;
       writeCase(dir, c);
@@ -206,7 +211,7 @@ function summary(tallies: Tally[]): string {
   rows.push(['total', sum('inputs'), sum('ok'), sum('refused'), sum('unpositioned'), sum('internal'), sum('slow'), sum('big'), '', ''].map(String));
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
-  const out = [`seed ${SEED}, up to ${RUNS} inputs per target, ${JOBS} jobs, bombs up to ${BOMB_MIB} MiB`, line(head), ...rows.map(line)];
+  const out = [`seed ${SEED}, up to ${RUNS} inputs per target, ${JOBS} jobs, bombs up to ${BOMB_MIB} MiB, ${LONG ? 'long' : 'unit'} scale`, line(head), ...rows.map(line)];
   for (const t of tallies) for (const e of t.examples) out.push(`  ${t.name}: ${e}`);
   for (const t of tallies) for (const m of t.unpositionedMessages) out.push(`  ${t.name}, unpositioned: ${m}`);
   return out.join('\n') + '\n';
