@@ -59,6 +59,11 @@ describe('fuzz findings: metric logs, configs and event files', function () {
     await assert.rejects(analyze({ paths: [join(dir, 'history.json')], displayBase: dir, backend: 'cpu' }), refusal(/^history\.json:3: invalid JSON/));
   });
 
+  it('the line of a JSON error counts the file\'s lines, whatever NaN and Infinity were read as', async () => {
+    const dir = run('e_keras_binary_focal_alpha098', 'history.json', () => `{"loss": [\n${'Infinity, '.repeat(20)}\n1.0,\n1.0 x]}\n`);
+    await assert.rejects(analyze({ paths: [join(dir, 'history.json')], displayBase: dir, backend: 'cpu' }), refusal(/^history\.json:4: invalid JSON/));
+  });
+
   it('finding where deeply nested JSON breaks takes no stack: 200,000 open brackets', () => {
     const text = '{"loss": ' + '['.repeat(200_000) + '}';
     assert.equal(jsonErrorOffset(text), text.length - 1);

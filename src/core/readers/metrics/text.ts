@@ -82,9 +82,8 @@ export async function readJsonDocument(path: string, name: string, opts: MetricR
   } catch (e) {
     // V8 gives no position for an unexpected token or the end of the input: find it
     const m = /position (\d+)/.exec((e as Error).message);
-    const at = m ? Number(m[1]) : jsonErrorOffset(json);
-    let line = 1;
-    for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) line++;
+    // the offset is into `json`, whose lines are the file's (NaN -> null changes no newline)
+    const line = lineAt(json, m ? Number(m[1]) : jsonErrorOffset(json));
     throw new InputError({ file: name, line }, `invalid JSON (${(e as Error).message.replace(/^JSON\.parse: /, '')}); a file still being written?`);
   }
 }
@@ -96,9 +95,13 @@ export async function readJsonDocument(path: string, name: string, opts: MetricR
 export async function lineOfFirst(path: string, re: RegExp): Promise<number | undefined> {
   const text = await readFile(path, 'utf8');
   const m = re.exec(text);
-  if (!m) return undefined;
+  return m ? lineAt(text, m.index) : undefined;
+}
+
+/** The 1-based line of `offset` in `text`. */
+function lineAt(text: string, offset: number): number {
   let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < m.index; i = text.indexOf('\n', i + 1)) line++;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
   return line;
 }
 
