@@ -51,6 +51,9 @@ async function reportFrame(page, name, timeout = 120_000) {
     async () => {
       const failure = frame.locator('.callout.error');
       if (await failure.count()) return { failed: await failure.first().innerText() };
+      // while a run goes the panel shows the previous report, marked: that is not the report of `name`
+      const source = await frame.locator('.report-source').first().innerText().catch(() => '');
+      if (!source.includes(name) || (await frame.locator('.previous-report').count())) return undefined;
       const text = await frame.locator('.report .verdict').first().innerText().catch(() => '');
       return text && (await frame.locator('#class-table').count()) ? { ok: true } : undefined;
     },
@@ -162,6 +165,8 @@ describe('The report as an instrument (UI)', function () {
       const previous = await selectColorTheme(page, theme);
       originalTheme ||= previous;
       const frame = await webviewFrame(page, 'Focal Lens');
+      // the theme rebuilds the view: it reuses the epoch's per-sample data it had instead of asking the host again
+      await waitUntil(async () => (await frame.locator('#whatif-live').getAttribute('data-samples-kept')) === 'true', { message: 'the what-if on the per-sample data already received' });
       await whatIfReady(frame);
       await waitUntil(async () => {
         const canvases = await canvasInk(frame);
