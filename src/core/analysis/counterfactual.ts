@@ -107,6 +107,12 @@ export interface CounterfactualBuilder {
    * for the readers' workers to parse the next chunk), so the work costs no wall time there.
    */
   workWhile(waiting: Promise<unknown>): void;
+  /**
+   * Put sample `i` of `batch` in the place of the sample added `slot`-th (0-based, in the order of
+   * add()): the reservoir of analysis/sample-cap.ts keeps its sample in the builder itself, not in
+   * a copy beside it.
+   */
+  replace(slot: number, batch: SampleBatch, i: number): void;
 }
 
 /** Confusion counts of one alpha'. */
@@ -128,6 +134,10 @@ export interface CounterfactualEngine {
   evaluate(alpha: number | number[]): WhatIfRow;
   /** Raw counts under alpha'. */
   counts(alpha: number | number[]): CounterfactualCounts;
+  /** Several alphas at once (softmax: one pass over the samples for all of them). */
+  evaluateMany(alphas: Array<number | number[]>): WhatIfRow[];
+  /** The true counts per reported class and the total of counts(), which do not depend on alpha. */
+  trueCounts(): Pick<CounterfactualCounts, 'count' | 'total'>;
   /** The same for the observed predictions (p > t, or argmax p): the run as it was. */
   observed(): WhatIfRow;
   /**
@@ -224,10 +234,24 @@ function columnAlpha(alpha: number | number[] | null, col: number): number {
   return alpha < 0 ? 0.5 : alpha;
 }
 
+/** The piece of `starts` (ascending first slots of the pieces) that holds `slot`. */
+function pieceOf(starts: readonly number[], slot: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= slot) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** The sigmoid engine sorts over all samples at once: keep the batches until build(). */
 function sigmoidBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
+  const C = spec.numClasses;
   const pieces: (Float32Array | Float64Array)[] = [];
   const targetPieces: (Int32Array | Uint8Array)[] = [];
+  const starts: number[] = [];
   let targetLayout: SampleBatch['targetLayout'] | undefined;
   let samples = 0;
   const add = (batch: SampleBatch): void => {
@@ -235,7 +259,16 @@ function sigmoidBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     targetLayout = batch.targetLayout;
     pieces.push(batch.probabilities);
     targetPieces.push(targetLayout === 'multi-hot' ? Uint8Array.from(batch.targets) : Int32Array.from(batch.targets));
+    starts.push(samples);
     samples += batch.samples;
+  };
+  const replace = (slot: number, batch: SampleBatch, i: number): void => {
+    const k = pieceOf(starts, slot);
+    const r = slot - starts[k]!;
+    const p = pieces[k]!;
+    for (let c = 0; c < C; c++) p[r * C + c] = batch.probabilities[i * C + c]!;
+    const tw = targetLayout === 'multi-hot' ? C : 1;
+    for (let c = 0; c < tw; c++) targetPieces[k]![r * tw + c] = batch.targets[i * tw + c]!;
   };
   const build = (classes: string[]): CounterfactualEngine => {
     const multiHot = targetLayout === 'multi-hot';
@@ -251,9 +284,10 @@ function sigmoidBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   const discard = (): void => {
     pieces.length = 0;
     targetPieces.length = 0;
+    starts.length = 0;
   };
   // nothing deferred: the sorting needs every sample
-  return { add, build, discard, workWhile: () => undefined };
+  return { add, build, discard, replace, workWhile: () => undefined };
 }
 
 type SigmoidInput = CounterfactualSpec & Pick<CounterfactualData, 'samples' | 'targets' | 'targetLayout' | 'classes'> & { pieces: ReadonlyArray<Float32Array | Float64Array> };
@@ -362,6 +396,8 @@ function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
     oneVsRest: !binary,
     counts,
     evaluate: (alpha) => rowFromCounts(alpha, classes, counts(alpha), !binary),
+    evaluateMany: (alphas) => alphas.map((alpha) => rowFromCounts(alpha, classes, counts(alpha), !binary)),
+    trueCounts: () => toCounts(obsPred, obsTp),
     observed: () => rowFromCounts(d.alpha0 ?? 0.5, classes, toCounts(obsPred, obsTp), !binary),
     calibratedCounts,
     evaluateCalibrated: (alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), !binary),
@@ -395,28 +431,33 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   const alpha0 = spec.alpha0 === null ? new Array<number>(C).fill(1) : conventionVector('vector', spec.alpha0, C);
   const negLogA0 = alpha0.map((a) => -Math.log(a > 0 ? a : PROB_EPS));
   const segments: SoftmaxSegment[] = [];
+  const starts: number[] = [];
   let N = 0;
   const count = new Float64Array(C);
   const obsPred = new Float64Array(C);
   const obsTp = new Float64Array(C);
-  // Batches whose probabilities still await their log shares (two logs a value: the bulk of the
+  // Segments whose probabilities still await their log shares (two logs a value: the bulk of the
   // set-up). Converted in workWhile(), i.e. while the caller waits for the readers, else all at
   // once in build(): an epoch that turns out not to be the last costs only time spent waiting.
-  const pending: { segment: SoftmaxSegment; probabilities: Float32Array | Float64Array }[] = [];
-  // each class's score range, for the label calibration's histogram (kept here: no extra pass)
+  const pending: SoftmaxSegment[] = [];
+  // each class's score range, for the label calibration's histogram (kept here: no extra pass,
+  // unless replace() took samples out of converted segments)
   const range = { lo: new Float64Array(C).fill(Infinity), hi: new Float64Array(C).fill(-Infinity) };
-  const convert = ({ segment, probabilities }: (typeof pending)[number]): void => {
-    const logQ = segment.logQ;
+  let rangeStale = false;
+  const share = (p: number, c: number): number => negLogA0[c]! - Math.log(softmaxScoreSlope(p, gamma));
+  const convert = (segment: SoftmaxSegment): void => {
+    const { logQ, raw } = segment;
+    if (!raw) return;
     const { lo, hi } = range;
     for (let o = 0; o < logQ.length; o += C) {
       for (let c = 0; c < C; c++) {
         // log q_hat up to a per-sample constant (the normalisation does not move any argmax)
-        logQ[o + c] = negLogA0[c]! - Math.log(softmaxScoreSlope(probabilities[o + c]!, gamma));
-        const v = logQ[o + c]!;
+        const v = (logQ[o + c] = share(raw[o + c]!, c));
         if (v < lo[c]!) lo[c] = v;
         if (v > hi[c]!) hi[c] = v;
       }
     }
+    segment.raw = null;
   };
   const workWhile = (waiting: Promise<unknown>): void => {
     let settled = false;
@@ -424,7 +465,7 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
       settled = true;
     };
     waiting.then(stop, stop);
-    // One batch per turn of the event loop: a settled `waiting` (its reaction runs first) stops it.
+    // One segment per turn of the event loop: a settled `waiting` (its reaction runs first) stops it.
     const step = (): void => {
       const next = settled ? undefined : pending.shift();
       if (!next) return;
@@ -433,54 +474,105 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     };
     setImmediate(step);
   };
+  /** Count sample i (its target, its observed argmax) in or out of the observed counts. */
+  const tally = (y: number, best: number, d: 1 | -1): void => {
+    if (y >= 0 && y < C) count[y]! += d;
+    obsPred[best]! += d;
+    if (best === y) obsTp[best]! += d;
+  };
   const add = (batch: SampleBatch): void => {
     const n = batch.samples;
     const probs = batch.probabilities;
-    const given = batch.targets;
     const multiHot = batch.targetLayout === 'multi-hot';
     const targets = new Int32Array(n);
+    const pred = new Uint16Array(n);
     for (let i = 0, o = 0; i < n; i++, o += C) {
-      let y: number;
-      if (multiHot) {
-        y = 0;
-        for (let c = 0; c < C; c++) if (given[o + c]! > 0) y = c;
-      } else y = given[i]!;
+      const y = sampleClass(batch.targets, i, C, multiHot);
+      const best = argmaxRow(probs, o, C);
       targets[i] = y;
-      if (y >= 0 && y < C) count[y]! += 1;
-      let best = -1;
-      let bestP = -Infinity;
-      for (let c = 0; c < C; c++) {
-        const p = probs[o + c]!;
-        if (p > bestP) {
-          bestP = p;
-          best = c;
-        }
-      }
-      obsPred[best]! += 1;
-      if (best === y) obsTp[best]! += 1;
+      pred[i] = best;
+      tally(y, best, 1);
     }
     // the log shares overwrite the handed-over probabilities (float64 ones need a float32 home)
     const logQ = probs instanceof Float32Array ? probs.subarray(0, n * C) : new Float32Array(n * C);
-    const segment = { logQ, targets };
+    const segment: SoftmaxSegment = { logQ, targets, pred, raw: probs };
     segments.push(segment);
-    pending.push({ segment, probabilities: probs });
+    starts.push(N);
+    pending.push(segment);
     N += n;
   };
+  const replace = (slot: number, batch: SampleBatch, i: number): void => {
+    const k = pieceOf(starts, slot);
+    const seg = segments[k]!;
+    const r = slot - starts[k]!;
+    tally(seg.targets[r]!, seg.pred[r]!, -1);
+    const probs = batch.probabilities;
+    const y = sampleClass(batch.targets, i, C, batch.targetLayout === 'multi-hot');
+    const best = argmaxRow(probs, i * C, C);
+    seg.targets[r] = y;
+    seg.pred[r] = best;
+    tally(y, best, 1);
+    if (seg.raw) for (let c = 0; c < C; c++) seg.raw[r * C + c] = probs[i * C + c]!;
+    else {
+      for (let c = 0; c < C; c++) seg.logQ[r * C + c] = share(probs[i * C + c]!, c);
+      rangeStale = true;
+    }
+  };
   const build = (classes: string[]): CounterfactualEngine => {
-    for (const batch of pending.splice(0)) convert(batch);
+    for (const segment of pending.splice(0)) convert(segment);
+    if (rangeStale) {
+      range.lo.fill(Infinity);
+      range.hi.fill(-Infinity);
+      for (const { logQ } of segments) {
+        for (let o = 0; o < logQ.length; o += C) {
+          for (let c = 0; c < C; c++) {
+            const v = logQ[o + c]!;
+            if (v < range.lo[c]!) range.lo[c] = v;
+            if (v > range.hi[c]!) range.hi[c] = v;
+          }
+        }
+      }
+    }
     return softmaxEngine(C, classes, alpha0, segments, N, { count, obsPred, obsTp }, range);
   };
   const discard = (): void => {
     pending.length = 0;
     segments.length = 0;
+    starts.length = 0;
   };
-  return { add, build, discard, workWhile };
+  return { add, build, discard, workWhile, replace };
+}
+
+/** The class of sample i: its index, or the last hot column of a one-hot row. */
+function sampleClass(targets: ArrayLike<number>, i: number, C: number, multiHot: boolean): number {
+  if (!multiHot) return targets[i]!;
+  let y = 0;
+  for (let c = 0; c < C; c++) if (targets[i * C + c]! > 0) y = c;
+  return y;
+}
+
+/** The first column of the largest value of the row at offset o. */
+function argmaxRow(values: ArrayLike<number>, o: number, C: number): number {
+  let best = -1;
+  let bestV = -Infinity;
+  for (let c = 0; c < C; c++) {
+    const v = values[o + c]!;
+    if (v > bestV) {
+      bestV = v;
+      best = c;
+    }
+  }
+  return best;
 }
 
 /** One batch of the softmax engine's summary: log q_hat rows (row-major) and class indices. */
 interface SoftmaxSegment {
   logQ: Float32Array;
   targets: Int32Array;
+  /** The observed (argmax p) class of each sample, for replace(). */
+  pred: Uint16Array;
+  /** The probabilities until converted into logQ (often the same array), then null. */
+  raw: Float32Array | Float64Array | null;
 }
 
 function softmaxEngine(
@@ -493,28 +585,36 @@ function softmaxEngine(
   range: { lo: Float64Array; hi: Float64Array },
 ): CounterfactualEngine {
   const classes = names.slice(0, C);
-  const counts = (alpha: number | number[]): CounterfactualCounts => {
-    const vec = Array.isArray(alpha) ? alpha : new Array<number>(C).fill(alpha);
-    const logA = Float64Array.from({ length: C }, (_, c) => Math.log(Math.max(vec[c] ?? 0, 1e-300)));
-    const predicted = new Float64Array(C);
-    const tp = new Float64Array(C);
+  // one pass over the samples for several alphas: the argmax of log alpha'_c + log q_hat_c each
+  const countsMany = (alphas: Array<number | number[]>): CounterfactualCounts[] => {
+    const K = alphas.length;
+    const logA = new Float64Array(K * C);
+    alphas.forEach((alpha, k) => {
+      for (let c = 0; c < C; c++) logA[k * C + c] = Math.log(Math.max((Array.isArray(alpha) ? alpha[c] : alpha) ?? 0, 1e-300));
+    });
+    const predicted = Array.from({ length: K }, () => new Float64Array(C));
+    const tp = Array.from({ length: K }, () => new Float64Array(C));
     for (const { logQ, targets } of segments) {
       for (let i = 0, o = 0; i < targets.length; i++, o += C) {
-        let best = 0;
-        let bestV = logQ[o]! + logA[0]!;
-        for (let c = 1; c < C; c++) {
-          const v = logQ[o + c]! + logA[c]!;
-          if (v > bestV) {
-            bestV = v;
-            best = c;
+        const y = targets[i]!;
+        for (let k = 0, base = 0; k < K; k++, base += C) {
+          let best = 0;
+          let bestV = logQ[o]! + logA[base]!;
+          for (let c = 1; c < C; c++) {
+            const v = logQ[o + c]! + logA[base + c]!;
+            if (v > bestV) {
+              bestV = v;
+              best = c;
+            }
           }
+          predicted[k]![best]! += 1;
+          if (best === y) tp[k]![best]! += 1;
         }
-        predicted[best]! += 1;
-        if (best === targets[i]) tp[best]! += 1;
       }
     }
-    return { count, predicted, tp, total: N };
+    return predicted.map((p, k) => ({ count, predicted: p, tp: tp[k]!, total: N }));
   };
+  const counts = (alpha: number | number[]): CounterfactualCounts => countsMany([alpha])[0]!;
   const sweep = (family: SweepFamily, values: number[]): CounterfactualCounts[] => {
     const G = values.length;
     const pred = new Float64Array(C * (G + 1));
@@ -666,6 +766,8 @@ function softmaxEngine(
     sweep,
     counts,
     evaluate: (alpha) => rowFromCounts(alpha, classes, counts(alpha), false),
+    evaluateMany: (alphas) => countsMany(alphas).map((c, k) => rowFromCounts(alphas[k]!, classes, c, false)),
+    trueCounts: () => ({ count, total: N }),
     observed: () => rowFromCounts(alpha0, classes, { count, predicted: obsPred, tp: obsTp, total: N }, false),
     calibratedCounts,
     evaluateCalibrated: (alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), false),

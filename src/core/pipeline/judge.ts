@@ -73,9 +73,19 @@ export function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, cl
     prefetchCalibrated([a]);
     return calibratedRows.get(JSON.stringify(a))!;
   };
+  // The same for the loss-minimum rows: the neutral and --what-if rows wait for the suggestion's
+  // first candidate, whose exact row comes in the same pass.
+  const exactRows = new Map<string, WhatIfRow>();
+  const exactNeeded: Array<number | number[]> = [];
+  const prefetchExact = (asked: Array<number | number[]>): void => {
+    const alphas = [...asked, ...exactNeeded];
+    const missing = alphas.filter((a, i) => !exactRows.has(JSON.stringify(a)) && alphas.findIndex((b) => JSON.stringify(b) === JSON.stringify(a)) === i);
+    if (!missing.length) return;
+    engine!.evaluateMany(missing.map(toEngine)).forEach((row, i) => exactRows.set(JSON.stringify(missing[i]), row));
+  };
   const evaluate = (a: number | number[], label: WhatIfRow['label']): WhatIfRow => {
-    const row = engine!.evaluate(toEngine(a));
-    return { ...row, alpha: Array.isArray(a) ? a.slice() : a, label };
+    prefetchExact([a]);
+    return { ...exactRows.get(JSON.stringify(a))!, alpha: Array.isArray(a) ? a.slice() : a, label };
   };
   const loggedAlpha: number | number[] =
     r.alphaVector && (r.convention === 'vector' || r.alphaScalar === null) ? r.alphaVector : (r.alphaScalar !== null && r.alphaScalar >= 0 ? r.alphaScalar : 0.5);
@@ -104,14 +114,11 @@ export function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, cl
       whatIf.push(row);
     };
     const observed = { ...engine.observed(), alpha: loggedAlpha, label: 'logged' as const };
-    alwaysNeeded.push(loggedAlpha, neutralAlpha, ...(opts.whatIf ?? []));
-    push(observed);
-    neutralRow = evaluate(neutralAlpha, 'neutral');
-    push(neutralRow);
     for (const a of opts.whatIf ?? []) {
       if (Array.isArray(a) && a.length !== C) throw new UsageError(`--what-if vector has ${a.length} values for ${C} score columns`);
-      push(evaluate(a, 'what-if'));
     }
+    alwaysNeeded.push(loggedAlpha, neutralAlpha, ...(opts.whatIf ?? []));
+    exactNeeded.push(neutralAlpha, ...(opts.whatIf ?? []));
     const aucs = engine.auc();
     ranking = { epoch: lastEpoch.epoch, perClass: engine.classes.map((name, i) => ({ class: name, auc: Number.isFinite(aucs[i]!) ? aucs[i]! : null })) };
     const lastShares = epochShares(lastEpoch);
@@ -131,9 +138,14 @@ export function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, cl
         thresholds: th,
         calibrated: (a) => ({ ...calibratedOf(a), alpha: a }),
         prefetchCalibrated,
+        prefetchExact,
       },
       (a) => evaluate(a, 'suggested'),
     );
+    push(observed);
+    neutralRow = evaluate(neutralAlpha, 'neutral');
+    push(neutralRow);
+    for (const a of opts.whatIf ?? []) push(evaluate(a, 'what-if'));
     const s = outcome.suggestion;
     if (s) {
       suggestion = { objective: s.objective, alpha: s.alpha, current: s.current, expected: s.expected, ...(s.beta !== undefined ? { beta: s.beta } : {}) };
