@@ -25,13 +25,16 @@ import { counterfactualSpec, resolveLoss, type LossSettings, type Resolved } fro
 
 /**
  * Open the run's dump; a dump that names its split (the focal_lens writer does) is judged on that
- * split only. Returns the opener too: the interleaved-epochs pass reads the dump again.
+ * split only. Returns the opener too: the interleaved-epochs pass reads the dump again. The first
+ * pass hands each chunk to a kernel staging that copies it, so its chunks share their buffers; the
+ * interleaved pass queues chunks, so its own are fresh.
  */
 export async function openDump(sources: DumpSource[], opts: AnalyzeOptions, progress: (event: AnalyzeProgress) => void): Promise<{ dump: PredictionDump; open: () => Promise<PredictionDump>; split: string | undefined }> {
   let split = opts.split;
-  const open = () =>
+  const open = (reuseBuffers = false) =>
     openPredictionDump(opts.paths, {
       sources,
+      reuseBuffers,
       lenient: opts.lenient ?? false,
       ...(split !== undefined ? { split } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -39,14 +42,14 @@ export async function openDump(sources: DumpSource[], opts: AnalyzeOptions, prog
       onProgress: (bytesRead, totalBytes) =>
         progress({ phase: 'read', bytesRead, totalBytes, fraction: totalBytes > 0 ? bytesRead / totalBytes : undefined, message: `reading: ${mb(bytesRead)} of ${mb(totalBytes)}` }),
     });
-  let dump = await open();
+  let dump = await open(true);
   if (split === undefined && dump.meta.split !== undefined) {
     // nothing was read yet: reopen with the split
     split = dump.meta.split;
     await discard(dump);
-    dump = await open();
+    dump = await open(true);
   }
-  return { dump, open, split };
+  return { dump, open: () => open(), split };
 }
 
 /**
