@@ -4,6 +4,7 @@
 //   generate dump <csv> <npz> <samples> <classes> <epochs>   CSV of every epoch, .npz of the last
 //   generate npz <npz> <samples> <classes>                     one epoch as .npz, streamed to disk
 //   generate jsonl <jsonl> <bytes>                             binary per-batch JSONL of about <bytes>
+//   generate metrics <csv> <bytes>                             a Lightning metrics.csv of about <bytes>
 //
 // Samples: imbalanced classes (prior proportional to 1 / (k + 1)); logits Gaussian with a class
 // margin that grows with the epoch, printed with 4 significant digits as a training script would.
@@ -212,12 +213,45 @@ async function jsonl(path: string, bytes: number): Promise<void> {
   await new Promise<void>((r) => out.end(r));
 }
 
+/**
+ * A Lightning metrics.csv as CSVLogger writes it: a training row per logged step (train_loss only),
+ * a validation row per epoch with per-class recall and precision, sparse columns left empty; the
+ * last of 10 classes collapses after epoch 100.
+ */
+async function metrics(path: string, bytes: number): Promise<void> {
+  const C = 10;
+  const classes = Array.from({ length: C }, (_, k) => `c${k}`);
+  const header = ['epoch', 'step', 'train_loss', 'val_loss', ...classes.map((c) => `val_precision_${c}`), ...classes.map((c) => `val_recall_${c}`)];
+  const empty = ','.repeat(header.length - 3);
+  const rand = seededRandom(7);
+  const out = createWriteStream(path);
+  let written = 0;
+  let buf = '';
+  const push = async (line: string): Promise<void> => {
+    buf += `${line}\n`;
+    written += line.length + 1;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+      buf = '';
+    }
+  };
+  await push(header.join(','));
+  for (let epoch = 0, step = 0; written < bytes; epoch++) {
+    for (let i = 0; i < 2000; i++, step++) await push(`${epoch},${step},${(0.5 * Math.exp(-step / 1e6) + 0.01 * rand()).toFixed(17)}${empty}`);
+    const val = classes.map((_, k) => (k === C - 1 && epoch > 100 ? 0 : 0.3 + 0.6 * rand()));
+    await push(`${epoch},${step},,${(0.2 + 0.1 * rand()).toFixed(17)},${val.map((v) => (v === 0 ? 0 : 0.5 + 0.4 * rand()).toFixed(17)).join(',')},${val.map((v) => v.toFixed(17)).join(',')}`);
+  }
+  out.write(buf);
+  await new Promise<void>((r) => out.end(r));
+}
+
 async function main(): Promise<void> {
   const [cmd, ...a] = process.argv.slice(2);
   if (cmd === 'dump') await dump(a[0]!, a[1]!, Number(a[2]), Number(a[3]), Number(a[4]));
   else if (cmd === 'npz') bigNpz(a[0]!, Number(a[1]), Number(a[2]));
   else if (cmd === 'jsonl') await jsonl(a[0]!, Number(a[1]));
-  else throw new Error(`usage: generate dump|npz|jsonl ... (got ${cmd})`);
+  else if (cmd === 'metrics') await metrics(a[0]!, Number(a[1]));
+  else throw new Error(`usage: generate dump|npz|jsonl|metrics ... (got ${cmd})`);
 }
 
 main().catch((e: unknown) => {
