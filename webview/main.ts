@@ -1,15 +1,27 @@
-import type { AnalysisState, HostMessage, WebviewKind } from '../src/protocol/messages';
+import type { AnalysisState, HostMessage, RecentRunSummary, WebviewBackendPreference, WebviewKind } from '../src/protocol/messages';
 import { chartCount, destroyCharts, mountPendingCharts } from './charts';
 import { h, pct } from './dom';
 import { explorerView } from './explorer-view';
-import { reportView } from './report-view';
+import { ReportPanelView, reportKey } from './report-panel';
+import { sideView } from './side-view';
 import { onThemeChange } from './theme';
 import { loadState, saveState, send, type PersistedState } from './vscode-api';
+
+// A CSP violation or an uncaught error is a bug: say so on the console, where the e2e tests fail on it.
+document.addEventListener('securitypolicyviolation', (e) => console.error(`[focal-lens] CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+window.addEventListener('error', (e) => console.error(`[focal-lens] error: ${e.message}`));
+window.addEventListener('unhandledrejection', (e) => console.error(`[focal-lens] unhandled rejection: ${String(e.reason)}`));
 
 const app = document.getElementById('app') as HTMLElement;
 const kind = (document.body.dataset.kind ?? 'panel') as WebviewKind;
 let analysis: AnalysisState = { phase: 'idle' };
 let trusted = true;
+let recent: RecentRunSummary[] = [];
+let backend: WebviewBackendPreference = 'auto';
+let watch: { watching: boolean; message: string } | null = null;
+let panelView: ReportPanelView | null = null;
+/** finishedAt of the report whose first chart is still to be timed. */
+let timeFirstChart: number | null = null;
 
 function button(label: string, onClick: () => void, secondary = false): HTMLButtonElement {
   const b = h('button', { type: 'button', class: secondary ? 'secondary' : '' }, label);
@@ -51,19 +63,41 @@ function statusLine(): HTMLElement | null {
 }
 
 function tabs(state: PersistedState): HTMLElement {
-  const tab = (id: PersistedState['tab'], label: string) => {
-    const b = h('button', { type: 'button', role: 'tab', 'aria-selected': state.tab === id ? 'true' : 'false', class: 'tab' }, label);
+  const ids: Array<[PersistedState['tab'], string]> = [
+    ['report', 'Report'],
+    ['explorer', 'Loss explorer'],
+  ];
+  const buttons = ids.map(([id, label]) => {
+    const b = h('button', { type: 'button', role: 'tab', id: `tab-${id}`, 'aria-selected': state.tab === id ? 'true' : 'false', tabindex: state.tab === id ? 0 : -1, class: 'tab' }, label);
     b.addEventListener('click', () => {
       saveState({ tab: id });
       render();
     });
     return b;
-  };
-  return h('nav', { role: 'tablist', 'aria-label': 'Focal Lens views' }, tab('report', 'Report'), tab('explorer', 'Loss explorer'));
+  });
+  const list = h('nav', { role: 'tablist', 'aria-label': 'Focal Lens views' }, ...buttons);
+  // arrow keys move between tabs (the tablist pattern); Tab leaves the list
+  list.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    const next = ids[(ids.findIndex(([id]) => id === state.tab) + (e.key === 'ArrowRight' ? 1 : ids.length - 1)) % ids.length]![0];
+    saveState({ tab: next });
+    render();
+    document.getElementById(`tab-${next}`)?.focus();
+  });
+  return list;
+}
+
+/** The saved scrubber and sliders belong to one report: another report starts from its own defaults. */
+function stateFor(key: string): PersistedState {
+  const state = loadState();
+  if (state.reportKey === key) return state;
+  return saveState({ reportKey: key, selectedEpoch: null, whatIfAlpha: null, whatIfGamma: null, objective: null, histogramClass: null });
 }
 
 function render(): void {
   const state = loadState();
+  panelView?.dispose();
+  panelView = null;
   destroyCharts();
   const onChange = (patch: Partial<PersistedState>) => {
     saveState(patch);
@@ -71,38 +105,85 @@ function render(): void {
   };
   const view = document.createElement('div');
   let shown: string;
+  const done = analysis.phase === 'done' ? analysis : null;
   if (kind === 'sidebar') {
-    const report = analysis.phase === 'done' ? reportView(analysis.report, true) : null;
-    view.append(...[report ?? statusLine(), explorerView(state, true, { onChange })].filter((n): n is HTMLElement => n !== null));
-    shown = report ? 'report' : 'explorer';
+    const status = done ? null : statusLine();
+    const side = sideView({ report: done?.report ?? null, source: done?.source ?? null, recent, watch });
+    view.append(...[status, side, explorerView(state, true, { onChange })].filter((n): n is HTMLElement => n !== null));
+    shown = done ? 'report' : 'explorer';
   } else {
     // Until a log is analyzed, the panel is the explorer; afterwards both are a tab away.
-    const hasReport = analysis.phase === 'done';
-    const tab = hasReport ? state.tab : 'explorer';
+    const tab = done ? state.tab : 'explorer';
     const status = statusLine();
-    if (hasReport) view.append(tabs({ ...state, tab }));
+    if (done) view.append(tabs({ ...state, tab }));
     if (status) view.append(status);
-    view.append(tab === 'report' && analysis.phase === 'done' ? reportView(analysis.report, false) : explorerView(state, false, { onChange }));
+    if (tab === 'report' && done) {
+      panelView = new ReportPanelView(done.report, stateFor(reportKey(done.report, done.source)), { backend, save: saveState });
+      view.append(panelView.node);
+    } else view.append(explorerView(state, false, { onChange }));
     shown = tab;
   }
   app.replaceChildren(view);
   mountPendingCharts();
+  panelView?.start();
+  if (timeFirstChart !== null && chartCount() > 0) {
+    const finishedAt = timeFirstChart;
+    timeFirstChart = null;
+    // the frame after the charts' first draw is when they are on screen
+    requestAnimationFrame(() => {
+      const ms = Date.now() - finishedAt;
+      app.dataset.firstChartMs = String(ms);
+      console.log(`[focal-lens] first chart ${ms} ms after the analysis finished`);
+    });
+  }
   send({ type: 'rendered', kind, charts: chartCount(), tableRows: app.querySelectorAll('tbody tr').length, view: shown });
 }
 
+/** Progress of a running analysis redraws at most this often: a burst of progress events must not queue renders ahead of the report. */
+const PROGRESS_RENDER_MS = 150;
+let progressTimer: ReturnType<typeof setTimeout> | undefined;
+
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
+  const wasRunning = analysis.phase === 'running';
   switch (message.type) {
     case 'init':
       trusted = message.trusted;
       analysis = message.analysis;
+      recent = message.recent;
+      backend = message.backend;
       break;
     case 'analysis':
       // A finished report opens on its tab: that is what the user asked for.
       if (message.analysis.phase === 'done' && analysis.phase !== 'done') saveState({ tab: 'report' });
+      // a report just analyzed (not one reopened from the recent runs) times its first chart
+      if (message.analysis.phase === 'done' && message.analysis.finishedAt !== undefined && Date.now() - message.analysis.finishedAt < 60_000) {
+        timeFirstChart = message.analysis.finishedAt;
+        app.dataset.reportDeliveredMs = String(Date.now() - message.analysis.finishedAt);
+      }
       analysis = message.analysis;
+      if (wasRunning && analysis.phase === 'running') {
+        progressTimer ??= setTimeout(() => {
+          progressTimer = undefined;
+          render();
+        }, PROGRESS_RENDER_MS);
+        return;
+      }
+      break;
+    case 'samples':
+      panelView?.onSamples(message);
+      return;
+    case 'recent':
+      recent = message.runs;
+      if (kind !== 'sidebar') return;
+      break;
+    case 'watch':
+      watch = { watching: message.watching, message: message.message };
+      if (kind !== 'sidebar') return;
       break;
   }
+  clearTimeout(progressTimer);
+  progressTimer = undefined;
   render();
 });
 

@@ -16,7 +16,8 @@ import { readRun } from './run/read-run';
 import { givenSettings, runConfig } from './run/run-settings';
 import { abortError, OBJECTIVES, UsageError, type AnalyzeOptions } from './pipeline/options';
 import { metaName, resolveSettings, type LossSettings } from './pipeline/settings';
-import { discard, openDump, readEpochs } from './pipeline/read-epochs';
+import { openDump, readEpochs } from './pipeline/read-epochs';
+import { discardDump } from './readers/dump';
 import { judgeRun, lastEpochEngine } from './pipeline/judge';
 import { dumpReport } from './pipeline/report';
 import { analyzeWithoutDump } from './pipeline/without-dump';
@@ -56,7 +57,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   try {
     settings = resolveSettings({ ...opts, config: { ...fromRun.config, ...(opts.config ?? {}) } }, fromRun.meta(dump.meta), where);
   } catch (e) {
-    await discard(dump);
+    await discardDump(dump);
     throw e;
   }
   const classesOpt = opts.classes ?? dump.meta.classes ?? fromRun.classes ?? null;

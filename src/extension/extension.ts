@@ -1,13 +1,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { renderMarkdown } from '../core/format/markdown';
 import type { AnalysisReport } from '../core/report';
 import type { WebviewKind } from '../protocol/messages';
 import { AnalysisInputError, runAnalysisProcess, type AnalysisRequest } from './analysis-runner';
 import { AnalysisStore } from './analysis-store';
+import { AlphaApplier } from './apply-config';
+import { EpochSamplesProvider } from './epoch-samples';
 import { registerHintFeatures } from './hints';
 import { pickTrainingLog } from './log-picker';
 import { analysisFailureText } from './notifications';
+import { RecentRuns } from './recent-runs';
+import { exportReport } from './report-export';
 import { ReportPanel } from './report-panel';
 import { SIDE_VIEW_ID, SideViewProvider } from './side-view';
 import { RenderTracker, type RenderedMessage, type WebviewActions } from './webview-connection';
@@ -32,13 +35,24 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
   verdictItem.command = 'focalLens.analyze';
   let running: vscode.CancellationTokenSource | undefined;
 
+  const samples = new EpochSamplesProvider(context.extensionUri, store);
+  const recent = new RecentRuns(context.workspaceState);
+  // the config -> log links come from the hints, registered below (read only once the user applies)
+  const applier = new AlphaApplier(store, () => hints.links());
   const actions: WebviewActions = {
     chooseLog: () => void vscode.commands.executeCommand('focalLens.analyze'),
     cancel: () => running?.cancel(),
     openPanel: () => panel.show(),
-    exportReport: (format) => void exportReport(store, format),
+    exportReport: (format, epoch) => void exportReport(store, format, epoch),
+    requestSamples: (epoch) => samples.get(epoch),
+    copyAlpha: (alpha) => void copyAlpha(store, alpha),
+    applyAlpha: (alpha) => void applier.propose(alpha),
+    openRecent: (id) => void openRecent(id),
+    // live watching comes with the writer/watch issue: until its command exists, say so
+    watchRun: () => ({ watching: false, available: false, message: 'Watching a run is not available in this version yet: analyze the run again to see new epochs.' }),
+    backend: () => vscode.workspace.getConfiguration('focalLens').get<'auto' | 'tensorflow' | 'wasm' | 'cpu'>('computeBackend', 'auto'),
   };
-  const deps = { extensionUri: context.extensionUri, store, renders, actions };
+  const deps = { extensionUri: context.extensionUri, store, renders, actions, recent };
   const panel = new ReportPanel(deps);
   const sideView = new SideViewProvider(deps);
 
@@ -82,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
         if (running === source) store.set(previous.phase === 'done' ? previous : { phase: 'idle' });
         return undefined;
       }
-      store.set({ phase: 'done', source: label, report });
+      store.set({ phase: 'done', source: label, report, logPaths: request.logPaths, finishedAt: Date.now() });
       showVerdict(verdictItem, report);
       return report;
     } catch (err) {
@@ -113,10 +127,25 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     }
   }
 
+  /** Shows a run of the recent list: its kept report at once, else analyzed again. */
+  async function openRecent(id: string): Promise<void> {
+    const run = recent.get(id);
+    if (!run) return;
+    panel.show();
+    if (run.report) store.set({ phase: 'done', source: run.label, report: run.report, logPaths: run.logPaths, finishedAt: Date.parse(run.analyzedAt) });
+    else await analyzeAndReport({ logPaths: run.logPaths });
+  }
+
   context.subscriptions.push(
     store,
     panel,
     sideView,
+    samples,
+    recent,
+    store.onDidChange((state) => {
+      if (state.phase === 'done') void recent.add(state);
+    }),
+    vscode.commands.registerCommand('focalLens.exportReport', (format: 'json' | 'markdown' | 'html' = 'html', epoch?: number, target?: vscode.Uri) => exportReport(store, format, epoch, target)),
     verdictItem,
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.commands.registerCommand('focalLens.analyze', async (target?: vscode.Uri, selected?: vscode.Uri[]) => {
@@ -128,12 +157,13 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     }),
     { dispose: () => running?.cancel() },
   );
-  registerHintFeatures(context, {
+  const hints = registerHintFeatures(context, {
     runAnalysis: (request, token) => {
       panel.show();
       return analyzeAndReport(request, token);
     },
   });
+  context.subscriptions.push(applier);
 
   return {
     analyze: (request) => {
@@ -188,10 +218,10 @@ function showVerdict(item: vscode.StatusBarItem, report: AnalysisReport): void {
   item.show();
 }
 
-async function exportReport(store: AnalysisStore, format: 'json' | 'markdown'): Promise<void> {
-  const state = store.state;
-  if (state.phase !== 'done') return;
-  const content = format === 'json' ? JSON.stringify(state.report, null, 2) : renderMarkdown(state.report);
-  const doc = await vscode.workspace.openTextDocument({ language: format, content });
-  await vscode.window.showTextDocument(doc, { preview: false });
+/** Copies an alpha of the report (its convention) as the text a config would hold. */
+async function copyAlpha(store: AnalysisStore, alpha: number | number[]): Promise<void> {
+  const text = Array.isArray(alpha) ? `[${alpha.map((a) => Number(a.toPrecision(4))).join(', ')}]` : String(Number(alpha.toPrecision(4)));
+  await vscode.env.clipboard.writeText(text);
+  const convention = store.state.phase === 'done' ? store.state.report.loss.convention : undefined;
+  void vscode.window.showInformationMessage(`Focal Lens copied alpha = ${text}${convention ? ` (${convention} convention: convert it for a library of another convention, or use Apply to config…)` : ''}.`);
 }

@@ -16,13 +16,19 @@ describe('protocol: webview messages', () => {
       cancel: () => seen.push('cancel'),
       openPanel: () => seen.push('openPanel'),
       exportReport: (m) => seen.push(`export ${m.format}`),
+      requestSamples: (m) => seen.push(`samples ${m.epoch}`),
+      copyAlpha: (m) => seen.push(`copy ${String(m.alpha)}`),
+      applyAlpha: (m) => seen.push(`apply ${String(m.alpha)}`),
+      openRecent: (m) => seen.push(`recent ${m.id}`),
+      watchRun: (m) => seen.push(`watch ${m.start}`),
     };
     // @ts-expect-error -- every message type needs its handler: dropping one is a type error
     const incomplete: WebviewHandlers = { ready: () => undefined };
     void incomplete;
     dispatchWebviewMessage({ type: 'exportReport', format: 'markdown' }, handlers);
     dispatchWebviewMessage({ type: 'rendered', kind: 'panel', charts: 3, tableRows: 2, view: 'report' }, handlers);
-    assert.deepEqual(seen, ['export markdown', 'rendered 3']);
+    dispatchWebviewMessage({ type: 'applyAlpha', alpha: 0.5 }, handlers);
+    assert.deepEqual(seen, ['export markdown', 'rendered 3', 'apply 0.5']);
   });
 
   it('drops what is not a protocol message, or lacks its fields', () => {
@@ -32,6 +38,12 @@ describe('protocol: webview messages', () => {
     assert.equal(parseWebviewMessage({ type: 'toString' }), undefined);
     assert.equal(parseWebviewMessage('ready'), undefined);
     assert.deepEqual(parseWebviewMessage({ type: 'cancel' }), { type: 'cancel' });
+    // alphas are finite numbers or non-empty lists of them; epochs integers
+    assert.equal(parseWebviewMessage({ type: 'applyAlpha', alpha: '0.5' }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'copyAlpha', alpha: [] }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'copyAlpha', alpha: [0.1, Number.NaN] }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'requestSamples', epoch: 1.5 }), undefined);
+    assert.deepEqual(parseWebviewMessage({ type: 'exportReport', format: 'html', epoch: 3 }), { type: 'exportReport', format: 'html', epoch: 3 });
   });
 });
 

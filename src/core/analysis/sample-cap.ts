@@ -5,7 +5,7 @@
  * memory does not grow with the size of the last epoch. The sample is the same on every run of
  * the same input.
  */
-import { seededRandom } from '../seeded-random';
+import { ReservoirSlots } from '../sample-reservoir';
 import { counterfactualBuilder, type CounterfactualBuilder, type CounterfactualEngine, type CounterfactualSpec, type SampleBatch } from './counterfactual';
 
 /** Scores (samples x columns) the counterfactual keeps at most: 32 MiB of float32. */
@@ -20,20 +20,17 @@ export function cappedCounterfactual(spec: CounterfactualSpec, maxScores = COUNT
   const C = spec.numClasses;
   const cap = Math.max(1, Math.floor(maxScores / C));
   const builder = counterfactualBuilder(spec);
-  let seen = 0;
-  const random = seededRandom(seed);
+  const slots = new ReservoirSlots(cap, seed);
 
   const add = (batch: SampleBatch): void => {
     const n = batch.samples;
-    // the first samples fill the reservoir; each later one takes a random slot with probability cap / seen
-    const fit = Math.max(0, Math.min(n, cap - seen));
+    // the first samples fill the reservoir; each later one may take a slot (sample-reservoir.ts)
+    const fit = slots.fill(n);
     if (fit === n) builder.add(batch);
     else if (fit > 0) builder.add(firstRows(batch, fit, C));
-    seen += fit;
     for (let i = fit; i < n; i++) {
-      seen++;
-      const j = Math.floor(random() * seen);
-      if (j < cap) builder.replace(j, batch, i);
+      const slot = slots.next();
+      if (slot >= 0) builder.replace(slot, batch, i);
     }
   };
 
@@ -43,7 +40,7 @@ export function cappedCounterfactual(spec: CounterfactualSpec, maxScores = COUNT
     discard: () => builder.discard(),
     workWhile: (waiting) => builder.workWhile(waiting),
     replace: (slot, batch, i) => builder.replace(slot, batch, i),
-    sampled: () => (seen > cap ? { seen, kept: cap } : null),
+    sampled: () => (slots.seen > cap ? { seen: slots.seen, kept: cap } : null),
   };
 }
 

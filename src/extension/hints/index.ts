@@ -74,7 +74,12 @@ function siteNear(analysis: HintsAnalysis, line: number): number {
   return best;
 }
 
-export function registerHintFeatures(context: vscode.ExtensionContext, deps: HintDeps): void {
+/** What the hints leave to the rest of the extension: the config -> log links. */
+export interface HintFeatures {
+  links(): ReturnType<HintsService['links']>;
+}
+
+export function registerHintFeatures(context: vscode.ExtensionContext, deps: HintDeps): HintFeatures {
   const service = new HintsService(context.workspaceState);
   const diagnostics = vscode.languages.createDiagnosticCollection('focalLens.hints');
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -357,4 +362,5 @@ export function registerHintFeatures(context: vscode.ExtensionContext, deps: Hin
       },
     ),
   );
+  return { links: () => service.links() };
 }
