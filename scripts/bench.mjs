@@ -5,7 +5,7 @@
 // with its worker threads) with their spread (min-max), and the ratios of the medians against each
 // case's targets. Add a section by pushing onto `cases`:
 //   { name, prepare?(): Promise<void>, ours: {cmd, args, env?}, peer?, floor?: {cmd, args, env?}, targets?: {time?, mem?} }
-// Options: --quick (fewer samples, for a smoke run), --only <substring>, --repeat N,
+// Options: --quick (fewer samples, for a smoke run), --only <regular expression of case names>, --repeat N,
 //   --scale (10M x 10 npz and a 2 GB JSONL: peak memory, and each stage's cost per sample at 1M and 10M),
 //   --engine (the compute engine alone per backend, loss kind and gamma: bench/compute-engine.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,7 +19,8 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const scale = argv.includes('--scale');
 const engine = argv.includes('--engine');
-const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+const only = argv.includes('--only') ? new RegExp(argv[argv.indexOf('--only') + 1]) : undefined;
+const selected = (name) => !only || only.test(name);
 const repeat = argv.includes('--repeat') ? Number(argv[argv.indexOf('--repeat') + 1]) : 3;
 const dataDir = join(root, 'bench-data');
 const bin = join(dataDir, 'bin');
@@ -185,7 +186,7 @@ const rows = [];
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 console.log(`bench: ours = node dist/cli.js analyze; medians of ${repeat} (min-max); load average ${load()} on ${availableParallelism()} cores`);
 for (const c of cases) {
-  if (only && !c.name.includes(only)) continue;
+  if (!selected(c.name)) continue;
   if (c.prepare) await c.prepare();
   // ours, the peer and the floor take turns, so that a change of the machine's load hits all three
   const all = { o: [], p: [], f: [] };
@@ -265,7 +266,7 @@ for (const { c, o, p } of rows) {
 
 // --scale: each stage's cost per sample at 1M and at 10M samples (bench/stages.ts, in process):
 // linear stages cost the same per sample at both sizes.
-if (scale && (!only || 'stages'.includes(only))) {
+if (scale && selected('stages')) {
   const stages = (file) => JSON.parse(execFileSync('node', [join(bin, 'stages.js'), file, '--alpha-vector', alphaArg, '--gamma', '2'], { cwd: root, encoding: 'utf8' }));
   const small = stages(npzPath);
   const big = stages(bigNpzPath);
@@ -293,6 +294,6 @@ if (engine) {
 // ------------------------------------------------------------------ config hints (issue 4)
 // Inline hints for a 3,000-line Python config, budget 20 ms. Timed in process (a child `node`
 // would measure its own start-up), so it runs as its own script and prints its own table.
-if (!scale && (!only || 'config hints'.includes(only))) {
+if (!scale && selected('config hints')) {
   execFileSync('node', [join(root, 'scripts/bench-hints.mjs')], { cwd: root, stdio: 'inherit' });
 }
