@@ -1,3 +1,4 @@
+import type { AnalysisReport } from '../src/core/report';
 import type { AnalysisState, HostMessage, RecentRunSummary, WebviewBackendPreference, WebviewKind } from '../src/protocol/messages';
 import { chartCount, destroyCharts, mountPendingCharts } from './charts';
 import { h, pct } from './dom';
@@ -29,12 +30,35 @@ function button(label: string, onClick: () => void, secondary = false): HTMLButt
   return b;
 }
 
+// ---- status line and callouts (what the views say about the analysis: which log, which backend,
+// running, failed, cancelled; a previous report stays below, marked as such)
+
+/** The report on screen: the analysis' own, or the last good one while a run goes or after it failed. */
+function shownReport(): { report: AnalysisReport; source: string; previous: boolean } | null {
+  if (analysis.phase === 'done') return { report: analysis.report, source: analysis.source, previous: false };
+  if ((analysis.phase === 'running' || analysis.phase === 'failed') && analysis.previous) return { report: analysis.previous, source: previousName(analysis.previous), previous: true };
+  return null;
+}
+
+const BACKEND_WORDS: Record<string, string> = { tensorflow: 'TensorFlow native', wasm: 'WebAssembly', cpu: 'plain JavaScript' };
+
+/** Which log a report describes and what computed it. */
+function reportSource(report: AnalysisReport, source: string): HTMLElement {
+  const computed = report.backend ? `computed on ${BACKEND_WORDS[report.backend] ?? report.backend}` : report.basis === 'metrics' ? 'judged from its logged metrics' : 'estimated from PR-curve bins';
+  return h('p', { class: 'report-source', title: report.backendDetail ?? '' }, 'Report of ', h('strong', {}, source), ` · ${computed}`);
+}
+
+function previousName(report: AnalysisReport): string {
+  return report.input.run ?? report.input.files.join(', ');
+}
+
 function statusLine(): HTMLElement | null {
   switch (analysis.phase) {
     case 'idle':
       return h(
         'div',
         { class: 'callout' },
+        analysis.cancelled ? h('p', { role: 'status' }, h('strong', {}, 'Analysis cancelled.')) : null,
         h('p', {}, trusted ? 'Analyze a training log to see the effective weight each class gets and whether alpha drives a collapse.' : 'This workspace is not trusted: Focal Lens does not read training logs here.'),
         trusted ? button('Analyze a training log…', () => send({ type: 'chooseLog' })) : null,
       );
@@ -46,6 +70,7 @@ function statusLine(): HTMLElement | null {
         { class: 'callout', role: 'status' },
         h('p', {}, `Analyzing ${analysis.source}: ${analysis.message}${analysis.fraction !== null ? ` (${pct(analysis.fraction, 0)})` : ''}`),
         bar,
+        analysis.previous ? h('p', { class: 'muted' }, `Below: the previous report, of ${previousName(analysis.previous)}, until this one is ready.`) : null,
         button('Cancel', () => send({ type: 'cancel' }), true),
       );
     }
@@ -55,11 +80,22 @@ function statusLine(): HTMLElement | null {
         { class: 'callout error', role: 'alert' },
         h('p', {}, h('strong', {}, `Could not analyze ${analysis.source}`)),
         h('pre', {}, analysis.message),
+        analysis.previous ? h('p', { class: 'muted' }, `Below: the previous report, of ${previousName(analysis.previous)}.`) : null,
         button('Choose another log…', () => send({ type: 'chooseLog' })),
       );
     case 'done':
-      return null;
+      return h(
+        'div',
+        { class: analysis.cancelled ? 'callout' : 'report-heading' },
+        analysis.cancelled ? h('p', { role: 'status' }, h('strong', {}, 'Analysis cancelled.'), ' This is the previous report:') : null,
+        reportSource(analysis.report, analysis.source),
+      );
   }
+}
+
+/** A report that is not the current analysis' own, marked so it is not taken for it. */
+function markedPrevious(view: HTMLElement): HTMLElement {
+  return h('section', { class: 'previous-report', 'aria-label': 'Previous report' }, h('p', { class: 'badge' }, 'Previous report'), view);
 }
 
 function tabs(state: PersistedState): HTMLElement {
@@ -104,24 +140,28 @@ function render(): void {
     render();
   };
   const view = document.createElement('div');
-  let shown: string;
-  const done = analysis.phase === 'done' ? analysis : null;
+  const shown = shownReport();
+  const status = statusLine();
+  // the explorer draws the gamma the report on screen trained with
+  const run = shown && shown.report.loss.gamma !== null ? { gamma: shown.report.loss.gamma } : undefined;
+  const marked = (node: HTMLElement): HTMLElement => (shown?.previous ? markedPrevious(node) : node);
+  let shownView: string;
   if (kind === 'sidebar') {
-    const status = done ? null : statusLine();
-    const side = sideView({ report: done?.report ?? null, source: done?.source ?? null, recent, watch });
-    view.append(...[status, side, explorerView(state, true, { onChange })].filter((n): n is HTMLElement => n !== null));
-    shown = done ? 'report' : 'explorer';
+    // the side view's verdict banner says what the status line would, once a report is the analysis' own
+    const sideStatus = analysis.phase === 'done' && !analysis.cancelled ? null : status;
+    const side = marked(sideView({ report: shown?.report ?? null, source: shown?.source ?? null, recent, watch }));
+    view.append(...[sideStatus, side, explorerView(state, true, { onChange }, run)].filter((n): n is HTMLElement => n !== null));
+    shownView = shown ? 'report' : 'explorer';
   } else {
     // Until a log is analyzed, the panel is the explorer; afterwards both are a tab away.
-    const tab = done ? state.tab : 'explorer';
-    const status = statusLine();
-    if (done) view.append(tabs({ ...state, tab }));
+    const tab = shown ? state.tab : 'explorer';
+    if (shown) view.append(tabs({ ...state, tab }));
     if (status) view.append(status);
-    if (tab === 'report' && done) {
-      panelView = new ReportPanelView(done.report, stateFor(reportKey(done.report, done.source)), { backend, save: saveState });
-      view.append(panelView.node);
-    } else view.append(explorerView(state, false, { onChange }));
-    shown = tab;
+    if (tab === 'report' && shown) {
+      panelView = new ReportPanelView(shown.report, stateFor(reportKey(shown.report, shown.source)), { backend, save: saveState });
+      view.append(marked(panelView.node));
+    } else view.append(explorerView(state, false, { onChange }, run));
+    shownView = tab;
   }
   app.replaceChildren(view);
   mountPendingCharts();
@@ -136,7 +176,8 @@ function render(): void {
       console.log(`[focal-lens] first chart ${ms} ms after the analysis finished`);
     });
   }
-  send({ type: 'rendered', kind, charts: chartCount(), tableRows: app.querySelectorAll('tbody tr').length, view: shown });
+  const notice = status?.innerText.trim();
+  send({ type: 'rendered', kind, charts: chartCount(), tableRows: app.querySelectorAll('tbody tr').length, view: shownView, ...(notice ? { notice } : {}) });
 }
 
 /** Progress of a running analysis redraws at most this often: a burst of progress events must not queue renders ahead of the report. */

@@ -42,12 +42,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   if (scan.dumps.length === 0) return analyzeWithoutDump(opts, run, given, th, progress);
 
   progress({ phase: 'backend', message: `selecting the ${opts.backend ?? 'auto'} backend` });
-  let backend;
-  try {
-    backend = await selectBackend(opts.backend ?? 'auto');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  // a backend that cannot load throws a UsageError that names it (each face says how to install it)
+  const backend = await selectBackend(opts.backend ?? 'auto', opts.nativeBackendPaths ? { nativePaths: opts.nativeBackendPaths } : {});
 
   // settings: the dump's meta, completed from the run's configs (a config the editor linked first)
   const { dump, open, split } = await openDump(scan.dumps, opts, progress);

@@ -8,9 +8,6 @@ import type { SamplesAnswer } from '../protocol/messages';
 import type { EpochSamplesHeader } from '../core/samples/format';
 import type { AnalysisStore } from './analysis-store';
 
-/** focalLens.maxSamplesToWebview: per-sample rows the report webview receives for one epoch (more are sampled). */
-export const maxSamplesToWebview = (): number => vscode.workspace.getConfiguration('focalLens').get<number>('maxSamplesToWebview', 1_000_000);
-
 /** Epoch files kept on disk for switching back (each up to maxSamples x classes x 4 bytes). */
 const KEPT_FILES = 4;
 
@@ -31,6 +28,8 @@ export class EpochSamplesProvider implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly store: AnalysisStore,
+    /** focalLens.maxSamplesToWebview: per-sample rows the webview receives for one epoch (more are sampled). */
+    private readonly maxSamplesToWebview: () => number,
   ) {}
 
   async get(epoch: number): Promise<SamplesAnswer> {
@@ -49,7 +48,7 @@ export class EpochSamplesProvider implements vscode.Disposable {
       };
     }
     if (!state.logPaths?.length) return { state: 'unavailable', epoch, message: 'The files of this report are not known (a report from an older version): analyze the run again.' };
-    const maxSamples = Math.max(1, Math.floor(maxSamplesToWebview()));
+    const maxSamples = Math.max(1, Math.floor(this.maxSamplesToWebview()));
     const key = JSON.stringify([state.logPaths, state.finishedAt ?? 0, epoch, maxSamples]);
     try {
       const kept = this.files.get(key) ?? (await this.extract(key, state.logPaths, epoch, maxSamples));

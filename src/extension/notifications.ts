@@ -1,12 +1,8 @@
-// The wording of the extension's error notifications (no `vscode` import: unit-tested as is).
+// The wording of the hints' error notifications (no `vscode` import: unit-tested as is; an
+// analysis' failures are worded in words.ts).
 // The CLI's messages quote the log (class names, meta values) and VS Code renders markdown links
 // in notification text, so every message goes through notificationText.
 import { notificationText } from '../core/format/escape';
-
-/** A failed analysis: `what` is "cannot read the log" or "analysis failed". */
-export function analysisFailureText(what: string, err: unknown): string {
-  return notificationText(`Focal Lens ${what}: ${messageOf(err)}`);
-}
 
 /** A failed analysis started from a config file's hints. */
 export function hintAnalysisFailureText(err: unknown): string {

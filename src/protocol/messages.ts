@@ -11,7 +11,8 @@ export type WebviewKind = 'panel' | 'sidebar';
 
 /** Where an analysis stands, as the webviews show it. */
 export type AnalysisState =
-  | { phase: 'idle' }
+  /** `cancelled`: a run was stopped before any report was shown. */
+  | { phase: 'idle'; cancelled?: boolean }
   | { phase: 'running'; source: string; fraction: number | null; message: string; previous?: AnalysisReport }
   | {
       phase: 'done';
@@ -72,8 +73,8 @@ export interface HostMessages {
 export interface WebviewMessages {
   /** The script loaded and listens: the host answers with `init`. */
   ready: Record<never, never>;
-  /** The view drew its charts and tables (tests wait for this; it also feeds the a11y summary). */
-  rendered: { kind: WebviewKind; charts: number; tableRows: number; view: string };
+  /** The view drew its charts and tables (tests wait for this; it also feeds the a11y summary); `notice`: the text of its status line. */
+  rendered: { kind: WebviewKind; charts: number; tableRows: number; view: string; notice?: string };
   /** The user asked to analyze a training log (the host shows its picker). */
   chooseLog: Record<never, never>;
   /** The user asked to stop the running analysis. */
@@ -109,7 +110,8 @@ const isAlpha = (v: unknown): boolean => (typeof v === 'number' && Number.isFini
 /** The fields each message must carry, checked at run time (a webview is another process). */
 const CHECKS: { [K in keyof WebviewMessages]: (m: Record<string, unknown>) => boolean } = {
   ready: () => true,
-  rendered: (m) => isKind(m.kind) && typeof m.charts === 'number' && typeof m.tableRows === 'number' && typeof m.view === 'string',
+  rendered: (m) =>
+    isKind(m.kind) && typeof m.charts === 'number' && typeof m.tableRows === 'number' && typeof m.view === 'string' && (m.notice === undefined || typeof m.notice === 'string'),
   chooseLog: () => true,
   cancel: () => true,
   openPanel: () => true,

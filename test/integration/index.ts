@@ -9,6 +9,7 @@ import './extension.test';
 import './hints.test';
 import './analysis.test';
 import './apply.test';
+import './faces.test';
 // -------------------------------------------------------------------------------------------
 
 export function run(): Promise<void> {

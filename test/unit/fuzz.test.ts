@@ -43,7 +43,7 @@ describe('fuzz: hint parsers (seeded)', () => {
       this.timeout(120_000);
       fc.assert(
         fc.property(hintCases(language), (c) => {
-          const a = analyzeHints(c.text, language, { prevalenceSetting: null, linked: null });
+          const a = analyzeHints(c.text, language, { givenPrevalence: null, linked: null });
           a.result.findings.forEach((_, i) => {
             assert.equal(typeof a.hover(i), 'string');
             a.quickFixes(i);

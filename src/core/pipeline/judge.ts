@@ -115,7 +115,7 @@ export function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, cl
     };
     const observed = { ...engine.observed(), alpha: loggedAlpha, label: 'logged' as const };
     for (const a of opts.whatIf ?? []) {
-      if (Array.isArray(a) && a.length !== C) throw new UsageError(`--what-if vector has ${a.length} values for ${C} score columns`);
+      if (Array.isArray(a) && a.length !== C) throw new UsageError(`a what-if vector has ${a.length} values for ${C} score columns`, { option: 'what-if', columns: C });
     }
     alwaysNeeded.push(loggedAlpha, neutralAlpha, ...(opts.whatIf ?? []));
     exactNeeded.push(neutralAlpha, ...(opts.whatIf ?? []));

@@ -1,6 +1,6 @@
 /**
  * What an analysis takes and reports while it runs: the options every face builds (CLI flags, the
- * extension's request, tests), progress events, and the usage error that names what is missing.
+ * extension's request, tests), progress events; the usage error that names what is missing lives in ../errors.ts.
  */
 import type { AlphaConvention, LossKind, Objective } from '../report';
 import type { BackendPreference } from '../compute/backend';
@@ -41,6 +41,8 @@ export interface AnalyzeOptions {
   whatIf?: Array<number | number[]>;
   objective?: Objective;
   backend?: BackendPreference;
+  /** Folders to look for an installed TensorFlow native package in, before the bundle's own (compute/backend.ts). */
+  nativeBackendPaths?: string[];
   lenient?: boolean;
   verdictThresholds?: Partial<VerdictThresholds>;
   onProgress?: (event: AnalyzeProgress) => void;
@@ -65,23 +67,7 @@ export interface ConfigSettings {
   source?: string;
 }
 
-/** Bad usage: a missing or contradictory option. The message says how to fix it. CLI exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  readonly code = 'E_FOCAL_LENS_USAGE';
-
-  /** Loss settings neither the flags nor the log's meta gave: a front end can ask for them. */
-  constructor(
-    message: string,
-    readonly missing: readonly ('alpha' | 'gamma')[] = [],
-  ) {
-    super(message);
-  }
-}
-
-export function isUsageError(err: unknown): err is UsageError {
-  return err instanceof UsageError || (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'E_FOCAL_LENS_USAGE');
-}
+export { UsageError, isUsageError } from '../errors';
 
 export function abortError(): Error {
   const e = new Error('analysis aborted');
