@@ -75,24 +75,30 @@ function counts(segments: readonly PassSegment[], { C, K, logA }: PassParams['co
   const predicted = new Float64Array(K * C);
   const tp = new Float64Array(K * C);
   for (const { logQ, targets } of segments) {
-    for (let i = 0, o = 0; i < targets.length; i++, o += C) {
-      const y = targets[i]!;
-      for (let k = 0, base = 0; k < K; k++, base += C) {
-        let best = 0;
-        let bestV = logQ[o]! + logA[base]!;
-        for (let c = 1; c < C; c++) {
-          const v = logQ[o + c]! + logA[base + c]!;
-          if (v > bestV) {
-            bestV = v;
-            best = c;
-          }
-        }
-        predicted[base + best]! += 1;
-        if (best === y) tp[base + best]! += 1;
-      }
-    }
+    for (let i = 0, o = 0; i < targets.length; i++, o += C) tallyArgmax(logQ, o, logA, K, C, targets[i]!, predicted, tp, false);
   }
   return [predicted, tp];
+}
+
+/**
+ * Counts a sample of class y as predicted argmax_c (logA[k, c] + x[xo + c]) under each of the K
+ * alphas, into predicted and tp [K, C]; `float32` compares the sums rounded to float32.
+ */
+function tallyArgmax(x: Float32Array | Float64Array, xo: number, logA: Float64Array, K: number, C: number, y: number, predicted: Float64Array, tp: Float64Array, float32: boolean): void {
+  for (let k = 0, base = 0; k < K; k++, base += C) {
+    let best = 0;
+    let bestV = float32 ? Math.fround(x[xo]! + logA[base]!) : x[xo]! + logA[base]!;
+    for (let c = 1; c < C; c++) {
+      const sum = x[xo + c]! + logA[base + c]!;
+      const v = float32 ? Math.fround(sum) : sum;
+      if (v > bestV) {
+        bestV = v;
+        best = c;
+      }
+    }
+    predicted[base + best]! += 1;
+    if (best === y) tp[base + best]! += 1;
+  }
 }
 
 /** Difference arrays of the sweeps: +1 at the first grid index a sample predicts c, -1 after the last. */
@@ -216,20 +222,7 @@ function calibrated(segments: readonly PassSegment[], { C, K, lo, scale, logA, l
   for (const { logQ, targets } of segments) {
     for (let i = 0, o = 0; i < targets.length; i++, o += C) {
       for (let c = 0; c < C; c++) share[c] = logShare[c * B + binOf(logQ[o + c]!, lo[c]!, scale[c]!)]!;
-      const y = targets[i]!;
-      for (let k = 0, base = 0; k < K; k++, base += C) {
-        let best = 0;
-        let bestV = -Infinity;
-        for (let c = 0; c < C; c++) {
-          const v = Math.fround(logA[base + c]! + share[c]!);
-          if (v > bestV) {
-            bestV = v;
-            best = c;
-          }
-        }
-        predicted[base + best]! += 1;
-        if (best === y) tp[base + best]! += 1;
-      }
+      tallyArgmax(share, 0, logA, K, C, targets[i]!, predicted, tp, true);
     }
   }
   return [predicted, tp];
