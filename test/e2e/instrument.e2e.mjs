@@ -216,7 +216,8 @@ describe('The report as an instrument (UI)', function () {
       const previous = await frame.locator('#whatif-live-table caption').innerText();
       await frame.locator('#alpha-0').focus();
       await page.keyboard.press('ArrowRight');
-      await waitUntil(async () => (await frame.locator('#whatif-live-table caption').innerText()) !== previous, { message: 'the what-if step' });
+      // a loaded machine (CI shares its cores) slows a 1M-sample step many times: wait long, the time is printed anyway
+      await waitUntil(async () => (await frame.locator('#whatif-live-table caption').innerText({ timeout: 10_000 })) !== previous, { timeout: 120_000, message: 'the what-if step' });
       steps.push(Number(await frame.locator('#whatif-live').getAttribute('data-update-ms')));
     }
     const delivered = await frame.locator('#app').getAttribute('data-report-delivered-ms');
