@@ -1,5 +1,5 @@
-// mulberry32: the seeded generator of the scripts' and e2e tests' synthetic data (the same numbers
-// on every run). src/core/samples/extract.ts has the TypeScript one the engine uses.
+// mulberry32: the seeded generator of the e2e tests' synthetic data (the same numbers on every run).
+// src/core/seeded-random.ts is the same generator in TypeScript (the engine's reservoir, bench/generate.ts).
 export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
