@@ -4,7 +4,7 @@
 // fails the suite.
 /* global document, window */
 import assert from 'node:assert/strict';
-import { writeHostileDump, writeSpeedDump, HOSTILE_CLASSES } from './fixtures.mjs';
+import { tsImport } from 'tsx/esm/api';
 import {
   canvasInk,
   getSession,
@@ -17,6 +17,9 @@ import {
   waitUntil,
   webviewFrame,
 } from './helpers.mjs';
+
+// the dumps are shared with the unit and integration tests, in TypeScript
+const { writeHostileDump, writeSpeedDump, HOSTILE_CLASSES } = await tsImport('./fixtures.ts', import.meta.url);
 
 /** Console errors and CSP reports of the webviews (and page errors anywhere), as they happen. */
 function watchProblems(page) {
