@@ -22,6 +22,8 @@ const SEED = 12;
  */
 const RUNS_OVERRIDE = process.env.FOCAL_LENS_FUZZ_RUNS ? Number(process.env.FOCAL_LENS_FUZZ_RUNS) : undefined;
 const RUNS = RUNS_OVERRIDE ?? 200;
+/** What one input may take, in-process, as the CLI run allows a child process (test/fuzz/run-cli.ts). */
+const INPUT_LIMIT_MS = 20_000;
 const runsOf = (t: FuzzTarget) => RUNS_OVERRIDE ?? (t.read === 'dump' ? 200 : 50);
 /** The unit run's inputs stay small (bombs of 2 MiB, thousands of rows); the long run asks for millions. */
 const SCALE = { bombMiB: 2, long: false };
@@ -68,18 +70,27 @@ describe('fuzz: readers and run folders (seeded, in-process)', () => {
 
   for (const target of FUZZ_TARGETS) {
     it(`${target.name}: ${runsOf(target)} mutated inputs are read or refused with a position`, async function () {
-      this.timeout(120_000);
+      // a long run (FOCAL_LENS_FUZZ_RUNS) takes as long as it takes; each input still has its limit
+      this.timeout(RUNS_OVERRIDE ? 0 : 120_000);
+      let slowest = 0;
+      let peakRss = 0;
       await fc.assert(
         fc.asyncProperty(target.cases(SCALE), async (c: FuzzCase) => {
           // a folder per input: a test stopped by its timeout cannot delete the next test's files
           const caseDir = mkdtempSync(join(dir, 'case-'));
+          const started = performance.now();
           const out = target.read === 'dump' ? await readCase(caseDir, c) : await analyzeCase(caseDir, c);
+          const ms = performance.now() - started;
           rmSync(caseDir, { recursive: true, force: true });
-          if (out.kind !== 'internal') return true;
-          throw new Error(`${out.error}\n  tags: ${c.tags.join(', ')}`);
+          slowest = Math.max(slowest, ms);
+          peakRss = Math.max(peakRss, process.memoryUsage().rss);
+          if (out.kind === 'internal') throw new Error(`${out.error}\n  tags: ${c.tags.join(', ')}`);
+          if (ms > INPUT_LIMIT_MS) throw new Error(`took ${Math.round(ms)} ms (limit ${INPUT_LIMIT_MS})\n  tags: ${c.tags.join(', ')}`);
+          return true;
         }),
         { seed: SEED, numRuns: runsOf(target), endOnFailure: true },
       );
+      if (RUNS_OVERRIDE) console.log(`      ${target.name}: ${runsOf(target)} inputs, slowest ${(slowest / 1000).toFixed(2)} s, process peak ${Math.round(peakRss / 2 ** 20)} MiB`);
     });
   }
 });
@@ -87,7 +98,7 @@ describe('fuzz: readers and run folders (seeded, in-process)', () => {
 describe('fuzz: hint parsers (seeded)', () => {
   for (const language of HINT_LANGUAGES) {
     it(`${language}: ${RUNS} mutated configs give hints, hovers and fixes without throwing`, function () {
-      this.timeout(120_000);
+      this.timeout(RUNS_OVERRIDE ? 0 : 120_000);
       fc.assert(
         fc.property(hintCases(language), (c) => {
           const a = analyzeHints(c.text, language, { givenPrevalence: null, linked: null });
