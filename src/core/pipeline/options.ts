@@ -3,7 +3,7 @@
  * extension's request, tests), progress events, and the usage error that names what is missing.
  */
 import type { AlphaConvention, LossKind, Objective } from '../report';
-import type { BackendPreference } from '../compute/backend';
+import { selectBackend, type BackendPreference, type SelectedBackend } from '../compute/backend';
 import type { VerdictThresholds } from '../analysis/verdict';
 
 export const OBJECTIVES: Objective[] = ['macro-f1', 'balanced-accuracy', 'accuracy'];
@@ -87,4 +87,13 @@ export function abortError(): Error {
   const e = new Error('analysis aborted');
   e.name = 'AbortError';
   return e;
+}
+
+/** The tfjs backend the kernels run on; one that cannot load is the user's setting to change. */
+export async function analysisBackend(preference: BackendPreference | undefined): Promise<SelectedBackend> {
+  try {
+    return await selectBackend(preference ?? 'auto');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
