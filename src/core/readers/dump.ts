@@ -80,7 +80,8 @@ function pickKey<T>(names: Map<string, T>, keys: string[]): [string, T] | undefi
   return undefined;
 }
 
-function mergeMeta(into: DumpMeta, from: DumpMeta): void {
+/** Meta of a later file fills in what the first did not record, never overriding it. */
+export function mergeMeta(into: DumpMeta, from: DumpMeta): void {
   for (const [k, v] of Object.entries(from) as [keyof DumpMeta, unknown][]) {
     if (into[k] === undefined) (into as Record<string, unknown>)[k] = v;
   }
@@ -131,9 +132,7 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const arraysCtx: ArraysContext = { display: (p) => displayName(p, base), onBytes };
-  const kinds = new Set(sources.map((s) => s.format + (s.family === 'text' && s.gzip ? '.gz' : '')));
-  let format: DumpFormat = kinds.size > 1 ? 'mixed' : (([...kinds][0] as DumpFormat) ?? 'mixed');
-  if (format === 'npz' && sources.length > 1 && paths.length === 1) format = 'npz-folder';
+  const format = dumpFormat(sources, paths);
   const meta: DumpMeta = {};
   let epochKey: PredictionDump['epochKey'] = 'epoch';
 
@@ -218,6 +217,13 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
     chunks: all(),
     issues: () => log.snapshot(),
   };
+}
+
+/** What the dump is, as the report says it: one format, `npz-folder` for per-epoch files of one folder given, else `mixed`. */
+export function dumpFormat(sources: readonly DumpSource[], paths: readonly string[]): DumpFormat {
+  const kinds = new Set(sources.map((s) => s.format + (s.family === 'text' && s.gzip ? '.gz' : '')));
+  const format: DumpFormat = kinds.size > 1 ? 'mixed' : (([...kinds][0] as DumpFormat) ?? 'mixed');
+  return format === 'npz' && sources.length > 1 && paths.length === 1 ? 'npz-folder' : format;
 }
 
 /**

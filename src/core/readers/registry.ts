@@ -13,6 +13,7 @@ import { InputError } from './errors';
 import type { DumpSource } from './dump-source';
 import type { MetricLog } from './metrics/types';
 import type { LineBatch } from './metrics/text';
+import type { MetricLogBuilder } from './metrics/builder';
 import type { FoundSetting } from '../run/settings';
 import { FORMATS } from './formats';
 
@@ -71,6 +72,7 @@ export interface MetricReadOptions {
 
 /** Lines of a metric log into its log, batch by batch: from a whole file, or as a live run appends them. */
 export interface MetricLineSink {
+  readonly builder: MetricLogBuilder;
   lines(batch: LineBatch): void;
   /** The log of the lines so far (callable again as more arrive). */
   build(): MetricLog;

@@ -376,18 +376,33 @@ function textPlanOf(path: string, name: string, kind: 'csv' | 'jsonl', gzip: boo
 }
 
 /**
- * The plan of an uncompressed text dump that is still being written, from its bytes [0, end): `end`
- * is where its complete lines end so far. Null while they do not hold the head yet (the CSV header,
- * or the first JSONL record after an optional meta line): a follower asks again when more arrives.
+ * The plan of an uncompressed text dump that is still being written, from its first `size` bytes.
+ * Null while they do not hold the head yet (the CSV header, or the first JSONL record after an
+ * optional meta line), or its last line is still partial: a follower asks again when more arrives.
  */
-export async function planGrowingTextFile(path: string, name: string, kind: 'csv' | 'jsonl', opts: Pick<TextReadOptions, 'lenient' | 'maxLineBytes' | 'split' | 'signal'>, end: number): Promise<TextPlan | null> {
-  const it = pieces(path, name, false, { ...opts, onBytes: () => undefined }, 0, end);
+export async function planGrowingTextFile(path: string, name: string, kind: 'csv' | 'jsonl', opts: Pick<TextReadOptions, 'lenient' | 'maxLineBytes' | 'split' | 'signal'>, size: number): Promise<TextPlan | null> {
+  const it = pieces(path, name, false, { ...opts, onBytes: () => undefined }, 0, size);
+  let head: Head;
   try {
-    const head = await readHead(it, name, opts.maxLineBytes, kind === 'csv', kind === 'csv' ? () => true : (t) => metaOf(t) !== undefined);
-    if (kind === 'csv' ? !head.header : !head.first) return null;
-    return textPlanOf(path, name, kind, false, opts, {}, head);
+    head = await readHead(it, name, opts.maxLineBytes, kind === 'csv', kind === 'csv' ? () => true : (t) => metaOf(t) !== undefined);
   } finally {
     await it.return(undefined);
+  }
+  if (kind === 'csv' ? !head.header : !head.first) return null;
+  // at the end of what is there, the head's last line counts once its line end is written
+  if (head.eof && !(await endsWithLineEnd(path, size))) return null;
+  return textPlanOf(path, name, kind, false, opts, {}, head);
+}
+
+async function endsWithLineEnd(path: string, size: number): Promise<boolean> {
+  if (size === 0) return false;
+  const fh = await open(path, 'r');
+  try {
+    const last = new Uint8Array(1);
+    await fh.read(last, 0, 1, size - 1);
+    return last[0] === 10;
+  } finally {
+    await fh.close();
   }
 }
 

@@ -62,6 +62,11 @@ export interface MetricLogGroup {
   grouped: boolean;
 }
 
+/** Which log a metric file is part of, for formats whose files of one run are read together; null for a log of its own. */
+export function metricGroupKey(f: ScannedFile): string | null {
+  return f.format.role === 'metrics' && f.format.readGroup ? `${f.format.id}\0${groupFolder(f.head.path)}` : null;
+}
+
 /** The run's metric files as logs: each file its own, event files of one run's folder together. */
 export function metricLogGroups(files: readonly ScannedFile[]): MetricLogGroup[] {
   const single: MetricLogGroup[] = [];
@@ -69,11 +74,11 @@ export function metricLogGroups(files: readonly ScannedFile[]): MetricLogGroup[]
   for (const f of files) {
     if (f.format.role !== 'metrics') continue;
     const spec = f.format;
-    if (!spec.readGroup) {
+    const key = metricGroupKey(f);
+    if (key === null) {
       single.push({ spec, files: [f], grouped: false });
       continue;
     }
-    const key = `${spec.id}\0${groupFolder(f.head.path)}`;
     const group = grouped.get(key);
     if (group) group.files.push(f);
     else grouped.set(key, { spec, files: [f], grouped: true });

@@ -48,6 +48,8 @@ export class MetricLogBuilder {
 
   /** The largest epoch any record had (also one of no metric): a live run has finished the epochs before it. */
   newestEpoch: number | undefined;
+  /** Records so far (a live log's follower sees whether any came). */
+  records = 0;
 
   record(epoch: number, entries: Iterable<[string, unknown]>, opts: RecordOptions = {}): void {
     this.saw(epoch);
@@ -64,6 +66,7 @@ export class MetricLogBuilder {
   }
 
   private saw(epoch: number): void {
+    this.records++;
     if (this.newestEpoch === undefined || epoch > this.newestEpoch) this.newestEpoch = epoch;
   }
 
