@@ -83,10 +83,12 @@ export async function runWatchCommand(args: string[], io: CliIo = defaultIo()): 
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    if (!json) note(`following ${positionals.join(', ')} (Ctrl-C stops)`);
     try {
       for await (const event of followRun({ ...cli.options, intervalMs, settleMs, signal: controller.signal, onProgress: progressReporter(progressMode, io), ...bundledPythonPackage() })) {
-        if (event.type === 'epoch') {
+        if (event.type === 'start') {
+          if (json) emit({ type: 'watch-start', files: event.files });
+          else note(`${event.files.length ? `following ${event.files.map((f) => `${f.file} (${f.label})`).join(', ')}` : `waiting for the run's files in ${positionals.join(', ')}`} (Ctrl-C stops)`);
+        } else if (event.type === 'epoch') {
           const summary = watchEpochSummary(event.report, event.epoch);
           if (json) emit({ type: 'watch-epoch', revised: event.revised, report: event.report, ...summary });
           else io.stdout.write(watchEpochLine(summary, event.revised) + '\n');

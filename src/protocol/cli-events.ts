@@ -40,6 +40,8 @@ export type WatchStopReason = 'signal' | 'fail-on' | 'deleted';
 
 /** What `focal-lens watch --format json` writes to stdout, one JSON object a line. */
 export type WatchCliEvent =
+  /** The watch has started: the run's files it follows (a run folder may have none yet). */
+  | { type: 'watch-start'; files: Array<{ file: string; label: string }> }
   /** An epoch is complete: the verdict so far in short, and the whole report (the AnalysisReport contract). */
   | ({ type: 'watch-epoch'; revised: number[]; report: AnalysisReport } & WatchEpochSummary)
   /** A file of the run is followed from now on; `ignored` says why it is not. */

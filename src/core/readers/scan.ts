@@ -118,7 +118,12 @@ async function walk(dir: string, opts: WalkOptions, depth: number, out: ScannedF
       continue;
     }
     if (!st.isFile()) continue;
-    const head = await readHead(path, displayName(path, base));
+    let head;
+    try {
+      head = await readHead(path, displayName(path, base));
+    } catch {
+      continue; // gone since the listing (a live run's temporary file): not part of the run
+    }
     if (isBlank(head)) continue;
     const d = detect(head);
     // found by walking: the content must say what the file is (a name alone is not enough)

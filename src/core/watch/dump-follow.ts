@@ -10,7 +10,7 @@ import type { DumpSource, TextDumpSource } from '../readers/dump-source';
 import { planGrowingTextFile } from '../readers/text-reader';
 import { TextBlockParser } from '../readers/text-parse';
 import type { DumpMeta, PredictionChunk } from '../readers/types';
-import { FileTail, type TailChange } from './tail';
+import { FileTail, isGone, type TailChange } from './tail';
 
 export interface DumpFollowOptions {
   lenient: boolean;
@@ -94,7 +94,14 @@ export class TextDumpFollower implements DumpFollower {
   /** Plan the file from its head once the head is complete; false while it is not. */
   private async start(): Promise<boolean> {
     const { opts } = this;
-    const plan = await planGrowingTextFile(this.tail.path, this.name, this.source.kind, { lenient: opts.lenient, maxLineBytes: opts.maxLineBytes }, this.tail.size);
+    let plan;
+    try {
+      plan = await planGrowingTextFile(this.tail.path, this.name, this.source.kind, { lenient: opts.lenient, maxLineBytes: opts.maxLineBytes }, this.tail.size);
+    } catch (err) {
+      // deleted since the poll: the next poll says so
+      if (isGone(err)) return false;
+      throw err;
+    }
     if (!plan) return false;
     const split = opts.split(plan.meta);
     if (split !== undefined) plan.cfg.splitFilter = split;

@@ -34,6 +34,7 @@ export async function* followRun(opts: FollowOptions): AsyncGenerator<WatchEvent
   const run = await RunWatch.open(opts);
   const wake = await changeAlarm(run.watchedPaths);
   try {
+    yield { type: 'start', files: run.files() };
     for (;;) {
       const started = clock();
       for await (const event of run.tick()) {

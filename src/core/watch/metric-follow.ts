@@ -9,6 +9,7 @@
  *   caught half written is read again at the next change, the log before it kept meanwhile).
  * Each log is built again from what was read so far whenever it is judged (metric logs are small).
  */
+import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { InputError, isInputError } from '../readers/errors';
 import { readHead, type MetricFormatSpec, type MetricLineSink } from '../readers/registry';
@@ -152,7 +153,13 @@ class EventLogFollower implements MetricFollower {
     let records = 0;
     for (const part of this.parts.values()) {
       if (part.tail.pending) {
-        await part.metrics.read({ growing: true });
+        try {
+          await part.metrics.read({ growing: true });
+        } catch (err) {
+          // deleted since the poll (the reader says it cannot open it): the next poll says so
+          if (await stat(part.tail.path).then(() => false, () => true)) continue;
+          throw err;
+        }
         // the reader keeps its own place (the end of the last complete record); the tail only watches the file
         part.tail.offset = part.tail.size;
       }

@@ -17,6 +17,7 @@
  * anew. The watch ends when a path it was given is deleted.
  */
 import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { AnalysisReport } from '../report';
 import type { SelectedBackend } from '../compute/backend';
@@ -49,6 +50,8 @@ export interface WatchOptions extends AnalyzeOptions {
 }
 
 export type WatchEvent =
+  /** The watch has started (`followRun`'s first event): the run's files it follows (a folder may have none yet). */
+  | { type: 'start'; files: Array<{ file: string; label: string }> }
   /**
    * An epoch is complete: the report analyze gives for the complete epochs so far. `revised`:
    * epochs judged before that got more records since.
@@ -121,6 +124,11 @@ export class RunWatch {
     return watch;
   }
 
+  /** The run's files followed now (display names), with their formats. */
+  files(): Array<{ file: string; label: string }> {
+    return this.scan.files.filter((f) => this.known.has(f.head.path) && f.format.role !== 'config').map((f) => ({ file: f.head.name, label: f.format.label }));
+  }
+
   /** The files and folders to be told about (fs.watch): the given paths, and the folder of a given file (its rank files). */
   get watchedPaths(): string[] {
     return this.opts.paths;
@@ -134,13 +142,16 @@ export class RunWatch {
    */
   async *tick(): AsyncGenerator<WatchEvent> {
     const now = this.now();
+    const folders = new Set<string>();
     for (const p of this.opts.paths) {
-      if (!(await exists(p))) {
+      const st = await statOf(p);
+      if (!st) {
         yield { type: 'gone', file: displayName(p, this.base) };
         return;
       }
+      if (st.isDirectory()) folders.add(p);
     }
-    yield* this.newFiles();
+    yield* this.newFiles(folders);
     for (const m of [...this.metrics]) {
       const gone: ScannedFile[] = [];
       for (const { file, change } of await m.poll()) {
@@ -238,12 +249,11 @@ export class RunWatch {
   }
 
   /** Files that appeared since the last look: in a given folder, and DDP rank files beside a given file. */
-  private async *newFiles(): AsyncGenerator<WatchEvent> {
+  private async *newFiles(folders: ReadonlySet<string>): AsyncGenerator<WatchEvent> {
     const skip = (p: string) => this.known.has(p) || basename(p).startsWith('.');
     const found = new Map<string, ScannedFile>();
     for (const p of this.opts.paths) {
-      const isDir = (await stat(p)).isDirectory();
-      const files = isDir
+      const files = folders.has(p)
         ? await findRunFiles(p, { displayBase: this.base, skip })
         : await findRunFiles(dirname(p), { displayBase: this.base, maxDepth: 0, skip: (q) => skip(q) || !isRankSibling(p, q) });
       for (const f of files) found.set(f.head.path, f);
@@ -404,9 +414,9 @@ async function scanLiveRun(paths: string[], base: string): Promise<RunScan> {
   return scan;
 }
 
-async function exists(p: string): Promise<boolean> {
-  if (await stat(p).then(() => true, () => false)) return true;
+/** The path's stat, or null when it is gone. */
+async function statOf(p: string): Promise<Stats | null> {
+  const look = () => stat(p).catch(() => null);
   // a writer that replaces a file by deleting it first: look again a moment later before giving up
-  await new Promise((r) => setTimeout(r, 50));
-  return stat(p).then(() => true, () => false);
+  return (await look()) ?? (await new Promise((r) => setTimeout(r, 50)), await look());
 }

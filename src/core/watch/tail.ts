@@ -40,7 +40,7 @@ export class FileTail {
     try {
       st = await stat(this.path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
+      if (isGone(err)) return { kind: 'gone' };
       throw err;
     }
     const identity = `${st.dev}:${st.ino}`;
@@ -62,7 +62,12 @@ export class FileTail {
   async read(maxBytes = TAIL_PIECE_BYTES): Promise<{ bytes: Uint8Array; offset: number }> {
     const want = Math.min(maxBytes, this.size - this.offset);
     if (want <= 0) return { bytes: new Uint8Array(0), offset: this.offset };
-    const fh = await open(this.path, 'r');
+    const fh = await open(this.path, 'r').catch((err: unknown) => {
+      // deleted since the poll: the next poll says so
+      if (isGone(err)) return null;
+      throw err;
+    });
+    if (!fh) return { bytes: new Uint8Array(0), offset: this.offset };
     try {
       const bytes = new Uint8Array(want);
       const { bytesRead } = await fh.read(bytes, 0, want, this.offset);
@@ -109,4 +114,9 @@ export class FileTail {
       await fh.close();
     }
   }
+}
+
+/** The file is not there (any more). */
+export function isGone(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
