@@ -2,6 +2,7 @@
 // by Ctrl-C or SIGTERM, 2 bad input or usage, 3 when --fail-on triggers, 4 when a watched path is
 // deleted.
 import { UsageError } from '../core/analyze';
+import { terminalText } from '../core/format/escape';
 import { watchEpochLine, watchEpochSummary } from '../core/format/watch';
 import { DEFAULT_INTERVAL_MS, followRun } from '../core/watch/follow';
 import { DEFAULT_SETTLE_MS } from '../core/watch/session';
@@ -75,7 +76,8 @@ export async function runWatchCommand(args: string[], io: CliIo = defaultIo()): 
     const settleMs = values.settle !== undefined ? milliseconds('--settle', values.settle as string, 0) : DEFAULT_SETTLE_MS;
     const json = format === 'json';
     const emit = (event: WatchCliEvent) => io.stdout.write(JSON.stringify(event) + '\n');
-    const note = (text: string) => io.stderr.write(`focal-lens watch: ${text}\n`);
+    // class and file names come from the run: inert on a terminal
+    const note = (text: string) => io.stderr.write(terminalText(`focal-lens watch: ${text}`) + '\n');
     const stopped = (reason: WatchStopReason, exitCode: number, message: string, file?: string): number => {
       if (json) emit({ type: 'watch-stop', reason, exitCode, message, ...(file !== undefined ? { file } : {}) });
       else note(message);
@@ -91,7 +93,7 @@ export async function runWatchCommand(args: string[], io: CliIo = defaultIo()): 
         } else if (event.type === 'epoch') {
           const summary = watchEpochSummary(event.report, event.epoch);
           if (json) emit({ type: 'watch-epoch', revised: event.revised, report: event.report, ...summary });
-          else io.stdout.write(watchEpochLine(summary, event.revised) + '\n');
+          else io.stdout.write(terminalText(watchEpochLine(summary, event.revised)) + '\n');
           if (failOnCode(event.report, cli.failOn) !== 0) {
             const v = event.report.verdict;
             return stopped('fail-on', 3, `--fail-on ${cli.failOn}: at epoch ${event.epoch} the run is ${v.status} onto '${v.class}'${v.onsetEpoch !== null ? ` (since epoch ${v.onsetEpoch})` : ''}`);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisReport } from '../core/report';
@@ -37,20 +37,8 @@ export function runAnalysisProcess(
   onProgress: (progress: AnalysisProgress) => void,
   token: vscode.CancellationToken,
 ): Promise<AnalysisReport | undefined> {
-  const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
-  const args = [cli, 'analyze', ...analysisArgs(request)];
-
   return new Promise((resolve, reject) => {
-    // ELECTRON_RUN_AS_NODE makes desktop VS Code's executable behave as plain Node; code-server
-    // and remote hosts already run on Node, where the variable is ignored.
-    // file names in messages and the report are relative to the workspace folder of the first log
-    const folder = request.logPaths[0] ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(request.logPaths[0])) : undefined;
-    const child = spawn(process.execPath, args, {
-      ...(folder ? { cwd: folder.uri.fsPath } : {}),
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
+    const child = spawnCli(extensionUri, 'analyze', request);
     const stdout: Buffer[] = [];
     const stderrLines: string[] = [];
     let pending = '';
@@ -89,4 +77,23 @@ export function runAnalysisProcess(
       reject(code === 2 ? new AnalysisInputError(message, failure?.kind ?? 'file', failure?.missing, failure?.file) : new Error(message));
     });
   });
+}
+
+/**
+ * `focal-lens <command>` for a request (JSON output, JSON progress on stderr), run by the Node of
+ * the extension host. ELECTRON_RUN_AS_NODE makes desktop VS Code's executable behave as plain
+ * Node; code-server and remote hosts already run on Node, where the variable is ignored. File
+ * names in messages and reports are relative to the workspace folder of the first log.
+ */
+export function spawnCli(extensionUri: vscode.Uri, command: 'analyze' | 'watch', request: AnalysisRequest): ChildProcessWithoutNullStreams {
+  const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
+  const folder = request.logPaths[0] ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(request.logPaths[0])) : undefined;
+  const child = spawn(process.execPath, [cli, command, ...analysisArgs(request)], {
+    ...(folder ? { cwd: folder.uri.fsPath } : {}),
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  child.stdin.end();
+  return child;
 }

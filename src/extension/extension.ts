@@ -10,6 +10,7 @@ import { pickTrainingLog } from './log-picker';
 import { analysisFailureText } from './notifications';
 import { ReportPanel } from './report-panel';
 import { SIDE_VIEW_ID, SideViewProvider } from './side-view';
+import { WatchController, watchRunCommand } from './watch';
 import { RenderTracker, type RenderedMessage, type WebviewActions } from './webview-connection';
 
 /** What `activate` returns: other extensions and the integration tests use it. */
@@ -21,6 +22,8 @@ export interface FocalLensApi {
   analyze(request: AnalysisRequest): Promise<AnalysisReport | undefined>;
   testing: {
     waitForWebviewRendered(kind: WebviewKind, timeoutMs?: number): Promise<RenderedMessage>;
+    /** The watched run's epochs shown and warnings given so far. */
+    watched: WatchController['shown'];
   };
 }
 
@@ -41,6 +44,10 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
   const deps = { extensionUri: context.extensionUri, store, renders, actions };
   const panel = new ReportPanel(deps);
   const sideView = new SideViewProvider(deps);
+  /** The files of the last analysis: the run "watch this run" follows. */
+  let analyzed: string[] | undefined;
+  const backend = () => vscode.workspace.getConfiguration('focalLens').get<'auto' | 'tensorflow' | 'wasm' | 'cpu'>('computeBackend', 'auto');
+  const watch = new WatchController({ extensionUri: context.extensionUri, store, memento: context.workspaceState, openReport: () => panel.show(), currentRun: () => analyzed, request: () => ({ backend: backend() }) });
 
   /**
    * Runs one analysis at a time (a new request cancels the one before it) and shows it in both
@@ -65,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
           let reported = 0;
           return runAnalysisProcess(
             context.extensionUri,
-            { backend: vscode.workspace.getConfiguration('focalLens').get<'auto' | 'tensorflow' | 'wasm' | 'cpu'>('computeBackend', 'auto'), ...request },
+            { backend: backend(), ...request },
             ({ fraction, message }) => {
               if (source.token.isCancellationRequested) return;
               const increment = fraction === null ? undefined : Math.max(0, fraction * 100 - reported);
@@ -83,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
         return undefined;
       }
       store.set({ phase: 'done', source: label, report });
+      analyzed = request.logPaths;
       showVerdict(verdictItem, report);
       return report;
     } catch (err) {
@@ -127,6 +135,15 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
       return analyzeAndReport({ logPaths: uris.map((u) => u.fsPath) });
     }),
     { dispose: () => running?.cancel() },
+    watch,
+    vscode.commands.registerCommand('focalLens.watchRun', (target?: vscode.Uri, selected?: vscode.Uri[]) =>
+      watchRunCommand(watch, () => pickTrainingLog({ title: 'Watch Training Run', openLabel: 'Watch' }), () => panel.show(), target, selected),
+    ),
+    vscode.commands.registerCommand('focalLens.stopWatching', () => {
+      const answer = watch.stop();
+      void vscode.window.showInformationMessage(`Focal Lens: ${answer.message}`);
+      return answer;
+    }),
   );
   registerHintFeatures(context, {
     runAnalysis: (request, token) => {
@@ -140,7 +157,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
       panel.show();
       return analyze(request);
     },
-    testing: { waitForWebviewRendered: (kind, timeoutMs) => renders.wait(kind, timeoutMs) },
+    testing: { waitForWebviewRendered: (kind, timeoutMs) => renders.wait(kind, timeoutMs), watched: watch.shown },
   };
 }
 
