@@ -338,3 +338,10 @@ for (const { c, o, p } of rows) {
 if (!only || 'config hints'.includes(only)) {
   execFileSync('node', [join(root, 'scripts/bench-hints.mjs')], { cwd: root, stdio: 'inherit' });
 }
+
+// ------------------------------------------------------------------ watch tick (issue 9)
+// A tick of `focal-lens watch` on a 1 GB growing dump against the same tick on a 60 MB one, with
+// the bytes each reads (scripts/bench-watch.mjs; its own table).
+if (!only || 'watch tick'.includes(only)) {
+  execFileSync('node', [join(root, 'scripts/bench-watch.mjs')], { cwd: root, stdio: 'inherit' });
+}
