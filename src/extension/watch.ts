@@ -77,15 +77,20 @@ export class WatchController implements vscode.Disposable {
     this.setWatching(true);
     this.show(`$(eye) Focal Lens: watching ${path.basename(paths[0] ?? '')}`, `Watching ${label}: waiting for the first complete epoch`);
     let failure: string | undefined;
-    lines(child.stdout, (line) => {
-      const event = parseWatchEvent(line);
-      if (event && this.session === session) this.handle(session, event);
+    lines(child.stdout, (batch) => {
+      if (this.session !== session) return;
+      const events = batch.map(parseWatchEvent).filter((e) => e !== undefined);
+      for (const event of events) this.handle(session, event);
+      // catching up on a long run gives many epochs at once: the views draw the last one
+      const last = events.filter((e) => e.type === 'watch-epoch').pop();
+      if (last) this.showEpoch(session, last);
     });
-    lines(child.stderr, (line) => {
-      const event = parseCliEvent(line);
-      if (event?.type === 'error') failure = event.message;
-      else if (event?.type === 'progress' && event.phase === 'read' && this.session === session && session.lastEpoch === undefined) {
-        this.deps.store.set({ phase: 'running', source: label, fraction: event.fraction ?? null, message: `Catching up with the run: ${event.message}` });
+    lines(child.stderr, (batch) => {
+      for (const event of batch.map(parseCliEvent)) {
+        if (event?.type === 'error') failure = event.message;
+        else if (event?.type === 'progress' && event.phase === 'read' && this.session === session && session.lastEpoch === undefined) {
+          this.deps.store.set({ phase: 'running', source: label, fraction: event.fraction ?? null, message: `Catching up with the run: ${event.message}` });
+        }
       }
     });
     child.on('close', (code) => {
@@ -133,24 +138,27 @@ export class WatchController implements vscode.Disposable {
   private handle(session: Session, event: WatchCliEvent): void {
     if (event.type === 'watch-epoch') {
       session.lastEpoch = event.epoch;
-      const report = event.report;
-      this.deps.store.set({ phase: 'done', source: session.label, report });
-      const { status, class: onto } = event;
-      this.show(
-        `$(eye) Focal Lens: ${status}${onto && status !== 'healthy' ? ` onto ${onto}` : ''} · epoch ${event.epoch}`,
-        `Watching ${session.label}: ${report.verdict.message}`,
-        status === 'collapsed' ? 'statusBarItem.errorBackground' : status === 'drifting' ? 'statusBarItem.warningBackground' : undefined,
-      );
       this.shown.epochs.push(event.epoch);
-      if (status !== 'healthy' && !session.warned) {
+      if (event.status !== 'healthy' && !session.warned) {
         session.warned = true;
-        this.warn(session, report, event.epoch);
+        this.warn(session, event.report, event.epoch);
       }
     } else if (event.type === 'watch-restart') {
       this.item.tooltip = `Watching ${session.label}: ${event.file} was ${event.reason}, read again`;
     } else if (event.type === 'watch-stop' && event.reason === 'deleted') {
       void vscode.window.showInformationMessage(watchStoppedText(event.message));
     }
+  }
+
+  /** The report of an epoch in the views and the status bar. */
+  private showEpoch(session: Session, event: Extract<WatchCliEvent, { type: 'watch-epoch' }>): void {
+    const { report, status, class: onto } = event;
+    this.deps.store.set({ phase: 'done', source: session.label, report });
+    this.show(
+      `$(eye) Focal Lens: ${status}${onto && status !== 'healthy' ? ` onto ${onto}` : ''} · epoch ${event.epoch}`,
+      `Watching ${session.label}: ${report.verdict.message}`,
+      status === 'collapsed' ? 'statusBarItem.errorBackground' : status === 'drifting' ? 'statusBarItem.warningBackground' : undefined,
+    );
   }
 
   private warn(session: Session, report: AnalysisReport, epoch: number): void {
@@ -179,15 +187,14 @@ export class WatchController implements vscode.Disposable {
   }
 }
 
-/** Each complete line of a stream. */
-function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+/** The complete lines of a stream, those of each chunk together. */
+function lines(stream: NodeJS.ReadableStream, onLines: (lines: string[]) => void): void {
   let pending = '';
   stream.setEncoding('utf8');
   stream.on('data', (text: string) => {
-    pending += text;
-    const parts = pending.split('\n');
+    const parts = (pending + text).split('\n');
     pending = parts.pop() ?? '';
-    for (const line of parts) onLine(line);
+    if (parts.length) onLines(parts);
   });
 }
 
