@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
+import { mulberry32 } from './seeded-random.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -29,17 +30,6 @@ const npzPath = join(dataDir, `last-epoch-${tag}.npz`);
 const ALPHA = Array.from({ length: C }, (_, k) => +(0.25 + 0.05 * k).toFixed(2));
 
 // ------------------------------------------------------------------ data
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function npyBytes(descr, shape, data) {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
@@ -330,7 +320,6 @@ for (const { c, o, p } of rows) {
     console.log(`- ${c.name}: max relative difference vs peer over per-class quantities: ${worst.toExponential(2)}`);
   }
 }
-
 
 // ------------------------------------------------------------------ config hints (issue 4)
 // Inline hints for a 3,000-line Python config, budget 20 ms. Timed in process (a child `node`

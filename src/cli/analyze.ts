@@ -2,7 +2,7 @@
 // show what other alphas would have done (counterfactual). Exit codes: 0 fine, 2 bad input or
 // usage, 3 when --fail-on triggers.
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { analyze, isUsageError, OBJECTIVES, UsageError, type AnalyzeOptions, type AnalyzeProgress } from '../core/analyze';
 import { lookupConvention } from '../core/conventions';
@@ -12,6 +12,8 @@ import { renderMarkdown } from '../core/format/markdown';
 import type { AlphaConvention, AnalysisReport, Objective } from '../core/report';
 import type { BackendPreference } from '../core/compute/backend';
 import type { CliEvent } from '../protocol/cli-events';
+import { COLLAPSE_THRESHOLD_KEYS, COLLAPSE_THRESHOLDS, collapseThresholdProblem, type CollapseThresholds } from '../protocol/analysis-request';
+import { cliUsageText } from './usage-words';
 
 export const ANALYZE_USAGE = `focal-lens analyze: what your focal loss is doing, from a run's logs or prediction dumps
 
@@ -44,6 +46,17 @@ Options:
   --what-if a1,a2,...     extra counterfactual alphas in the log's convention; a vector as a:b:c
   --objective O           macro-f1 (default) | balanced-accuracy | accuracy, for the suggestion
   --backend B             auto (default) | tensorflow | wasm | cpu
+  --native-backend DIR    also look for @tensorflow/tfjs-node(-gpu) in DIR (a folder holding its
+                          node_modules); repeatable; FOCAL_LENS_NATIVE_BACKEND lists more (path-separated)
+  Verdict thresholds (docs/method.md "Verdict"; defaults in brackets):
+  --min-class-count N     a class needs N samples before it can vanish [10]
+  --vanish-recall R       a class with recall <= R has vanished [0.02]
+  --dominant-share S      one class taking >= S of the predictions... [0.98]
+  --dominant-max-true-share S
+                          ...while its true share is <= S has taken over: collapsed [0.9]
+  --drift-ratio R         predicted / true share >= R (or <= 1/R) and getting worse: drifting [3]
+  --drift-window N        over this many epochs [3]
+  --severe-ratio R        or stayed R times off over the window without recovering [10]
   --format F              text (default) | json (the AnalysisReport contract) | markdown
   --fail-on S             exit 3 when the verdict is at least S: drift (drifting or collapsed) | collapse
   --lenient               skip bad records (counted, first reasons listed) instead of failing
@@ -51,8 +64,11 @@ Options:
                           json: one JSON object per line on stderr, for tools that run the CLI:
                             {"type":"progress","phase":"read","bytesRead":N,"totalBytes":M,"fraction":0.4,"message":"..."}
                             phases: backend, read, epoch (with "epoch", "epochsDone"), counterfactual, done;
-                          and on failure {"type":"error","exitCode":2,"message":"...","file":"...","line":N}
-                          ("missing":["alpha","gamma"] when the log's meta lacks them and no flag gave them)
+                          and on failure {"type":"error","kind":"usage|record|file|unsupported","exitCode":2,
+                            "message":"...","file":"...","line":N}: the message says what is wrong without
+                          naming flags; what a fix needs is data: "missing":["alpha","gamma","convention"]
+                          (settings nobody gave), "option" (the one to correct), "loss", "columns",
+                          "alpha" (the scalar whose convention is unknown), "backend":{"name","reason"}
   --no-color              no ANSI colours (also NO_COLOR=1; colours only on a terminal anyway)
   -h, --help              this help
 
@@ -114,6 +130,8 @@ export const ANALYZE_FLAGS = {
   'what-if': { type: 'string', multiple: true },
   objective: { type: 'string' },
   backend: { type: 'string' },
+  'native-backend': { type: 'string', multiple: true },
+  ...(Object.fromEntries(COLLAPSE_THRESHOLD_KEYS.map((k) => [COLLAPSE_THRESHOLDS[k].flag.slice(2), { type: 'string' }])) as Record<string, { type: 'string' }>),
   format: { type: 'string' },
   'fail-on': { type: 'string' },
   lenient: { type: 'boolean' },
@@ -125,7 +143,7 @@ export const ANALYZE_FLAGS = {
 /** Flag values as parseArgs gives them. */
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
 
-type AnalyzeFlagValues = { [K in Exclude<keyof typeof ANALYZE_FLAGS, 'what-if' | 'lenient' | 'no-color' | 'help'>]?: string } & { 'what-if'?: string[]; lenient?: boolean; 'no-color'?: boolean; help?: boolean };
+type AnalyzeFlagValues = { [K in Exclude<keyof typeof ANALYZE_FLAGS, 'what-if' | 'native-backend' | 'lenient' | 'no-color' | 'help'>]?: string } & { 'what-if'?: string[]; 'native-backend'?: string[]; lenient?: boolean; 'no-color'?: boolean; help?: boolean };
 
 /** The arguments parsed against a flag table; a flag it does not know is a usage error. */
 export function parseFlags(args: string[], flags: NonNullable<ParseArgsConfig['options']>): { values: FlagValues; positionals: string[] } {
@@ -182,6 +200,19 @@ export function optionsFromFlags(values: FlagValues, positionals: string[]): { o
     if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(v.backend)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu; got '${v.backend}'`);
     options.backend = v.backend as BackendPreference;
   }
+  const nativePaths = v['native-backend'] ?? [];
+  if (nativePaths.length) options.nativeBackendPaths = nativePaths;
+  const thresholds: Partial<CollapseThresholds> = {};
+  for (const key of COLLAPSE_THRESHOLD_KEYS) {
+    const flag = COLLAPSE_THRESHOLDS[key].flag;
+    const text = (v as Record<string, unknown>)[flag.slice(2)];
+    if (typeof text !== 'string') continue;
+    const value = parseNumber(flag, text);
+    const problem = collapseThresholdProblem(key, value);
+    if (problem) throw new UsageError(`${flag} ${problem}, got ${text}`);
+    thresholds[key] = value;
+  }
+  if (Object.keys(thresholds).length) options.verdictThresholds = thresholds;
   if (v.lenient) options.lenient = true;
   const failOn = v['fail-on'];
   if (failOn !== undefined && failOn !== 'drift' && failOn !== 'collapse') throw new UsageError(`--fail-on must be drift or collapse; got '${failOn}'`);
@@ -201,6 +232,13 @@ export function buildOptions(args: string[]): { options: AnalyzeOptions; format:
 export function bundledPythonPackage(): { pythonPackage?: string } {
   const dir = join(dirname(process.argv[1] ?? ''), '..', 'python');
   return existsSync(join(dir, 'pyproject.toml')) ? { pythonPackage: dir } : {};
+}
+
+/** FOCAL_LENS_NATIVE_BACKEND's folders after the --native-backend ones. */
+export function nativeBackendFromEnv(options: AnalyzeOptions, env: CliIo['env']): Pick<AnalyzeOptions, 'nativeBackendPaths'> {
+  const fromEnv = (env.FOCAL_LENS_NATIVE_BACKEND ?? '').split(delimiter).filter((p) => p.trim() !== '');
+  const all = [...(options.nativeBackendPaths ?? []), ...fromEnv];
+  return all.length ? { nativeBackendPaths: all } : {};
 }
 
 /** Exit code for a verdict under --fail-on. */
@@ -245,7 +283,7 @@ export async function runAnalyzeCommand(args: string[], io: CliIo = defaultIo())
     process.once('SIGINT', onSigint);
     let report: AnalysisReport;
     try {
-      report = await analyze({ ...cli.options, onProgress, signal: controller.signal, ...bundledPythonPackage() });
+      report = await analyze({ ...cli.options, ...nativeBackendFromEnv(cli.options, io.env), onProgress, signal: controller.signal, ...bundledPythonPackage() });
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
@@ -265,21 +303,13 @@ export async function runAnalyzeCommand(args: string[], io: CliIo = defaultIo())
  */
 export function failureCode(command: string, err: unknown, progressMode: string, io: CliIo): number {
   if (isInputError(err) || isUsageError(err)) {
-    const e = err as Error & { file?: string; line?: number };
-    io.stderr.write(`focal-lens ${command}: ${e.message}\n${isUsageError(err) ? `Run 'focal-lens ${command} --help' for the options.\n` : ''}`);
+    // stderr: for people at a terminal, with the flags that fix it; the JSON event: the words and
+    // the data, for a face that words the fix itself (the extension)
+    const text = isUsageError(err) ? cliUsageText(err) : err.message;
+    io.stderr.write(`focal-lens ${command}: ${text}\n${isUsageError(err) ? `Run 'focal-lens ${command} --help' for the options.\n` : ''}`);
     if (progressMode === 'json') {
-      const missing = isUsageError(err) && err.missing?.length ? { missing: err.missing } : {};
-      const pos = err as { byteOffset?: number };
-      const event: CliEvent = {
-        type: 'error',
-        kind: isInputError(err) ? err.kind : 'usage',
-        exitCode: 2,
-        message: e.message,
-        ...(e.file ? { file: e.file } : {}),
-        ...(e.line !== undefined ? { line: e.line } : {}),
-        ...(pos.byteOffset !== undefined ? { byteOffset: pos.byteOffset } : {}),
-        ...missing,
-      };
+      const where = isInputError(err) ? { file: err.file, ...(err.line !== undefined ? { line: err.line } : {}), ...(err.byteOffset !== undefined ? { byteOffset: err.byteOffset } : {}) } : {};
+      const event: CliEvent = { type: 'error', kind: isInputError(err) ? err.kind : 'usage', exitCode: 2, message: err.message, ...where, ...(isUsageError(err) ? err.needs : {}) };
       io.stderr.write(JSON.stringify(event) + '\n');
     }
     return 2;

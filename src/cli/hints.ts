@@ -1,6 +1,7 @@
 // `focal-lens hints <config-file>`: what the editor would show inline for alpha and gamma, as text
 // or JSON. Exit codes: 0 fine, 2 bad usage or unreadable file, 3 when --fail-on triggers.
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { analyzeHints, languageForPath, summarizeReport, type HintLanguage, type HintDiagnostic, type Severity } from '../core/hints';
 import type { AnalysisReport } from '../core/report';
 
@@ -106,7 +107,7 @@ export async function runHintsCommand(args: string[]): Promise<number> {
       return usageError(`cannot read the report '${reportPath}': ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  const analysis = analyzeHints(text, language, { prevalenceSetting: prevalence, linked });
+  const analysis = analyzeHints(text, language, { givenPrevalence: prevalence === null ? null : { value: prevalence, from: 'the --prevalence flag' }, fileName: basename(file), linked });
   const r = analysis.result;
   const diagOut = (d: HintDiagnostic) => ({ severity: d.severity, code: d.code, message: d.message, line: d.range.start.line + 1, character: d.range.start.character });
   if (format === 'json') {

@@ -8,6 +8,8 @@ Usage:
   focal-lens analyze <run folder|file>... [options]   judge a run from its logs, recompute from dumps
   focal-lens watch <run folder|file>... [options]     follow a run while it trains, a line per epoch
   focal-lens hints <config-file> [--format text|json]   what alpha and gamma mean where they are set
+  focal-lens samples <dump>... --epoch N --out FILE  one epoch's per-sample scores (for the report's what-if)
+  focal-lens backend [--backend B]                 which compute backend loads here, from where
   focal-lens <command> --help                      options of one command
   focal-lens --version
 
@@ -22,6 +24,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   analyze: async (args) => (await import('./analyze')).runAnalyzeCommand(args),
   watch: async (args) => (await import('./watch')).runWatchCommand(args),
   hints: async (args) => (await import('./hints')).runHintsCommand(args),
+  samples: async (args) => (await import('./samples')).runSamplesCommand(args),
+  backend: async (args) => (await import('./backend')).runBackendCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -7,7 +7,7 @@ import { watchEpochLine, watchEpochSummary } from '../core/format/watch';
 import { DEFAULT_INTERVAL_MS, followRun } from '../core/watch/follow';
 import { DEFAULT_SETTLE_MS } from '../core/watch/session';
 import type { WatchCliEvent, WatchStopReason } from '../protocol/cli-events';
-import { ANALYZE_FLAGS, bundledPythonPackage, defaultIo, failOnCode, failureCode, optionsFromFlags, parseFlags, progressReporter, type CliIo } from './analyze';
+import { ANALYZE_FLAGS, bundledPythonPackage, defaultIo, failOnCode, failureCode, nativeBackendFromEnv, optionsFromFlags, parseFlags, progressReporter, type CliIo } from './analyze';
 
 export const WATCH_USAGE = `focal-lens watch: follow a run while it trains, a line per complete epoch
 
@@ -86,7 +86,7 @@ export async function runWatchCommand(args: string[], io: CliIo = defaultIo()): 
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      for await (const event of followRun({ ...cli.options, intervalMs, settleMs, signal: controller.signal, onProgress: progressReporter(progressMode, io), ...bundledPythonPackage() })) {
+      for await (const event of followRun({ ...cli.options, ...nativeBackendFromEnv(cli.options, io.env), intervalMs, settleMs, signal: controller.signal, onProgress: progressReporter(progressMode, io), ...bundledPythonPackage() })) {
         if (event.type === 'start') {
           if (json) emit({ type: 'watch-start', files: event.files });
           else note(`${event.files.length ? `following ${event.files.map((f) => `${f.file} (${f.label})`).join(', ')}` : `waiting for the run's files in ${positionals.join(', ')}`} (Ctrl-C stops)`);

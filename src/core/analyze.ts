@@ -17,7 +17,8 @@ import { readRun } from './run/read-run';
 import { givenSettings } from './run/run-settings';
 import { abortError, analysisBackend, OBJECTIVES, UsageError, type AnalyzeOptions } from './pipeline/options';
 import { dumpSettings, metaName, type DumpSettings } from './pipeline/settings';
-import { discard, openDump, readEpochs } from './pipeline/read-epochs';
+import { openDump, readEpochs } from './pipeline/read-epochs';
+import { discardDump } from './readers/dump';
 import { judgedDumpReport } from './pipeline/report';
 import { analyzeWithoutDump } from './pipeline/without-dump';
 
@@ -41,7 +42,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   if (scan.dumps.length === 0) return analyzeWithoutDump(opts, run, given, th, progress);
 
   progress({ phase: 'backend', message: `selecting the ${opts.backend ?? 'auto'} backend` });
-  const backend = await analysisBackend(opts.backend);
+  const backend = await analysisBackend(opts);
 
   // settings: the dump's meta, completed from the run's configs (a config the editor linked first)
   const { dump, open, split } = await openDump(scan.dumps, opts, progress);
@@ -50,7 +51,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   try {
     settings = dumpSettings(opts, run, dump.meta, where);
   } catch (e) {
-    await discard(dump);
+    await discardDump(dump);
     throw e;
   }
 

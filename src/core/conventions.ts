@@ -139,7 +139,7 @@ export function conventionInText(text: string, kind?: LossKind): (ConventionLook
 
 /**
  * The weight alpha gives a sigmoid head's positives (y = 1) under a convention: the quantity the
- * decision rule of docs/method.md ("What alpha does to the decisions") is stated in.
+ * decision rule of docs/method.md ("Decision rule") is stated in.
  */
 export function positiveWeightOf(convention: AlphaConvention, alpha: number): number {
   return convention === 'negative' ? 1 - alpha : alpha;

@@ -333,7 +333,7 @@ export interface AnalysisReport {
     epochs: number;
     /** Samples in each epoch when they all have the same number; null when they differ. */
     samplesPerEpoch?: number | null;
-    /** Records skipped under --lenient, with the first few reasons. */
+    /** Samples skipped under --lenient (a bad batch line counts its rows), with the first few reasons. */
     skipped?: number;
     issues?: InputIssue[];
     /** The run folder, when one was given. */

@@ -2,7 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisReport } from '../core/report';
-import { parseCliEvent, type CliErrorKind, type CliEvent } from '../protocol/cli-events';
+import type { LossSetting } from '../core/errors';
+import { parseCliEvent, type CliErrorEvent, type CliErrorKind } from '../protocol/cli-events';
 import { analysisArgs, type AnalysisRequest } from '../protocol/analysis-request';
 
 export type { AnalysisRequest };
@@ -12,18 +13,38 @@ export interface AnalysisProgress {
   message: string;
 }
 
-/** The CLI refused the input or the settings: its message names the file and line, shown as is. */
-export class AnalysisInputError extends Error {
-  constructor(
-    message: string,
-    /** What was wrong: only a `record` can be skipped by re-running leniently. */
-    readonly kind: CliErrorKind,
-    /** Loss settings the log's meta lacks (the user can supply them). */
-    readonly missing: readonly ('alpha' | 'gamma')[] = [],
-    readonly file?: string,
-  ) {
-    super(message);
+/**
+ * The CLI refused the input or the settings (exit code 2). The message says what is wrong without
+ * flags (naming file and line for bad input); `event` carries what a fix needs, worded by words.ts.
+ */
+export class AnalysisError extends Error {
+  /** What was wrong: only a `record` can be skipped by re-running leniently. */
+  readonly kind: CliErrorKind;
+  /** Loss settings the log does not record (the user can supply them). */
+  readonly missing: readonly LossSetting[];
+  readonly file?: string;
+
+  constructor(readonly event: CliErrorEvent) {
+    super(event.message);
+    this.kind = event.kind;
+    this.missing = event.missing ?? [];
+    if (event.file !== undefined) this.file = event.file;
   }
+}
+
+/**
+ * Starts the bundled CLI (dist/cli.js) in a child Node process. ELECTRON_RUN_AS_NODE makes desktop
+ * VS Code's executable behave as plain Node; code-server and remote hosts already run on Node,
+ * where the variable is ignored.
+ */
+export function spawnCli(extensionUri: vscode.Uri, args: string[], cwd?: string): ChildProcessWithoutNullStreams {
+  const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
+  return spawn(process.execPath, [cli, ...args], {
+    ...(cwd ? { cwd } : {}),
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
 }
 
 /**
@@ -38,11 +59,11 @@ export function runAnalysisProcess(
   token: vscode.CancellationToken,
 ): Promise<AnalysisReport | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawnCli(extensionUri, 'analyze', request);
+    const child = spawnForRequest(extensionUri, 'analyze', request);
     const stdout: Buffer[] = [];
     const stderrLines: string[] = [];
     let pending = '';
-    let failure: Extract<CliEvent, { type: 'error' }> | undefined;
+    let failure: CliErrorEvent | undefined;
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
@@ -57,6 +78,8 @@ export function runAnalysisProcess(
       }
     });
     const cancellation = token.onCancellationRequested(() => child.kill('SIGTERM'));
+    // cancelled before the child started: the listener above never fires
+    if (token.isCancellationRequested) child.kill('SIGTERM');
     child.on('error', (err) => {
       cancellation.dispose();
       reject(err);
@@ -74,26 +97,18 @@ export function runAnalysisProcess(
         return;
       }
       const message = failure?.message ?? (stderrLines.join('\n').replace(/^focal-lens: /, '') || `focal-lens analyze exited with ${code}`);
-      reject(code === 2 ? new AnalysisInputError(message, failure?.kind ?? 'file', failure?.missing, failure?.file) : new Error(message));
+      reject(code === 2 ? new AnalysisError(failure ?? { type: 'error', kind: 'file', exitCode: 2, message }) : new Error(message));
     });
   });
 }
 
 /**
- * `focal-lens <command>` for a request (JSON output, JSON progress on stderr), run by the Node of
- * the extension host. ELECTRON_RUN_AS_NODE makes desktop VS Code's executable behave as plain
- * Node; code-server and remote hosts already run on Node, where the variable is ignored. File
- * names in messages and reports are relative to the workspace folder of the first log.
+ * `focal-lens analyze` or `watch` for a request (JSON output, JSON progress on stderr). File names
+ * in its messages and reports are relative to the workspace folder of the first log.
  */
-export function spawnCli(extensionUri: vscode.Uri, command: 'analyze' | 'watch', request: AnalysisRequest): ChildProcessWithoutNullStreams {
-  const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
+export function spawnForRequest(extensionUri: vscode.Uri, command: 'analyze' | 'watch', request: AnalysisRequest): ChildProcessWithoutNullStreams {
   const folder = request.logPaths[0] ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(request.logPaths[0])) : undefined;
-  const child = spawn(process.execPath, [cli, command, ...analysisArgs(request)], {
-    ...(folder ? { cwd: folder.uri.fsPath } : {}),
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
+  const child = spawnCli(extensionUri, [command, ...analysisArgs(request)], folder?.uri.fsPath);
   child.stdin.end();
   return child;
 }

@@ -23,7 +23,8 @@ export class AnalysisStore implements vscode.Disposable {
 
   set(state: AnalysisState): void {
     this.current = state;
-    if (state.phase === 'done') void this.memento.update(LAST_REPORT_KEY, state);
+    // the report is kept, not that a later run was cancelled: after a reload no run is going on
+    if (state.phase === 'done') void this.memento.update(LAST_REPORT_KEY, { phase: 'done', source: state.source, report: state.report, logPaths: state.logPaths });
     this.changed.fire(state);
   }
 

@@ -1,16 +1,25 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { renderMarkdown } from '../core/format/markdown';
+import type { NativePackage } from '../core/compute/native-packages';
 import type { AnalysisReport } from '../core/report';
-import type { WebviewKind } from '../protocol/messages';
-import { AnalysisInputError, runAnalysisProcess, type AnalysisRequest } from './analysis-runner';
+import type { AnalysisState, WebviewKind } from '../protocol/messages';
+import type { AnalysisRequest } from './analysis-runner';
+import { AnalysisController } from './analysis-controller';
 import { AnalysisStore } from './analysis-store';
+import { AlphaApplier } from './apply-config';
+import { Config } from './config';
+import { EpochSamplesProvider } from './epoch-samples';
 import { registerHintFeatures } from './hints';
+import { LogAnswerStore } from './log-answers';
 import { pickTrainingLog } from './log-picker';
-import { analysisFailureText } from './notifications';
+import { NativeBackend, type InstallOutcome } from './native-backend';
+import { PromptTracker, type PromptSnapshot } from './prompts';
+import { RecentRuns } from './recent-runs';
+import { exportReport } from './report-export';
 import { ReportPanel } from './report-panel';
 import { SIDE_VIEW_ID, SideViewProvider } from './side-view';
+import { VerdictStatusItem } from './status-bar';
 import { WatchController, watchRunCommand } from './watch';
+import { WATCH_WORDS } from './words';
 import { RenderTracker, type RenderedMessage, type WebviewActions } from './webview-connection';
 
 /** What `activate` returns: other extensions and the integration tests use it. */
@@ -21,194 +30,150 @@ export interface FocalLensApi {
    */
   analyze(request: AnalysisRequest): Promise<AnalysisReport | undefined>;
   testing: {
-    waitForWebviewRendered(kind: WebviewKind, timeoutMs?: number): Promise<RenderedMessage>;
-    /** The watched run's epochs shown and warnings given so far. */
+    /** The last `rendered` of a webview (or the next one, with `next`). */
+    waitForWebviewRendered(kind: WebviewKind, timeoutMs?: number, next?: boolean): Promise<RenderedMessage>;
+    /** What the views show. */
+    analysisState(): AnalysisState;
+    /** The status bar item's text and tooltip; undefined when it is hidden. */
+    statusBar(): { text: string; tooltip: string } | undefined;
+    /** The question on screen: read it, wait for one, type into it (accept with VS Code's own command). */
+    prompts: { current(): PromptSnapshot | undefined; wait(timeoutMs?: number): Promise<PromptSnapshot>; fill(value: string): void };
+    /** The native backend's output channel text (npm's log, the load checks). */
+    nativeBackendLog(): string;
+    /** What the views' Cancel button does. */
+    cancelAnalysis(): void;
+    /** The last failure notification's text and buttons. */
+    lastFailure(): { message: string; actions: string[] } | undefined;
+    /** The epochs a watch showed and the warnings it gave, of every watch so far. */
     watched: WatchController['shown'];
+    /** The paths watched now; undefined when no run is watched. */
+    watching(): string[] | undefined;
   };
 }
 
 export function activate(context: vscode.ExtensionContext): FocalLensApi {
+  const config = new Config();
   const store = new AnalysisStore(context.workspaceState);
   const renders = new RenderTracker();
-  const verdictItem = vscode.window.createStatusBarItem('focalLens.verdict', vscode.StatusBarAlignment.Left, 10);
-  verdictItem.name = 'Focal Lens verdict';
-  verdictItem.command = 'focalLens.analyze';
-  let running: vscode.CancellationTokenSource | undefined;
+  const prompts = new PromptTracker();
+  const nativeBackend = new NativeBackend(context, config);
+  const controller = new AnalysisController({
+    extensionUri: context.extensionUri,
+    store,
+    config,
+    nativeBackend,
+    answers: new LogAnswerStore(context.workspaceState),
+    prompts,
+    memento: context.workspaceState,
+  });
+  const watch = new WatchController({
+    extensionUri: context.extensionUri,
+    memento: context.workspaceState,
+    views: controller,
+    openReport: () => panel.show(),
+    currentRun: () => (store.state.phase === 'done' ? store.state.logPaths : undefined),
+    request: () => ({ ...config.analysisSettings(), nativeBackendPaths: nativeBackend.paths() }),
+  });
+  const statusItem = new VerdictStatusItem(store, watch);
+  const samples = new EpochSamplesProvider(context.extensionUri, store, () => config.maxSamplesToWebview);
+  const recent = new RecentRuns(context.workspaceState);
+  // the config -> log links come from the hints, registered below (read only once the user applies)
+  const applier = new AlphaApplier(store, () => hints.links());
+
+  /** Shows a run of the recent list: its kept report at once, else analyzed again. */
+  const openRecent = async (id: string): Promise<void> => {
+    const run = recent.get(id);
+    if (!run) return;
+    panel.show();
+    if (run.report) controller.show({ source: run.label, report: run.report, logPaths: run.logPaths });
+    else await controller.analyzeForPeople({ logPaths: run.logPaths });
+  };
 
   const actions: WebviewActions = {
     chooseLog: () => void vscode.commands.executeCommand('focalLens.analyze'),
-    cancel: () => running?.cancel(),
+    cancel: () => controller.cancel(),
     openPanel: () => panel.show(),
-    exportReport: (format) => void exportReport(store, format),
+    exportReport: (format, epoch) => void exportReport(store, format, epoch),
+    requestSamples: (epoch) => samples.get(epoch),
+    copyAlpha: (alpha) => void copyAlpha(store, alpha),
+    applyAlpha: (alpha) => void applier.propose(alpha),
+    openRecent: (id) => void openRecent(id),
+    watchRun: (start) => watch.watchRun(start),
+    backend: () => config.computeBackend,
   };
-  const deps = { extensionUri: context.extensionUri, store, renders, actions };
+  const deps = { extensionUri: context.extensionUri, store, renders, actions, recent, watch };
   const panel = new ReportPanel(deps);
   const sideView = new SideViewProvider(deps);
-  /** The files of the last analysis: the run "watch this run" follows. */
-  let analyzed: string[] | undefined;
-  const backend = () => vscode.workspace.getConfiguration('focalLens').get<'auto' | 'tensorflow' | 'wasm' | 'cpu'>('computeBackend', 'auto');
-  const watch = new WatchController({ extensionUri: context.extensionUri, store, memento: context.workspaceState, openReport: () => panel.show(), currentRun: () => analyzed, request: () => ({ backend: backend() }) });
-
-  /**
-   * Runs one analysis at a time (a new request cancels the one before it) and shows it in both
-   * views. Rejects with the CLI's error; `analyzeAndReport` turns errors into notifications.
-   */
-  async function analyze(request: AnalysisRequest, outerToken?: vscode.CancellationToken): Promise<AnalysisReport | undefined> {
-    if (!vscode.workspace.isTrusted) {
-      throw new Error('Focal Lens reads training logs only in trusted workspaces.');
-    }
-    running?.cancel();
-    const source = new vscode.CancellationTokenSource();
-    running = source;
-    const outer = outerToken?.onCancellationRequested(() => source.cancel());
-    const label = request.logPaths.map((p) => vscode.workspace.asRelativePath(p)).join(', ');
-    const previous = store.state;
-    store.set({ phase: 'running', source: label, fraction: null, message: 'Starting…' });
-    try {
-      const report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Focal Lens: analyzing ${path.basename(request.logPaths[0] ?? '')}`, cancellable: true },
-        (progress, progressToken) => {
-          progressToken.onCancellationRequested(() => source.cancel());
-          let reported = 0;
-          return runAnalysisProcess(
-            context.extensionUri,
-            { backend: backend(), ...request },
-            ({ fraction, message }) => {
-              if (source.token.isCancellationRequested) return;
-              const increment = fraction === null ? undefined : Math.max(0, fraction * 100 - reported);
-              if (fraction !== null) reported = fraction * 100;
-              progress.report({ message, increment });
-              store.set({ phase: 'running', source: label, fraction, message });
-            },
-            source.token,
-          );
-        },
-      );
-      if (!report) {
-        // Cancelled: the views go back to the report they showed before, unless a newer run took over.
-        if (running === source) store.set(previous.phase === 'done' ? previous : { phase: 'idle' });
-        return undefined;
-      }
-      store.set({ phase: 'done', source: label, report });
-      analyzed = request.logPaths;
-      showVerdict(verdictItem, report);
-      return report;
-    } catch (err) {
-      store.set({ phase: 'failed', source: label, message: (err as Error).message });
-      throw err;
-    } finally {
-      outer?.dispose();
-      if (running === source) running = undefined;
-      source.dispose();
-    }
-  }
-
-  /** `analyze` for people: asks for loss settings the log lacks, offers to skip bad records. */
-  async function analyzeAndReport(request: AnalysisRequest, token?: vscode.CancellationToken): Promise<AnalysisReport | undefined> {
-    try {
-      return await analyze(request, token);
-    } catch (err) {
-      if (err instanceof AnalysisInputError && err.missing.length) {
-        const settings = await askLossSettings(err.missing);
-        return settings ? analyzeAndReport({ ...request, ...settings }, token) : undefined;
-      }
-      const skip = 'Skip bad records';
-      // only a bad record can be skipped; a missing file or an unknown format stays what it is
-      const canSkip = err instanceof AnalysisInputError && err.kind === 'record' && !request.lenient;
-      const what = err instanceof AnalysisInputError ? 'cannot read the log' : 'analysis failed';
-      const choice = await vscode.window.showErrorMessage(analysisFailureText(what, err), ...(canSkip ? [skip] : []));
-      return choice === skip ? analyzeAndReport({ ...request, lenient: true }, token) : undefined;
-    }
-  }
 
   context.subscriptions.push(
+    config,
     store,
+    prompts,
+    nativeBackend,
+    controller,
+    watch,
+    statusItem,
     panel,
     sideView,
-    verdictItem,
+    samples,
+    recent,
+    store.onDidChange((state) => {
+      if (state.phase === 'done') void recent.add(state);
+    }),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.commands.registerCommand('focalLens.analyze', async (target?: vscode.Uri, selected?: vscode.Uri[]) => {
       panel.show();
       // From the explorer context menu VS Code passes the clicked file and the whole selection.
       const uris = selected?.length ? selected : target instanceof vscode.Uri ? [target] : await pickTrainingLog();
       if (!uris?.length) return undefined;
-      return analyzeAndReport({ logPaths: uris.map((u) => u.fsPath) });
+      return controller.analyzeForPeople({ logPaths: uris.map((u) => u.fsPath) });
     }),
-    { dispose: () => running?.cancel() },
-    watch,
     vscode.commands.registerCommand('focalLens.watchRun', (target?: vscode.Uri, selected?: vscode.Uri[]) =>
-      watchRunCommand(watch, () => pickTrainingLog({ title: 'Watch Training Run', openLabel: 'Watch' }), () => panel.show(), target, selected),
+      watchRunCommand(watch, () => pickTrainingLog(WATCH_WORDS.picker), () => panel.show(), target, selected),
     ),
     vscode.commands.registerCommand('focalLens.stopWatching', () => {
       const answer = watch.stop();
       void vscode.window.showInformationMessage(`Focal Lens: ${answer.message}`);
       return answer;
     }),
+    vscode.commands.registerCommand('focalLens.exportReport', (format: 'json' | 'markdown' | 'html' = 'html', epoch?: number, target?: vscode.Uri) =>
+      exportReport(store, format, epoch, target),
+    ),
+    vscode.commands.registerCommand('focalLens.installNativeBackend', (pkg?: NativePackage, timeoutMs?: number): Promise<InstallOutcome | undefined> =>
+      nativeBackend.install(typeof pkg === 'string' ? pkg : undefined, typeof timeoutMs === 'number' ? timeoutMs : undefined),
+    ),
   );
-  registerHintFeatures(context, {
+  const hints = registerHintFeatures(context, config, {
     runAnalysis: (request, token) => {
       panel.show();
-      return analyzeAndReport(request, token);
+      return controller.analyzeForPeople(request, token);
     },
   });
+  context.subscriptions.push(applier);
 
   return {
     analyze: (request) => {
       panel.show();
-      return analyze(request);
+      return controller.analyze(request);
     },
-    testing: { waitForWebviewRendered: (kind, timeoutMs) => renders.wait(kind, timeoutMs), watched: watch.shown },
+    testing: {
+      waitForWebviewRendered: (kind, timeoutMs, next) => renders.wait(kind, timeoutMs, !next),
+      analysisState: () => store.state,
+      statusBar: () => statusItem.shown,
+      prompts: { current: () => prompts.snapshot, wait: (timeoutMs) => prompts.wait(timeoutMs), fill: (value) => prompts.fill(value) },
+      nativeBackendLog: () => nativeBackend.log,
+      cancelAnalysis: () => controller.cancel(),
+      lastFailure: () => controller.lastFailure,
+      watched: watch.shown,
+      watching: () => watch.watching,
+    },
   };
 }
 
-/** Asks for the loss settings the log's meta does not record. Undefined when the user backs out. */
-async function askLossSettings(missing: readonly ('alpha' | 'gamma')[]): Promise<Pick<AnalysisRequest, 'alpha' | 'gamma'> | undefined> {
-  const settings: Pick<AnalysisRequest, 'alpha' | 'gamma'> = {};
-  if (missing.includes('alpha')) {
-    const value = await vscode.window.showInputBox({
-      title: 'Focal Lens: the log does not record alpha',
-      prompt: 'alpha of the run (a scalar in your library\'s convention, a comma-separated per-class vector, or "off")',
-      placeHolder: '0.25',
-      ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() === 'off' || parseAlpha(v) !== undefined ? undefined : 'a number, a comma-separated list of numbers, or off'),
-    });
-    if (value === undefined) return undefined;
-    settings.alpha = value.trim() === 'off' ? null : parseAlpha(value);
-  }
-  if (missing.includes('gamma')) {
-    const value = await vscode.window.showInputBox({
-      title: 'Focal Lens: the log does not record gamma',
-      prompt: 'gamma of the run (2 in the paper and torchvision, 1.5 in YOLOv5)',
-      placeHolder: '2',
-      ignoreFocusOut: true,
-      validateInput: (v) => (Number(v) >= 0 && v.trim() !== '' ? undefined : 'a number >= 0'),
-    });
-    if (value === undefined) return undefined;
-    settings.gamma = Number(value);
-  }
-  return settings;
-}
-
-function parseAlpha(text: string): number | number[] | undefined {
-  const values = text.split(',').map((v) => Number(v.trim()));
-  if (values.some((v) => !Number.isFinite(v) || v < 0)) return undefined;
-  return values.length === 1 ? values[0] : values;
-}
-
-function showVerdict(item: vscode.StatusBarItem, report: AnalysisReport): void {
-  const { status, class: onto } = report.verdict;
-  const icon = status === 'healthy' ? '$(pass)' : '$(warning)';
-  item.text = `${icon} Focal Lens: ${status}${onto && status !== 'healthy' ? ` onto ${onto}` : ''}`;
-  item.tooltip = report.verdict.message;
-  item.backgroundColor =
-    status === 'collapsed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : status === 'drifting' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-  item.show();
-}
-
-async function exportReport(store: AnalysisStore, format: 'json' | 'markdown'): Promise<void> {
-  const state = store.state;
-  if (state.phase !== 'done') return;
-  const content = format === 'json' ? JSON.stringify(state.report, null, 2) : renderMarkdown(state.report);
-  const doc = await vscode.workspace.openTextDocument({ language: format, content });
-  await vscode.window.showTextDocument(doc, { preview: false });
+/** Copies an alpha of the report (its convention) as the text a config would hold. */
+async function copyAlpha(store: AnalysisStore, alpha: number | number[]): Promise<void> {
+  const text = Array.isArray(alpha) ? `[${alpha.map((a) => Number(a.toPrecision(4))).join(', ')}]` : String(Number(alpha.toPrecision(4)));
+  await vscode.env.clipboard.writeText(text);
+  const convention = store.state.phase === 'done' ? store.state.report.loss.convention : undefined;
+  void vscode.window.showInformationMessage(`Focal Lens copied alpha = ${text}${convention ? ` (${convention} convention: convert it for a library of another convention, or use Apply to config…)` : ''}.`);
 }

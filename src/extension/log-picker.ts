@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { pickerGlob } from '../core/readers/registry';
 import { runCandidates } from '../core/readers/run-candidates';
 
-const EXCLUDE_GLOB = '{**/node_modules/**,**/.git/**,**/.vscode-test/**}';
+/** Folders no search of the workspace looks into. */
+export const EXCLUDE_GLOB = '{**/node_modules/**,**/.git/**,**/.vscode-test/**}';
 
 interface LogPick extends vscode.QuickPickItem {
   uris?: vscode.Uri[];

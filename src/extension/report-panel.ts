@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { AnalysisState } from '../protocol/messages';
 import { attachWebview, type WebviewDeps } from './webview-connection';
 import { webviewOptions } from './webview-html';
 
@@ -14,9 +16,19 @@ export class ReportPanel implements vscode.Disposable {
   private readonly registration: vscode.Disposable;
 
   constructor(private readonly deps: WebviewDeps) {
-    this.registration = vscode.window.registerWebviewPanelSerializer(REPORT_PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel) => this.adopt(panel),
-    });
+    this.registration = vscode.Disposable.from(
+      vscode.window.registerWebviewPanelSerializer(REPORT_PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => this.adopt(panel),
+      }),
+      deps.store.onDidChange((state) => this.retitle(state)),
+    );
+  }
+
+  /** The tab names the log whose report it shows. */
+  private retitle(state: AnalysisState): void {
+    if (!this.panel) return;
+    const names = state.phase === 'done' ? state.source.split(', ').map((p) => path.basename(p)) : [];
+    this.panel.title = names.length ? `Focal Lens: ${names[0]}${names.length > 1 ? ` (+${names.length - 1})` : ''}` : 'Focal Lens';
   }
 
   show(): void {
@@ -37,6 +49,7 @@ export class ReportPanel implements vscode.Disposable {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'activity.svg');
     this.connection = attachWebview(panel.webview, 'panel', this.deps);
+    this.retitle(this.deps.store.state);
     panel.onDidDispose(() => {
       this.connection?.dispose();
       this.connection = undefined;

@@ -1,81 +1,90 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisReport } from '../core/report';
 import { parseCliEvent, parseWatchEvent, type WatchCliEvent } from '../protocol/cli-events';
-import { spawnCli, type AnalysisRequest } from './analysis-runner';
-import type { AnalysisStore } from './analysis-store';
-import { watchStoppedText, watchWarningText } from './notifications';
+import type { HostMessages } from '../protocol/messages';
+import type { Shown } from './analysis-controller';
+import { spawnForRequest, type AnalysisRequest } from './analysis-runner';
+import { WATCH_WORDS as W, watchStoppedText, watchWarningText, type WatchedRun } from './words';
 
-/** Whether a run is watched, or why it cannot be (the answer to the webview's `watchRun`). */
-export interface WatchAnswer {
-  watching: boolean;
-  available: boolean;
-  message: string;
-}
+/** Whether a run is watched, or why it cannot be (the webviews' `watch` message). */
+export type WatchAnswer = HostMessages['watch'];
 
 export interface WatchDeps {
   extensionUri: vscode.Uri;
-  store: AnalysisStore;
+  /** Where the reports go: the analysis controller (the views show the watched run's report). */
+  views: { show(shown: Shown): void };
   /** workspaceState: the runs whose warning the user turned off. */
   memento: vscode.Memento;
   /** Shows the report panel. */
   openReport(): void;
   /** The files of the report shown now: what "watch this run" follows. */
   currentRun(): string[] | undefined;
-  /** Settings of the analysis (the compute backend). */
+  /** The settings every analysis request carries (compute backend, thresholds). */
   request(): Omit<AnalysisRequest, 'logPaths'>;
 }
 
 const QUIET_RUNS_KEY = 'focalLens.watch.quietRuns';
-const OPEN_REPORT = 'Open report';
-const DONT_WARN = "Don't warn again for this run";
+const NOT_WATCHING: WatchAnswer = { watching: false, available: true, message: W.notWatching };
 
 interface Session {
   paths: string[];
   label: string;
   /** The run as remembered for "Don't warn again" (its sorted paths). */
   key: string;
-  child: ReturnType<typeof spawnCli>;
+  child: ReturnType<typeof spawnForRequest>;
   /** The one warning was shown (or the user turned it off for this run). */
   warned: boolean;
   lastEpoch?: number;
+  /** Why the CLI stopped by itself (the run's file was deleted). */
+  stopMessage?: string;
 }
 
 /**
  * "Focal Lens: Watch Training Run": follows a run with `focal-lens watch --format json` in a child
  * process (parsing and the kernels stay off the extension host's thread, as for analyze, and the
- * extension runs the CLI users run). Each complete epoch's report goes to the AnalysisStore, so the
- * report panel and the side view update; a status-bar item shows the watched verdict; drift or
+ * extension runs the CLI users run). Each complete epoch's report is shown in the report panel and
+ * the side view; the status bar shows the watched verdict (status-bar.ts reads `current`); drift or
  * collapse is announced once per watch, unless turned off for the run. Watching stops on "Stop
  * Watching", when the run's file is deleted, or with the window.
  */
 export class WatchController implements vscode.Disposable {
   private session: Session | undefined;
-  private readonly item: vscode.StatusBarItem;
+  private readonly changed = new vscode.EventEmitter<WatchAnswer>();
+  /** Fires when watching starts or stops (the webviews get it as their `watch` message). */
+  readonly onDidChange = this.changed.event;
   /** The epochs shown and the warnings given, in order, of every watch so far (the integration tests check them). */
   readonly shown: { epochs: number[]; warnings: string[] } = { epochs: [], warnings: [] };
 
-  constructor(private readonly deps: WatchDeps) {
-    this.item = vscode.window.createStatusBarItem('focalLens.watch', vscode.StatusBarAlignment.Left, 9);
-    this.item.name = 'Focal Lens watched run';
-    this.item.command = 'focalLens.watchRun';
-  }
+  constructor(private readonly deps: WatchDeps) {}
 
+  /** The paths watched now. */
   get watching(): string[] | undefined {
     return this.session?.paths;
   }
 
+  /** The run watched now, with its last complete epoch. */
+  get current(): WatchedRun | undefined {
+    const s = this.session;
+    return s ? { label: s.label, ...(s.lastEpoch !== undefined ? { epoch: s.lastEpoch } : {}) } : undefined;
+  }
+
+  /** What a webview that (re)loads is told while a run is watched. */
+  announcement(): WatchAnswer | undefined {
+    return this.session ? { watching: true, available: true, message: W.watching(this.session.label) } : undefined;
+  }
+
   /** Start watching `paths` (a watch running already is stopped first). */
   start(paths: string[]): WatchAnswer {
-    if (!vscode.workspace.isTrusted) return { watching: false, available: false, message: 'Focal Lens reads training logs only in trusted workspaces.' };
+    if (!vscode.workspace.isTrusted) return { watching: false, available: false, message: W.untrusted };
     this.stop();
     const label = paths.map((p) => vscode.workspace.asRelativePath(p)).join(', ');
     const key = [...paths].sort().join('\n');
-    const child = spawnCli(this.deps.extensionUri, 'watch', { ...this.deps.request(), logPaths: paths });
+    const child = spawnForRequest(this.deps.extensionUri, 'watch', { ...this.deps.request(), logPaths: paths });
     const session: Session = { paths, label, key, child, warned: this.quietRuns().includes(key) };
     this.session = session;
     this.setWatching(true);
-    this.show(`$(eye) Focal Lens: watching ${path.basename(paths[0] ?? '')}`, `Watching ${label}: waiting for the first complete epoch`);
+    const answer: WatchAnswer = { watching: true, available: true, message: W.watching(label) };
+    this.changed.fire(answer);
     let failure: string | undefined;
     lines(child.stdout, (batch) => {
       if (this.session !== session) return;
@@ -86,53 +95,49 @@ export class WatchController implements vscode.Disposable {
       if (last) this.showEpoch(session, last);
     });
     lines(child.stderr, (batch) => {
-      for (const event of batch.map(parseCliEvent)) {
-        if (event?.type === 'error') failure = event.message;
-        else if (event?.type === 'progress' && event.phase === 'read' && this.session === session && session.lastEpoch === undefined) {
-          this.deps.store.set({ phase: 'running', source: label, fraction: event.fraction ?? null, message: `Catching up with the run: ${event.message}` });
-        }
-      }
+      for (const event of batch.map(parseCliEvent)) if (event?.type === 'error') failure = event.message;
     });
     child.on('close', (code) => {
       // stopped on purpose (0), by deletion (4, said by its watch-stop event), or failed
-      if (this.end(session) && code !== 0 && code !== 4) void vscode.window.showErrorMessage(watchStoppedText(failure ?? `focal-lens watch exited with ${code}`));
+      const why = code === 0 || code === 4 ? (session.stopMessage ?? W.stopped(label)) : (failure ?? `focal-lens watch exited with ${code}`);
+      if (this.end(session, why) && code !== 0 && code !== 4) void vscode.window.showErrorMessage(watchStoppedText(why));
     });
     // the CLI could not be started (no 'close' follows)
     child.on('error', (err) => {
-      if (this.end(session)) void vscode.window.showErrorMessage(watchStoppedText(err.message));
+      if (this.end(session, err.message)) void vscode.window.showErrorMessage(watchStoppedText(err.message));
     });
-    return { watching: true, available: true, message: `Watching ${label}.` };
+    return answer;
   }
 
   /** Stop watching (nothing when no run is watched). */
   stop(): WatchAnswer {
     const session = this.session;
-    if (!session) return { watching: false, available: true, message: 'No run is watched.' };
-    this.end(session);
+    if (!session) return NOT_WATCHING;
     session.child.kill('SIGTERM');
-    return { watching: false, available: true, message: `Stopped watching ${session.label}.` };
+    return this.end(session, W.stopped(session.label)) ?? NOT_WATCHING;
   }
 
-  /** `session` is over: true when it was the watch running (and not stopped on purpose before). */
-  private end(session: Session): boolean {
-    if (this.session !== session) return false;
+  /** `session` is over: what the webviews are told, or undefined when it was over already (stopped on purpose before). */
+  private end(session: Session, message: string): WatchAnswer | undefined {
+    if (this.session !== session) return undefined;
     this.session = undefined;
     this.setWatching(false);
-    this.item.hide();
-    return true;
+    const answer: WatchAnswer = { watching: false, available: true, message };
+    this.changed.fire(answer);
+    return answer;
   }
 
   /** The webview's "watch this run" switch: start or stop watching the run of the report shown. */
   watchRun(start: boolean): WatchAnswer {
     if (!start) return this.stop();
     const paths = this.deps.currentRun();
-    if (!paths?.length) return { watching: false, available: true, message: 'Analyze a run first (or use "Focal Lens: Watch Training Run"), then it can be watched.' };
+    if (!paths?.length) return { watching: false, available: true, message: W.nothingToWatch };
     return this.start(paths);
   }
 
   dispose(): void {
     this.stop();
-    this.item.dispose();
+    this.changed.dispose();
   }
 
   private handle(session: Session, event: WatchCliEvent): void {
@@ -143,30 +148,23 @@ export class WatchController implements vscode.Disposable {
         session.warned = true;
         this.warn(session, event.report, event.epoch);
       }
-    } else if (event.type === 'watch-restart') {
-      this.item.tooltip = `Watching ${session.label}: ${event.file} was ${event.reason}, read again`;
     } else if (event.type === 'watch-stop' && event.reason === 'deleted') {
-      void vscode.window.showInformationMessage(watchStoppedText(event.message));
+      session.stopMessage = watchStoppedText(event.message);
+      void vscode.window.showInformationMessage(session.stopMessage);
     }
   }
 
-  /** The report of an epoch in the views and the status bar. */
+  /** The report of an epoch in the views (and so in the status bar). */
   private showEpoch(session: Session, event: Extract<WatchCliEvent, { type: 'watch-epoch' }>): void {
-    const { report, status, class: onto } = event;
-    this.deps.store.set({ phase: 'done', source: session.label, report });
-    this.show(
-      `$(eye) Focal Lens: ${status}${onto && status !== 'healthy' ? ` onto ${onto}` : ''} · epoch ${event.epoch}`,
-      `Watching ${session.label}: ${report.verdict.message}`,
-      status === 'collapsed' ? 'statusBarItem.errorBackground' : status === 'drifting' ? 'statusBarItem.warningBackground' : undefined,
-    );
+    this.deps.views.show({ source: session.label, report: event.report, logPaths: session.paths });
   }
 
   private warn(session: Session, report: AnalysisReport, epoch: number): void {
     const text = watchWarningText(session.label, report, epoch);
     this.shown.warnings.push(text);
-    void vscode.window.showWarningMessage(text, OPEN_REPORT, DONT_WARN).then((choice) => {
-      if (choice === OPEN_REPORT) this.deps.openReport();
-      else if (choice === DONT_WARN) void this.deps.memento.update(QUIET_RUNS_KEY, [...new Set([...this.quietRuns(), session.key])]);
+    void vscode.window.showWarningMessage(text, W.openReport, W.dontWarn).then((choice) => {
+      if (choice === W.openReport) this.deps.openReport();
+      else if (choice === W.dontWarn) void this.deps.memento.update(QUIET_RUNS_KEY, [...new Set([...this.quietRuns(), session.key])]);
     });
   }
 
@@ -179,12 +177,6 @@ export class WatchController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'focalLens.watching', watching);
   }
 
-  private show(text: string, tooltip: string, background?: string): void {
-    this.item.text = text;
-    this.item.tooltip = tooltip;
-    this.item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
-    this.item.show();
-  }
 }
 
 /** The complete lines of a stream, those of each chunk together. */
@@ -205,10 +197,10 @@ function lines(stream: NodeJS.ReadableStream, onLines: (lines: string[]) => void
 export async function watchRunCommand(watch: WatchController, pick: () => Promise<vscode.Uri[] | undefined>, openReport: () => void, target?: vscode.Uri, selected?: vscode.Uri[]): Promise<WatchAnswer | undefined> {
   let uris = selected?.length ? selected : target instanceof vscode.Uri ? [target] : undefined;
   if (!uris && watch.watching) {
-    const choice = await vscode.window.showInformationMessage(`Focal Lens is watching ${watch.watching.map((p) => vscode.workspace.asRelativePath(p)).join(', ')}.`, OPEN_REPORT, 'Stop Watching', 'Watch Another Run…');
-    if (choice === OPEN_REPORT) openReport();
-    if (choice === 'Stop Watching') return watch.stop();
-    if (choice !== 'Watch Another Run…') return undefined;
+    const choice = await vscode.window.showInformationMessage(W.isWatching(watch.watching.map((p) => vscode.workspace.asRelativePath(p)).join(', ')), W.openReport, W.stop, W.another);
+    if (choice === W.openReport) openReport();
+    if (choice === W.stop) return watch.stop();
+    if (choice !== W.another) return undefined;
   }
   uris ??= await pick();
   if (!uris?.length) return undefined;

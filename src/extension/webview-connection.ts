@@ -1,6 +1,17 @@
 import * as vscode from 'vscode';
 import type { AnalysisStore } from './analysis-store';
-import { dispatchWebviewMessage, parseWebviewMessage, type HostMessage, type WebviewHandlers, type WebviewKind, type WebviewMessageOf } from '../protocol/messages';
+import {
+  dispatchWebviewMessage,
+  parseWebviewMessage,
+  type HostMessage,
+  type HostMessages,
+  type SamplesAnswer,
+  type WebviewBackendPreference,
+  type WebviewHandlers,
+  type WebviewKind,
+  type WebviewMessageOf,
+} from '../protocol/messages';
+import type { RecentRuns } from './recent-runs';
 import { webviewHtml, webviewOptions } from './webview-html';
 
 export type RenderedMessage = WebviewMessageOf<'rendered'>;
@@ -10,7 +21,16 @@ export interface WebviewActions {
   chooseLog(): void;
   cancel(): void;
   openPanel(): void;
-  exportReport(format: 'json' | 'markdown'): void;
+  exportReport(format: 'json' | 'markdown' | 'html', epoch?: number): void;
+  /** One epoch's per-sample data for the live what-if (or why there is none). */
+  requestSamples(epoch: number): Promise<SamplesAnswer>;
+  copyAlpha(alpha: number | number[]): void;
+  applyAlpha(alpha: number | number[]): void;
+  openRecent(id: string): void;
+  /** Starts or stops watching the current run; says whether it can. */
+  watchRun(start: boolean): HostMessages['watch'];
+  /** focalLens.computeBackend, for the webview's own tfjs. */
+  backend(): WebviewBackendPreference;
 }
 
 /**
@@ -58,6 +78,9 @@ export interface WebviewDeps {
   store: AnalysisStore;
   renders: RenderTracker;
   actions: WebviewActions;
+  recent: RecentRuns;
+  /** Watching starts and stops (a view is told, whoever started it: a command, the other view, a deleted file). */
+  watch: { announcement(): HostMessages['watch'] | undefined; onDidChange: vscode.Event<HostMessages['watch']> };
 }
 
 /**
@@ -65,18 +88,29 @@ export interface WebviewDeps {
  * forwards every analysis change, and routes the webview's requests to the extension's actions
  * through a table with one handler per message type.
  */
-function connectWebview(webview: vscode.Webview, kind: WebviewKind, { store, renders, actions }: WebviewDeps): vscode.Disposable {
+function connectWebview(webview: vscode.Webview, kind: WebviewKind, { store, renders, actions, recent, watch }: WebviewDeps): vscode.Disposable {
   const post = (message: HostMessage) => void webview.postMessage(message);
   const handlers: WebviewHandlers = {
-    ready: () => post({ type: 'init', kind, analysis: store.state, trusted: vscode.workspace.isTrusted }),
+    ready: () => {
+      post({ type: 'init', kind, analysis: store.state, trusted: vscode.workspace.isTrusted, recent: recent.summaries(), backend: actions.backend() });
+      const watching = watch.announcement();
+      if (watching) post({ type: 'watch', ...watching });
+    },
     rendered: (m) => renders.report(m),
     chooseLog: () => actions.chooseLog(),
     cancel: () => actions.cancel(),
     openPanel: () => actions.openPanel(),
-    exportReport: (m) => actions.exportReport(m.format),
+    exportReport: (m) => actions.exportReport(m.format, m.epoch),
+    requestSamples: (m) => void actions.requestSamples(m.epoch).then((answer) => post({ type: 'samples', ...answer })),
+    copyAlpha: (m) => actions.copyAlpha(m.alpha),
+    applyAlpha: (m) => actions.applyAlpha(m.alpha),
+    openRecent: (m) => actions.openRecent(m.id),
+    watchRun: (m) => post({ type: 'watch', ...actions.watchRun(m.start) }),
   };
   return vscode.Disposable.from(
     store.onDidChange((analysis) => post({ type: 'analysis', analysis })),
+    recent.onDidChange((runs) => post({ type: 'recent', runs })),
+    watch.onDidChange((answer) => post({ type: 'watch', ...answer })),
     webview.onDidReceiveMessage((raw: unknown) => {
       const message = parseWebviewMessage(raw);
       if (message) dispatchWebviewMessage(message, handlers);

@@ -3,6 +3,46 @@
  * extension runs the CLI in a child process, so this is the one place the two meet (a unit test
  * parses these arguments with the CLI's own parser).
  */
+import { DEFAULT_THRESHOLDS, type VerdictThresholds } from '../core/analysis/verdict';
+
+/** The verdict thresholds a user can set (focalLens.collapse.*, the CLI's threshold flags); docs/method.md "Verdict". */
+export type CollapseThresholds = Pick<VerdictThresholds, 'minClassCount' | 'vanishRecall' | 'dominantShare' | 'dominantMaxTrueShare' | 'driftRatio' | 'driftWindow' | 'severeRatio'>;
+
+export interface CollapseThresholdSpec {
+  /** The CLI flag. */
+  flag: string;
+  default: number;
+  /** Inclusive bounds, and whether the value must be a whole number. */
+  min: number;
+  max?: number;
+  integer?: boolean;
+  /** A ratio: more than `min`, never equal. */
+  aboveMin?: boolean;
+}
+
+/** Each user-settable threshold: its flag, default (the verdict's) and valid range, in one table. */
+export const COLLAPSE_THRESHOLDS: { readonly [K in keyof CollapseThresholds]: CollapseThresholdSpec } = {
+  minClassCount: { flag: '--min-class-count', default: DEFAULT_THRESHOLDS.minClassCount, min: 1, integer: true },
+  vanishRecall: { flag: '--vanish-recall', default: DEFAULT_THRESHOLDS.vanishRecall, min: 0, max: 1 },
+  dominantShare: { flag: '--dominant-share', default: DEFAULT_THRESHOLDS.dominantShare, min: 0, max: 1 },
+  dominantMaxTrueShare: { flag: '--dominant-max-true-share', default: DEFAULT_THRESHOLDS.dominantMaxTrueShare, min: 0, max: 1 },
+  driftRatio: { flag: '--drift-ratio', default: DEFAULT_THRESHOLDS.driftRatio, min: 1, aboveMin: true },
+  driftWindow: { flag: '--drift-window', default: DEFAULT_THRESHOLDS.driftWindow, min: 2, integer: true },
+  severeRatio: { flag: '--severe-ratio', default: DEFAULT_THRESHOLDS.severeRatio, min: 1, aboveMin: true },
+};
+
+export const COLLAPSE_THRESHOLD_KEYS = Object.keys(COLLAPSE_THRESHOLDS) as (keyof CollapseThresholds)[];
+
+/** Whether a value fits a threshold's range; the reason in words when not. */
+export function collapseThresholdProblem(key: keyof CollapseThresholds, value: number): string | null {
+  const spec = COLLAPSE_THRESHOLDS[key];
+  if (!Number.isFinite(value)) return 'expects a number';
+  if (spec.integer && !Number.isInteger(value)) return 'expects a whole number';
+  if (spec.aboveMin ? value <= spec.min : value < spec.min) return `must be ${spec.aboveMin ? 'more than' : 'at least'} ${spec.min}`;
+  if (spec.max !== undefined && value > spec.max) return `must be at most ${spec.max}`;
+  return null;
+}
+
 export interface AnalysisRequest {
   logPaths: string[];
   /** null: the loss has no alpha. */
@@ -22,6 +62,10 @@ export interface AnalysisRequest {
   threshold?: number;
   /** What the suggestion maximises (focalLens.objective). */
   objective?: 'macro-f1' | 'balanced-accuracy' | 'accuracy';
+  /** Verdict thresholds that differ from the defaults (focalLens.collapse.*). */
+  collapse?: Partial<CollapseThresholds>;
+  /** Folders holding an installed TensorFlow native package (the extension's global storage, focalLens.nativeBackendPath). */
+  nativeBackendPaths?: string[];
 }
 
 /** The CLI arguments after `analyze` (or `watch`, which takes the same) for a request: JSON output, JSON progress events. */
@@ -35,6 +79,11 @@ export function analysisArgs(request: AnalysisRequest): string[] {
   if (request.convention !== undefined) args.push(`--convention=${request.convention}`);
   if (request.threshold !== undefined) args.push(`--threshold=${request.threshold}`);
   if (request.objective !== undefined) args.push(`--objective=${request.objective}`);
+  for (const key of COLLAPSE_THRESHOLD_KEYS) {
+    const v = request.collapse?.[key];
+    if (v !== undefined) args.push(`${COLLAPSE_THRESHOLDS[key].flag}=${v}`);
+  }
+  for (const dir of request.nativeBackendPaths ?? []) args.push(`--native-backend=${dir}`);
   if (request.lenient) args.push('--lenient');
   const cfg = request.config;
   if (cfg) {

@@ -29,8 +29,8 @@ export type ReaderName = (typeof READERS)[number];
 export const HINT_LANGUAGES = ['python', 'yaml', 'json', 'toml'] as const;
 export type HintLanguageName = (typeof HINT_LANGUAGES)[number];
 
-/** The class the maintainer's rewrite of readers/index.ts (folder expansion) fixes. */
-export const FOLDER_AS_FILE = 'folder-named-like-a-file';
+/** A run folder holding a subfolder named like a dump file (`epoch_103.npz/`): it must be skipped, not read. */
+const FOLDER_AS_FILE = 'folder-named-like-a-file';
 
 // ---------------------------------------------------------------- datasets
 

@@ -2,22 +2,10 @@
 // the report reaches both webviews through the typed protocol, and bad input produces an error
 // that names file and line while the extension host keeps working.
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisReport } from '../../src/core/report';
 import type { FocalLensApi } from '../../src/extension/extension';
-
-async function api(): Promise<FocalLensApi> {
-  const ext = vscode.extensions.getExtension<FocalLensApi>('focal-lens.focal-lens');
-  assert.ok(ext, 'Focal Lens is not installed');
-  return ext.isActive ? ext.exports : ext.activate();
-}
-
-function workspaceFile(...parts: string[]): string {
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  assert.ok(root, 'no workspace folder is open');
-  return path.join(root, ...parts);
-}
+import { api, workspaceFile } from './helpers';
 
 /** The next `rendered` message of a webview whose content satisfies `accept`. */
 async function renderedWhere(focalLens: FocalLensApi, kind: 'panel' | 'sidebar', accept: (r: { charts: number; tableRows: number; view: string }) => boolean) {
@@ -83,12 +71,12 @@ describe('Analysis in the extension', function () {
     assert.deepEqual(partial.classes, ['background', 'defect']);
   });
 
-  it('says which loss settings a log without meta lacks, and analyzes it once they are given', async () => {
+  it('says which loss settings a log without meta lacks, in no face\'s words, and analyzes it once they are given', async () => {
     const focalLens = await api();
     const csv = workspaceFile('softmax-4class-vector.csv');
     await assert.rejects(focalLens.analyze({ logPaths: [csv] }), (err: Error & { missing?: string[] }) => {
       assert.deepEqual(err.missing, ['alpha', 'gamma']);
-      assert.match(err.message, /--alpha/);
+      assert.equal(err.message, "alpha is not in softmax-4class-vector.csv's meta (nor is gamma)");
       return true;
     });
     const report = await focalLens.analyze({ logPaths: [csv], alpha: [0.1, 0.2, 0.3, 0.4], gamma: 2 });

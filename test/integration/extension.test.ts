@@ -78,7 +78,7 @@ describe('Focal Lens extension', () => {
       const tabs = webviewTabs();
       assert.ok(tabs.length >= 1, 'no webview editor tab is open');
       assert.ok(
-        tabs.some((t) => t.label === 'Focal Lens'),
+        tabs.some((t) => t.label.startsWith('Focal Lens')),
         `no "Focal Lens" webview tab; tabs: ${tabs.map((t) => t.label).join(', ')}`,
       );
     } finally {

@@ -2,9 +2,9 @@
 // workspace (a temporary copy of test/fixtures/workspace/, configs/ holds the files used here).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { poll } from './helpers';
 
 const EXTENSION_ID = 'focal-lens.focal-lens';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function configUri(name: string): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -19,17 +19,6 @@ async function open(name: string): Promise<vscode.TextDocument> {
   await vscode.window.showTextDocument(doc);
   if (!ext.isActive) await ext.activate();
   return doc;
-}
-
-async function poll<T>(get: () => Thenable<T> | T, ok: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await get();
-  while (!ok(last)) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await sleep(150);
-    last = await get();
-  }
-  return last;
 }
 
 function labelText(h: vscode.InlayHint): string {
@@ -80,6 +69,36 @@ describe('inline hints in config files', function () {
     assert.equal(collapse.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(collapse.range.start.line, 6);
     assert.ok(diags.some((x) => x.code === 'gamma-below-one' && x.severity === vscode.DiagnosticSeverity.Information));
+  });
+
+  it('the collapse warning has a quick fix: a safe alpha, with the reason', async () => {
+    const doc = await open('torchvision_train.py');
+    const diag = await poll(
+      () => vscode.languages.getDiagnostics(doc.uri).find((d) => d.code === 'alpha-collapse-positives'),
+      (d) => d !== undefined,
+      'the collapse warning',
+    );
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diag!.range);
+    const fix = (actions ?? []).find((a) => a.title.startsWith('Set alpha to 0.93:'));
+    assert.ok(fix?.edit, `no safe-alpha fix among: ${(actions ?? []).map((a) => a.title).join(', ')}`);
+    assert.match(fix.title, /below 1 - prevalence = 0\.96 by a safety margin/);
+    const before = doc.getText();
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.match(doc.getText(), /^FOCAL_ALPHA = 0\.93$/m);
+    await poll(() => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.code === 'alpha-collapse-positives'), (d) => d.length === 0, 'the warning to go away');
+    // leave the file as the other tests expect it
+    const undo = new vscode.WorkspaceEdit();
+    undo.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), before);
+    assert.ok(await vscode.workspace.applyEdit(undo));
+    await doc.save();
+  });
+
+  it("hints Lightning's hparams.yaml: top-level alpha, its convention from the loss named beside it", async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!.uri;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'runs', 'lightning-alpha-0.97', 'csv', 'version_0', 'hparams.yaml'));
+    await vscode.window.showTextDocument(doc);
+    const hints = await poll(() => inlayHints(doc), (h) => h.some((x) => labelText(x) === 'pos x0.97 / neg x0.03'), 'the hparams.yaml alpha hint');
+    assert.ok(hints.some((x) => labelText(x) === 'p_t=0.9 -> x0.01'), 'gamma hint');
   });
 
   it('applies the Keras quick fix through the code-action API', async () => {

@@ -8,6 +8,8 @@ import { mocha } from './mocha-setup'; // must stay the first import: installs d
 import './extension.test';
 import './hints.test';
 import './analysis.test';
+import './apply.test';
+import './faces.test';
 // -------------------------------------------------------------------------------------------
 
 export function run(): Promise<void> {

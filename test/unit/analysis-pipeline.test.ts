@@ -66,11 +66,16 @@ describe('analyze() pipeline', function () {
     assert.equal(rep.loss.gamma, 1);
   });
 
-  it('missing alpha or gamma is a usage error saying how to give it', async () => {
+  it('missing alpha or gamma is a usage error that names what is missing, in words of no face (no flags)', async () => {
     const f = join(tmp, 'nometa.jsonl');
     writeFileSync(f, binaryDump([1], { meta: null }));
-    await assert.rejects(analyze({ paths: [f], backend: 'cpu' }), (e: Error) => isUsageError(e) && /alpha is not in .*nometa\.jsonl's meta: pass --alpha 0\.25/.test(e.message));
-    await assert.rejects(analyze({ paths: [f], backend: 'cpu', alpha: 0.25 }), (e: Error) => isUsageError(e) && /pass --gamma/.test(e.message));
+    await assert.rejects(analyze({ paths: [f], backend: 'cpu' }), (e: Error) => {
+      assert.ok(isUsageError(e));
+      assert.match(e.message, /^alpha is not in .*nometa\.jsonl's meta \(nor is gamma\)$/);
+      assert.deepEqual(e.needs.missing, ['alpha', 'gamma']);
+      return true;
+    });
+    await assert.rejects(analyze({ paths: [f], backend: 'cpu', alpha: 0.25 }), (e: Error) => isUsageError(e) && /^gamma is not in .*'s meta$/.test(e.message) && e.missing.join() === 'gamma');
     const rep = await analyze({ paths: [f], backend: 'cpu', alpha: null, gamma: 2 });
     assert.equal(rep.loss.alpha, null);
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAnalyzeCommand, type CliIo } from '../../src/cli/analyze';
 import type { AnalysisReport } from '../../src/core/report';
+import type { CliEvent } from '../../src/protocol/cli-events';
 
 const root = join(__dirname, '..', '..');
 const ex = (name: string) => join(root, 'examples', name);
@@ -98,7 +99,7 @@ describe('focal-lens analyze (CLI)', function () {
   it('a CSV without meta needs the loss settings as flags', async () => {
     const r = await run([ex('softmax-4class-vector.csv'), '--backend', 'cpu']);
     assert.equal(r.code, 2);
-    assert.match(r.err, /alpha is not in .*softmax-4class-vector\.csv's meta: pass --alpha/);
+    assert.match(r.err, /alpha is not in .*softmax-4class-vector\.csv's meta \(nor is gamma\): pass --alpha 0\.25 .*; pass --gamma 2/);
     const ok = await run([ex('softmax-4class-vector.csv'), '--backend', 'cpu', '--alpha-vector', '0.1,0.2,0.3,0.4', '--gamma', '2', '--classes', 'background,car,person,bicycle', '--format', 'json']);
     assert.equal(ok.code, 0, ok.err);
     const rep = JSON.parse(ok.out) as AnalysisReport;
@@ -115,6 +116,40 @@ describe('focal-lens analyze (CLI)', function () {
     const rep = JSON.parse(ok.out) as AnalysisReport;
     assert.deepEqual(rep.loss.alphaVector, [0.25, 0.75, 0.75, 0.75]);
     assert.equal(typeof rep.suggestion!.alpha, 'number');
+  });
+
+  it('the JSON error event says what is wrong without flags and carries what a fix needs', async () => {
+    const r = await run([ex('softmax-4class-vector.csv'), '--backend', 'cpu', '--alpha', '0.25', '--gamma', '2', '--progress', 'json']);
+    assert.equal(r.code, 2);
+    const event = r.err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as CliEvent).find((e) => e.type === 'error');
+    assert.ok(event && event.type === 'error', r.err);
+    assert.deepEqual([event.kind, event.missing, event.alpha, event.loss, event.columns], ['usage', ['convention'], 0.25, 'softmax', 4]);
+    assert.doesNotMatch(event.message, /--/);
+    // the person at the terminal reads the flags
+    assert.match(r.err, /^focal-lens analyze: alpha 0\.25 is a scalar and the loss is softmax: .*: say what it means with --convention class0-alpha/m);
+  });
+
+  it('a forced native backend that is not installed is a usage error naming the backend, not the log', async () => {
+    const r = await run([ex('binary-alpha-0.25.jsonl'), '--backend', 'tensorflow', '--native-backend', join(tmp, 'nowhere'), '--progress', 'json']);
+    assert.equal(r.code, 2);
+    const event = r.err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as CliEvent).find((e) => e.type === 'error');
+    assert.ok(event && event.type === 'error' && event.backend, r.err);
+    assert.equal(event.backend.name, 'tensorflow');
+    assert.match(event.backend.reason, /neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed \(looked in .*nowhere or beside Focal Lens\)/);
+    assert.equal(event.file, undefined);
+    assert.match(r.err, /install it where the CLI runs .*--native-backend/);
+  });
+
+  it('the verdict thresholds are flags, checked against their range', async () => {
+    const strict = await run([ex('binary-alpha-0.96.jsonl'), '--backend', 'cpu', '--drift-ratio', '100', '--severe-ratio', '1000', '--dominant-share', '1', '--format', 'json']);
+    assert.equal(strict.code, 0, strict.err);
+    const relaxed = await run([ex('binary-alpha-0.96.jsonl'), '--backend', 'cpu', '--format', 'json']);
+    // the example drifts at the default 3x; nothing is 100x off
+    assert.notEqual((JSON.parse(relaxed.out) as AnalysisReport).verdict.status, 'healthy');
+    assert.equal((JSON.parse(strict.out) as AnalysisReport).verdict.status, 'healthy');
+    const bad = await run([ex('binary-alpha-0.96.jsonl'), '--drift-window', '1.5']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--drift-window expects a whole number, got 1\.5/);
   });
 
   it('bad input exits 2 naming file and line', async () => {

@@ -18,6 +18,12 @@ describe('conventions: library names as aliases', () => {
   it('every id is accepted as itself', () => {
     for (const id of CONVENTIONS) assert.equal(convention(id), id);
   });
+  it("every id has a row in docs/method.md's table of alpha conventions", () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'method.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Alpha conventions'), doc.indexOf('## Per-sample pieces'));
+    assert.ok(section.length > 0, 'docs/method.md has an "Alpha conventions" section');
+    for (const id of CONVENTIONS) assert.match(section, new RegExp(`^\\| \`${id}\` \\|`, 'm'), `no row for '${id}'`);
+  });
   it('library names map to the convention of their sigmoid or softmax loss', () => {
     assert.equal(convention('torchvision'), 'positive');
     assert.equal(convention('Detectron2'), 'positive');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeHints } from '../../src/core/hints';
-import { FOLDER_AS_FILE, HINT_LANGUAGES, READERS, hintCases, readerCases, type FuzzCase } from '../fuzz/cases';
+import { HINT_LANGUAGES, READERS, hintCases, readerCases, type FuzzCase } from '../fuzz/cases';
 import { readCase } from '../fuzz/harness';
 
 const SEED = 12;
@@ -24,23 +24,15 @@ describe('fuzz: readers (seeded, in-process)', () => {
   for (const reader of READERS) {
     it(`${reader}: ${RUNS} mutated inputs are read or refused with a position`, async function () {
       this.timeout(120_000);
-      let folderClass = 0;
       await fc.assert(
         fc.asyncProperty(readerCases(reader, 2), async (c: FuzzCase) => {
           const out = await readCase(dir, c);
           rmSync(dir, { recursive: true, force: true });
           if (out.kind !== 'internal') return true;
-          // A subfolder named like epoch_003.npz is read as a file: the maintainer's rewrite of
-          // readers/index.ts expand() fixes it; counted here, not failed.
-          if (c.tags.includes(FOLDER_AS_FILE) && out.error.includes('EISDIR')) {
-            folderClass++;
-            return true;
-          }
           throw new Error(`${out.error}\n  tags: ${c.tags.join(', ')}`);
         }),
         { seed: SEED, numRuns: RUNS, endOnFailure: true },
       );
-      if (folderClass) console.log(`      (${folderClass} cases hit the folder-named-like-a-file class: readers/index.ts expand())`);
     });
   }
 });
@@ -51,7 +43,7 @@ describe('fuzz: hint parsers (seeded)', () => {
       this.timeout(120_000);
       fc.assert(
         fc.property(hintCases(language), (c) => {
-          const a = analyzeHints(c.text, language, { prevalenceSetting: null, linked: null });
+          const a = analyzeHints(c.text, language, { givenPrevalence: null, linked: null });
           a.result.findings.forEach((_, i) => {
             assert.equal(typeof a.hover(i), 'string');
             a.quickFixes(i);

@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeHints, languageForPath, type HintFinding, type HintsAnalysis, type LinkedAnalysis, type TextEdit } from '../../src/core/hints';
+import { analyzeHints, languageForPath, prevalenceFromLinked, summarizeReport, type HintFinding, type HintsAnalysis, type LinkedAnalysis, type TextEdit } from '../../src/core/hints';
 import { runHintsCommand } from '../../src/cli/hints';
 import { CONVENTIONS } from '../../src/core/conventions';
+import { analyze } from '../../src/core/analyze';
 
 const dir = join(__dirname, '..', '..', 'examples', 'configs');
 
@@ -151,10 +152,14 @@ describe('hints: torchvision script', () => {
     assert.deepEqual(codes(alpha), ['alpha-off']);
     assert.deepEqual(codes(find(a, 'gamma', 1)), ['gamma-below-one']);
   });
-  it('uses the focalLens.prevalence setting when nothing else says it', () => {
-    const b = analyzeHints('from torchvision.ops import sigmoid_focal_loss\nl = sigmoid_focal_loss(x, y, alpha=0.75)\n', 'python', { prevalenceSetting: 0.3 });
+  it('uses a given prevalence when nothing else says it, named as the face that gave it names it', () => {
+    const given = { value: 0.3, from: 'the --prevalence flag' };
+    const b = analyzeHints('from torchvision.ops import sigmoid_focal_loss\nl = sigmoid_focal_loss(x, y, alpha=0.75)\n', 'python', { givenPrevalence: given });
     assert.deepEqual(codes(find(b, 'alpha')), ['alpha-collapse-positives']);
-    const c = analyzeHints('from torchvision.ops import sigmoid_focal_loss\nl = sigmoid_focal_loss(x, y, alpha=0.5)\n', 'python', { prevalenceSetting: 0.3 });
+    assert.match(find(b, 'alpha').diagnostics[0]!.message, /prevalence 30%, the --prevalence flag/);
+    // core does not know the extension's setting names
+    assert.doesNotMatch(JSON.stringify(b.result) + b.hover(0), /focalLens\./);
+    const c = analyzeHints('from torchvision.ops import sigmoid_focal_loss\nl = sigmoid_focal_loss(x, y, alpha=0.5)\n', 'python', { givenPrevalence: given });
     assert.deepEqual(codes(find(c, 'alpha')), []);
   });
   it('warns about alpha > 1', () => {
@@ -262,6 +267,76 @@ describe('hints: JSON, JSONC and TOML', () => {
   });
 });
 
+describe('hints: where settings also live (issue 10)', () => {
+  it("Lightning's hparams.yaml: top-level alpha and gamma, the convention from the loss named beside them", () => {
+    const fixture = (run: string) => readFileSync(join(__dirname, '..', 'fixtures', 'real-logs', 'runs', run), 'utf8');
+    const torchvision = analyzeHints(fixture('a_lightning_binary_alpha097/csv/version_0/hparams.yaml'), 'yaml', { fileName: 'hparams.yaml' });
+    assert.equal(find(torchvision, 'alpha').hint, 'pos x0.97 / neg x0.03');
+    assert.equal(find(torchvision, 'alpha').conventionSource, 'loss-name');
+    assert.equal(find(torchvision, 'gamma').hint, 'p_t=0.9 -> x0.01');
+    const pytorch = analyzeHints(fixture('c_lightning_softmax4_alpha095/focal_softmax4_a095/version_0/hparams.yaml'), 'yaml', { fileName: 'hparams.yaml' });
+    assert.equal(find(pytorch, 'alpha').hint, 'class 0 x0.95 / others x0.05');
+    // the file name says the top level holds the module's arguments; nothing needs to name a focal loss
+    const bare = 'alpha: 0.25\ngamma: 2\nlr: 0.001\n';
+    assert.equal(find(analyzeHints(bare, 'yaml', { fileName: 'hparams.yaml' }), 'alpha').convention, 'unknown');
+    assert.equal(analyzeHints(bare, 'yaml', { fileName: 'config.yaml' }).result.findings.length, 0);
+  });
+
+  it("a dict literal {'type': 'FocalLoss', ...} is MMDetection's loss config", () => {
+    const a = analyzeHints("model = dict(bbox_head=dict(loss_cls={'type': 'FocalLoss', 'use_sigmoid': True, 'gamma': 2.0, 'alpha': 0.25}))\n", 'python');
+    assert.equal(find(a, 'alpha').hint, 'pos x0.25 / neg x0.75');
+    assert.equal(find(a, 'alpha').conventionSource, 'type');
+    assert.equal(find(a, 'gamma').value, 2);
+    assert.equal(analyzeHints("opt = {'type': 'SGD', 'alpha': 0.9}\n", 'python').result.findings.length, 0);
+  });
+
+  it('argparse defaults, on their own or followed from the call that reads args.<dest>', () => {
+    const text = [
+      'import argparse',
+      'from torchvision.ops import sigmoid_focal_loss',
+      'def main():',
+      '    p = argparse.ArgumentParser()',
+      "    p.add_argument('--alpha', type=float, default=0.25)",
+      "    p.add_argument('--focal-gamma', dest='fg', type=float, default=1.5)",
+      "    p.add_argument('--lr', type=float, default=0.1)",
+      '    args = p.parse_args()',
+      '    return sigmoid_focal_loss(x, y, alpha=args.alpha, gamma=args.fg)',
+      '',
+    ].join('\n');
+    const a = analyzeHints(text, 'python');
+    const alpha = find(a, 'alpha');
+    assert.deepEqual([alpha.line, alpha.value, alpha.hint], [5, 0.25, 'pos x0.25 / neg x0.75']);
+    assert.equal(find(a, 'gamma').line, 6);
+    // both belong to the call that reads them: one site
+    assert.equal(a.result.sites.length, 1);
+    assert.match(a.result.sites[0]!.context, /sigmoid_focal_loss/);
+    const alone = analyzeHints("import argparse\nparser = argparse.ArgumentParser()\nparser.add_argument('--focal_alpha', default=0.9)\nparser.add_argument('--gamma', default=0.1)\n", 'python');
+    assert.deepEqual(alone.result.findings.map((f) => [f.parameter, f.value]), [['alpha', 0.9], ['gamma', 0.1]]);
+    assert.match(alone.result.sites[0]!.context, /argparse option --focal_alpha/);
+  });
+
+  it('a value passed through a name is hinted where it is set', () => {
+    const a = analyzeHints('from kornia.losses import focal_loss\na = 0.25\ng = 2.0\nlr = 0.1\nloss = focal_loss(x, y, alpha=a, gamma=g)\n', 'python');
+    assert.deepEqual(a.result.findings.map((f) => [f.parameter, f.line, f.hint]), [['alpha', 2, 'class 0 x0.75 / others x0.25'], ['gamma', 3, 'p_t=0.9 -> x0.01']]);
+  });
+
+  it('the collapse warning offers a safe alpha, with the reason', () => {
+    const a = load('torchvision_train.py');
+    const i = a.result.findings.findIndex((f) => f.diagnostics.some((d) => d.code === 'alpha-collapse-positives'));
+    const fix = a.quickFixes(i).find((f) => f.kind === 'safe-alpha');
+    assert.ok(fix, JSON.stringify(a.quickFixes(i).map((f) => f.title)));
+    // prevalence 0.04: 1 - prevalence = 0.96; odds 24 / e^0.5 -> 0.9357, down to 0.93
+    assert.equal(fix.title, 'Set alpha to 0.93: below 1 - prevalence = 0.96 by a safety margin (from 0.96 up, samples the features cannot separate are all predicted positive)');
+    assert.equal(fix.preferred, true);
+    const fixed = analyzeHints(apply(a.text, fix.edits), 'python');
+    assert.ok(!fixed.allDiagnostics().some((d) => d.code === 'alpha-collapse-positives'));
+    // where alpha weighs class 0, the safe alpha is on the other side
+    const c0 = analyzeHints('# focal-lens: convention=class0-alpha prevalence=0.04\nfrom focal_loss import focal_loss\nl = focal_loss(0.02, 2)\n', 'python');
+    const k = c0.result.findings.findIndex((f) => f.parameter === 'alpha');
+    assert.match(c0.quickFixes(k).find((f) => f.kind === 'safe-alpha')?.title ?? '', /^Set alpha to 0\.07: the positives get 1 - alpha = 0\.93, below 1 - prevalence = 0\.96/);
+  });
+});
+
 describe('hints: linked analysis', () => {
   const text = 'from torchvision.ops import sigmoid_focal_loss\nloss = sigmoid_focal_loss(x, y, alpha=0.25, gamma=2)\n';
   it('warns when the log collapsed because of alpha, and offers the suggestion', () => {
@@ -274,6 +349,17 @@ describe('hints: linked analysis', () => {
     assert.equal(fix.title, 'Set alpha to 0.72 (suggested for macro-F1: 0.63 -> 0.70)');
     assert.equal(apply(text, fix.edits).includes('alpha=0.72'), true);
     assert.match(a.hover(a.result.findings.indexOf(alpha)), /Linked log `run\.jsonl`/);
+  });
+  it("a binary head's prevalence is its positives' share, not its mirrored negatives'; the log, not the margin rule, decides the fix", async () => {
+    const report = await analyze({ paths: [join(__dirname, '..', '..', 'examples', 'binary-alpha-0.96.jsonl')], backend: 'cpu' });
+    const link = summarizeReport(report, ['binary-alpha-0.96.jsonl']);
+    assert.deepEqual(link.mirrored, ['negative']);
+    const positives = report.epochs[report.epochs.length - 1]!.perClass.find((c) => c.class === 'positive')!.trueShare;
+    assert.equal(prevalenceFromLinked(link), positives);
+    const a = analyzeHints('from torchvision.ops import sigmoid_focal_loss\nl = sigmoid_focal_loss(x, y, alpha=0.99)\n', 'python', { linked: link });
+    const i = a.result.findings.findIndex((f) => f.parameter === 'alpha');
+    assert.ok(codes(a.result.findings[i]!).includes('alpha-collapse-positives'));
+    assert.ok(!a.quickFixes(i).some((f) => f.kind === 'safe-alpha'), 'the counterfactual found no safe alpha on this run: nothing overrides it');
   });
   it('converts the suggestion into the file convention', () => {
     const b = analyzeHints('# focal-lens: convention=class0-alpha\nFOCAL_ALPHA = 0.75\n', 'python', { linked: linked() });

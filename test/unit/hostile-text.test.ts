@@ -11,7 +11,8 @@ import { renderMarkdown } from '../../src/core/format/markdown';
 import { renderText } from '../../src/core/format/text';
 import { analyzeHints, summarizeReport } from '../../src/core/hints';
 import type { AnalysisReport } from '../../src/core/report';
-import { analysisFailureText, hintAnalysisFailureText } from '../../src/extension/notifications';
+import { hintAnalysisFailureText } from '../../src/extension/notifications';
+import { failureWords } from '../../src/extension/words';
 import { cspNonce } from '../../src/extension/nonce';
 import { rng } from './seeded-random';
 
@@ -104,7 +105,14 @@ describe('hostile text from a log', function () {
 
   it('error notifications never carry a link, a line break or more than the cap', () => {
     const quoting = new Error(`run.jsonl:1: expected meta.loss to be "sigmoid_focal" or "softmax_focal", got "${'[open](command:workbench.action.terminal.new)\n'.repeat(50)}"`);
-    for (const text of [analysisFailureText('cannot read the log', quoting), hintAnalysisFailureText(quoting), analysisFailureText('analysis failed', `${HOSTILE[3]} ] (https://a.b) [c]\n(file:///etc/passwd)`)]) {
+    const hostile = `${HOSTILE[3]} ] (https://a.b) [c]\n(file:///etc/passwd)`;
+    const texts = [
+      failureWords({ type: 'error', kind: 'record', exitCode: 2, message: quoting.message }, quoting, false).message,
+      hintAnalysisFailureText(quoting),
+      failureWords(undefined, new Error(hostile), false).message,
+      failureWords({ type: 'error', kind: 'usage', exitCode: 2, message: 'x', backend: { name: 'tensorflow', reason: hostile } }, undefined, false).message,
+    ];
+    for (const text of texts) {
       assert.ok(!EDITOR_LINK.test(text.replace(/\s+/g, ' ')), text);
       assert.ok(!text.includes('\n'));
       assert.ok(text.length <= 400);

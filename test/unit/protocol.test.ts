@@ -2,7 +2,8 @@
 // the extension's analysis request as CLI arguments (parsed back by the CLI's own parser).
 import { strict as assert } from 'node:assert';
 import { buildOptions } from '../../src/cli/analyze';
-import { analysisArgs, type AnalysisRequest } from '../../src/protocol/analysis-request';
+import { DEFAULT_THRESHOLDS } from '../../src/core/analysis/verdict';
+import { analysisArgs, COLLAPSE_THRESHOLD_KEYS, COLLAPSE_THRESHOLDS, type AnalysisRequest, type CollapseThresholds } from '../../src/protocol/analysis-request';
 import { parseCliEvent } from '../../src/protocol/cli-events';
 import { dispatchWebviewMessage, parseWebviewMessage, type WebviewHandlers } from '../../src/protocol/messages';
 
@@ -16,13 +17,19 @@ describe('protocol: webview messages', () => {
       cancel: () => seen.push('cancel'),
       openPanel: () => seen.push('openPanel'),
       exportReport: (m) => seen.push(`export ${m.format}`),
+      requestSamples: (m) => seen.push(`samples ${m.epoch}`),
+      copyAlpha: (m) => seen.push(`copy ${String(m.alpha)}`),
+      applyAlpha: (m) => seen.push(`apply ${String(m.alpha)}`),
+      openRecent: (m) => seen.push(`recent ${m.id}`),
+      watchRun: (m) => seen.push(`watch ${m.start}`),
     };
     // @ts-expect-error -- every message type needs its handler: dropping one is a type error
     const incomplete: WebviewHandlers = { ready: () => undefined };
     void incomplete;
     dispatchWebviewMessage({ type: 'exportReport', format: 'markdown' }, handlers);
     dispatchWebviewMessage({ type: 'rendered', kind: 'panel', charts: 3, tableRows: 2, view: 'report' }, handlers);
-    assert.deepEqual(seen, ['export markdown', 'rendered 3']);
+    dispatchWebviewMessage({ type: 'applyAlpha', alpha: 0.5 }, handlers);
+    assert.deepEqual(seen, ['export markdown', 'rendered 3', 'apply 0.5']);
   });
 
   it('drops what is not a protocol message, or lacks its fields', () => {
@@ -32,6 +39,12 @@ describe('protocol: webview messages', () => {
     assert.equal(parseWebviewMessage({ type: 'toString' }), undefined);
     assert.equal(parseWebviewMessage('ready'), undefined);
     assert.deepEqual(parseWebviewMessage({ type: 'cancel' }), { type: 'cancel' });
+    // alphas are finite numbers or non-empty lists of them; epochs integers
+    assert.equal(parseWebviewMessage({ type: 'applyAlpha', alpha: '0.5' }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'copyAlpha', alpha: [] }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'copyAlpha', alpha: [0.1, Number.NaN] }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'requestSamples', epoch: 1.5 }), undefined);
+    assert.deepEqual(parseWebviewMessage({ type: 'exportReport', format: 'html', epoch: 3 }), { type: 'exportReport', format: 'html', epoch: 3 });
   });
 });
 
@@ -47,6 +60,8 @@ describe('protocol: the extension\'s request as CLI arguments', () => {
       threshold: 0.4,
       objective: 'balanced-accuracy',
       config: { alpha: [0.25, 0.75], gamma: 2, convention: 'vector', source: 'configs/train.py:12' },
+      collapse: { minClassCount: 5, vanishRecall: 0.05, dominantShare: 0.95, dominantMaxTrueShare: 0.8, driftRatio: 2.5, driftWindow: 4, severeRatio: 8 },
+      nativeBackendPaths: ['/opt/tfjs', '-dash dir'],
     };
     const { options, format, progress } = buildOptions(analysisArgs(request));
     assert.equal(format, 'json');
@@ -60,8 +75,16 @@ describe('protocol: the extension\'s request as CLI arguments', () => {
     assert.equal(options.threshold, 0.4);
     assert.equal(options.objective, 'balanced-accuracy');
     assert.deepEqual(options.config, { alpha: [0.25, 0.75], gamma: 2, convention: 'vector', source: 'configs/train.py:12' });
+    assert.deepEqual(options.verdictThresholds, request.collapse);
+    assert.deepEqual(options.nativeBackendPaths, request.nativeBackendPaths);
     assert.equal(buildOptions(analysisArgs({ logPaths: ['x'], alpha: null })).options.alpha, null);
     assert.deepEqual(buildOptions(analysisArgs({ logPaths: ['x'], alpha: [0.1, 0.9] })).options.alphaVector, [0.1, 0.9]);
+  });
+
+  it('every threshold the request can carry has its flag (the table is the one list)', () => {
+    const all = Object.fromEntries(COLLAPSE_THRESHOLD_KEYS.map((k) => [k, COLLAPSE_THRESHOLDS[k].default])) as unknown as CollapseThresholds;
+    assert.deepEqual(buildOptions(analysisArgs({ logPaths: ['x'], collapse: all })).options.verdictThresholds, all);
+    for (const k of COLLAPSE_THRESHOLD_KEYS) assert.equal(COLLAPSE_THRESHOLDS[k].default, DEFAULT_THRESHOLDS[k], k);
   });
 
   it('CLI events parse back; other stderr text is not an event', () => {

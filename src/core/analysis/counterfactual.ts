@@ -206,6 +206,22 @@ export function rowFromCounts(alpha: number | number[], classes: string[], c: Co
   };
 }
 
+/**
+ * Confusion counts of sigmoid heads from per-column predicted positives and true positives: a binary
+ * head (one column) as its two reported classes [negative, positive], C heads as C one-vs-rest columns.
+ */
+export function sigmoidColumnCounts(N: number, nPos: ArrayLike<number>, pred: ArrayLike<number>, tp: ArrayLike<number>): CounterfactualCounts {
+  if (nPos.length === 1) {
+    const np = nPos[0]!;
+    const nn = N - np;
+    const pp = pred[0]!;
+    const tpp = tp[0]!;
+    const tn = nn - (pp - tpp);
+    return { count: Float64Array.from([nn, np]), predicted: Float64Array.from([N - pp, pp]), tp: Float64Array.from([tn, tpp]), total: N };
+  }
+  return { count: Float64Array.from(nPos), predicted: Float64Array.from(pred), tp: Float64Array.from(tp), total: N * nPos.length };
+}
+
 /** Number of values in a sorted array strictly greater than x. */
 function countAbove(sorted: Float64Array, x: number): number {
   let lo = 0;
@@ -302,22 +318,7 @@ function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
     nPos.push(np);
   }
   const classes = binary ? binaryNames(d.classes) : d.classes.slice(0, C);
-  const toCounts = (pred: number[], tp: number[]): CounterfactualCounts => {
-    if (binary) {
-      const np = nPos[0]!;
-      const nn = N - np;
-      const pp = pred[0]!;
-      const tpp = tp[0]!;
-      const tn = nn - (pp - tpp);
-      return {
-        count: Float64Array.from([nn, np]),
-        predicted: Float64Array.from([N - pp, pp]),
-        tp: Float64Array.from([tn, tpp]),
-        total: N,
-      };
-    }
-    return { count: Float64Array.from(nPos), predicted: Float64Array.from(pred), tp: Float64Array.from(tp), total: N * C };
-  };
+  const toCounts = (pred: number[], tp: number[]): CounterfactualCounts => sigmoidColumnCounts(N, nPos, pred, tp);
   /**
    * Counts under alpha', per column: `select` gives the predicted positives and true positives of the
    * samples whose local share exceeds q*(a, t); alpha 1 or 0 are limits: everything / nothing positive.

@@ -2,7 +2,8 @@
  * tfjs backend selection for the compute engine.
  *
  * Order for `auto`: TensorFlow native (`@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`,
- * required at run time only if the user installed one: they are never bundled), then WebAssembly
+ * required at run time only if the user installed one: they are never bundled; looked up in the
+ * folders the caller names first, e.g. where the extension installed one, then beside the bundle), then WebAssembly
  * (ships with the extension: the .wasm binaries sit next to the bundle in dist/), then plain JS.
  *
  * All backends compute in float32; the accumulator reduces in blocks and sums the block results in
@@ -17,6 +18,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import type { BackendName } from '../report';
+import { UsageError } from '../errors';
+import { NATIVE_PACKAGES } from './native-packages';
 
 export type BackendPreference = 'auto' | BackendName;
 
@@ -27,7 +30,11 @@ export interface SelectedBackend {
 }
 
 const WASM_FILE = 'tfjs-backend-wasm.wasm';
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+/** Where else to look for a native package: folders holding its `node_modules` (an npm prefix), or that `node_modules` itself. */
+export interface BackendOptions {
+  nativePaths?: readonly string[];
+}
 
 let wasmPathsSet: string | null = null;
 let nativeLoaded: string | null = null;
@@ -69,22 +76,33 @@ function setFlags(): void {
   }
 }
 
-async function tryNative(): Promise<{ ok: true; detail: string } | { ok: false; why: string }> {
-  const reasons: string[] = [];
+/** Requires resolving from each folder (its node_modules and their parents), then from the bundle. */
+function nativeRequires(paths: readonly string[]): { from: string | null; req: NodeJS.Require }[] {
+  return [...paths.map((dir) => ({ from: dir, req: createRequire(join(dir, 'node_modules', 'focal-lens-native.js')) })), { from: null, req: runtimeRequire() }];
+}
+
+async function tryNative(paths: readonly string[]): Promise<{ ok: true; detail: string } | { ok: false; why: string }> {
+  const failures: string[] = [];
   if (!nativeLoaded) {
-    const req = runtimeRequire();
-    for (const pkg of NATIVE_PACKAGES) {
-      try {
-        req(pkg);
-        nativeLoaded = pkg;
-        break;
-      } catch (err) {
-        const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-        reasons.push(`${pkg}: ${msg}`);
+    search: for (const { from, req } of nativeRequires(paths)) {
+      for (const pkg of NATIVE_PACKAGES) {
+        try {
+          req(pkg);
+          nativeLoaded = from === null ? pkg : `${pkg} from ${from}`;
+          break search;
+        } catch (err) {
+          const msg = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+          // absent is the usual case; a package that is there and does not load says why
+          const absent = (err as { code?: unknown }).code === 'MODULE_NOT_FOUND' && msg.includes(`'${pkg}'`);
+          if (!absent) failures.push(`${pkg}${from === null ? '' : ` in ${from}`}: ${msg}`);
+        }
       }
     }
   }
-  if (!nativeLoaded) return { ok: false, why: reasons.join('; ') };
+  if (!nativeLoaded) {
+    const places = paths.length ? `${paths.join(', ')} or beside Focal Lens` : 'beside Focal Lens';
+    return { ok: false, why: failures.length ? failures.join('; ') : `neither ${NATIVE_PACKAGES.join(' nor ')} is installed (looked in ${places})` };
+  }
   // tfjs-core keeps its engine and kernel registry on the global object, so a tfjs-node installed
   // separately registers into the same engine as our bundled tfjs-core.
   if (!tf.findBackendFactory('tensorflow')) {
@@ -126,32 +144,25 @@ async function useCpu(): Promise<SelectedBackend> {
 
 /**
  * Select and activate a tfjs backend. `auto`: tensorflow, then wasm, then cpu. A forced backend that
- * cannot load throws an Error saying why and how to fix it. Safe to call repeatedly (switching
- * between already-initialised backends is cheap).
+ * cannot load throws a UsageError naming the backend and why (each face says how to install it or
+ * what to choose instead). Safe to call repeatedly (switching between initialised backends is cheap).
  */
-export async function selectBackend(preference: BackendPreference = 'auto'): Promise<SelectedBackend> {
+export async function selectBackend(preference: BackendPreference = 'auto', options: BackendOptions = {}): Promise<SelectedBackend> {
   setFlags();
   if (preference === 'cpu') return useCpu();
   if (preference === 'tensorflow' || preference === 'auto') {
-    const native = await tryNative();
+    const native = await tryNative(options.nativePaths ?? []);
     if (native.ok) return { name: 'tensorflow', detail: native.detail };
     if (preference === 'tensorflow') {
-      throw new Error(
-        `Focal Lens: the TensorFlow native backend is not available (${native.why}). ` +
-          'Install it where Focal Lens runs: `npm install @tensorflow/tfjs-node` (or `@tensorflow/tfjs-node-gpu` ' +
-          'with CUDA) in the extension folder, or next to the CLI (the folder holding its node_modules), ' +
-          'then retry; or set focalLens.computeBackend / --backend to "wasm" or "auto".',
-      );
+      throw new UsageError(`the TensorFlow native backend is not available (${native.why})`, { backend: { name: 'tensorflow', reason: native.why } });
     }
   }
   const wasm = await tryWasm();
   if (wasm.ok) return { name: 'wasm', detail: wasm.detail };
   if (preference === 'wasm') {
-    throw new Error(
-      `Focal Lens: the WebAssembly backend could not load (${wasm.why}). ` +
-        'The .wasm files must sit next to the bundle (npm run build copies them into dist/) or in ' +
-        'node_modules/@tensorflow/tfjs-backend-wasm/dist (`npm install @tensorflow/tfjs-backend-wasm`); ' +
-        'or choose "cpu".',
+    throw new UsageError(
+      `the WebAssembly backend could not load (${wasm.why}): its .wasm files belong next to the bundle (the build copies them into dist/) or in node_modules/@tensorflow/tfjs-backend-wasm/dist`,
+      { backend: { name: 'wasm', reason: wasm.why } },
     );
   }
   const cpu = await useCpu();

@@ -2,7 +2,8 @@
  * Text from a log or a config file (class names, file names, verdict messages that quote them,
  * values as written) on its way to a person: one function per sink, each making that text inert
  * there. Markdown (export, hovers): no HTML, no links or images, no new lines, headings or table
- * cells. Terminal: no escape sequences or other control characters. Notifications: no command
+ * cells. HTML and SVG (the HTML export): entities for every character that could open markup or
+ * close an attribute. Terminal: no escape sequences or other control characters. Notifications: no command
  * links, and a length cap.
  */
 
@@ -19,6 +20,12 @@ export function markdownText(s: string): string {
     .replace(/[&<>]/g, (c) => HTML_ENTITY[c]!)
     .replace(MARKDOWN_PUNCTUATION, '\\$&');
 }
+
+/** Text or an attribute value inside HTML or SVG. */
+export function htmlText(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => HTML_ATTRIBUTE_ENTITY[c]!);
+}
+const HTML_ATTRIBUTE_ENTITY: Record<string, string> = { ...HTML_ENTITY, '"': '&quot;', "'": '&#39;' };
 
 /** A markdown code span of literal text (backticks inside cannot close it early). */
 export function markdownCode(s: string): string {

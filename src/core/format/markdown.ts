@@ -37,9 +37,13 @@ export function renderMarkdown(r: AnalysisReport): string {
     out.push('');
     if (section.kind === 'list') for (const item of section.items) out.push(`- ${esc(item)}`);
     else if (section.kind === 'table') out.push(...mdTable(section.header, section.rows));
-    else out.push('```' + section.language, section.text.replace(/```/g, "'''"), '```');
+    else {
+      // a fence longer than any run of backticks in the text (class names land in the snippets)
+      const fence = '`'.repeat(Math.max(2, ...[...section.text.matchAll(/`+/g)].map((m) => m[0].length)) + 1);
+      out.push(fence + section.language, section.text, fence);
+    }
   }
-  out.push(`- **Skipped records:** ${r.input.skipped ?? 0}`);
+  out.push(`- **Skipped samples:** ${r.input.skipped ?? 0}`);
   const last = r.epochs[r.epochs.length - 1];
   if (last) {
     out.push('');
@@ -79,7 +83,7 @@ export function renderMarkdown(r: AnalysisReport): string {
   for (const note of r.notes ?? []) out.push('', `> Note: ${esc(note)}`);
   if (r.input.issues?.length) {
     out.push('');
-    out.push('## Skipped records');
+    out.push('## Skipped as unreadable');
     out.push('');
     for (const i of r.input.issues) out.push(`- ${markdownCode(`${i.file}${i.line !== undefined ? `:${i.line}` : i.byteOffset !== undefined ? `@byte ${i.byteOffset}` : ''}`)}: ${esc(i.message)}`);
   }

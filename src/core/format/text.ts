@@ -236,12 +236,12 @@ export function renderText(report: AnalysisReport, opts: TextOptions = {}): stri
   for (const note of r.notes ?? []) out.push(...wrap(`Note: ${note}`, width, ''));
   const skipped = r.input.skipped ?? 0;
   if (skipped > 0) {
-    out.push(`${s.bold('Skipped records:')} ${skipped}${r.input.issues?.length ? ', first reasons:' : ''}`);
+    out.push(`${s.bold('Skipped samples:')} ${skipped}${r.input.issues?.length ? ', first reasons:' : ''}`);
     for (const i of r.input.issues ?? []) {
       out.push(`  ${i.file}${i.line !== undefined ? `:${i.line}` : i.byteOffset !== undefined ? `@byte ${i.byteOffset}` : ''}: ${i.message}`);
     }
   } else {
-    out.push(`${s.bold('Skipped records:')} none`);
+    out.push(`${s.bold('Skipped samples:')} none`);
   }
   return out.join('\n') + '\n';
 }

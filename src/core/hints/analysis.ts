@@ -7,6 +7,7 @@ import { convertAlpha, positiveWeight, resolveConvention } from './conventions';
 import { attachDirectives, parseDirectives } from './directives';
 import { CONVENTIONS } from '../conventions';
 import { markdownCode, markdownText } from '../format/escape';
+import { SUGGESTION_MARGIN } from '../analysis/suggestion';
 import { extractJson } from './json';
 import { extractPython } from './python';
 import { LineIndex } from './text-index';
@@ -91,7 +92,13 @@ export function summarizeReport(report: AnalysisReport, logPaths: string[], anal
     lastEpoch: report.epochs.length > 0 ? report.epochs[report.epochs.length - 1]! : null,
     ...(report.settingSources ? { settingSources: report.settingSources } : {}),
     ...(report.configMismatches ? { configMismatches: report.configMismatches } : {}),
+    ...(mirrored(report).length ? { mirrored: mirrored(report) } : {}),
   };
+}
+
+/** The binary head's 'negative' class: its share is the positives' seen from the other side. */
+function mirrored(report: AnalysisReport): string[] {
+  return (report.explanation?.perClass ?? []).filter((c) => c.mirror).map((c) => c.class);
 }
 
 /**
@@ -120,7 +127,11 @@ function sameValue(a: ParamValue, b: ParamValue): boolean {
 export function prevalenceFromLinked(linked: LinkedAnalysis): number | null {
   const last = linked.lastEpoch;
   if (!last || last.perClass.length === 0) return null;
-  if (linked.loss.kind === 'sigmoid') return Math.max(...last.perClass.map((c) => c.trueShare));
+  if (linked.loss.kind === 'sigmoid') {
+    // a binary head's 'negative' row is the positives seen from the other side: not a positive share
+    const heads = last.perClass.filter((c) => !(linked.mirrored ?? []).includes(c.class));
+    return heads.length ? Math.max(...heads.map((c) => c.trueShare)) : null;
+  }
   const c0 = last.perClass.find((c) => c.class === linked.classes[0]) ?? last.perClass[0]!;
   return 1 - c0.trueShare;
 }
@@ -134,7 +145,7 @@ function mayHaveHints(text: string): boolean {
 /** Brackets nested deeper than this are no config: the file is not parsed (recursive parsers would overflow). */
 export const MAX_NESTING = 500;
 
-function extract(text: string, language: HintLanguage): ExtractResult {
+function extract(text: string, language: HintLanguage, fileName: string | undefined): ExtractResult {
   if (!mayHaveHints(text)) return { sites: [], comments: [] };
   const depth = bracketDepth(text, MAX_NESTING);
   if (depth > MAX_NESTING) return { sites: [], comments: [], parseError: `brackets nest more than ${MAX_NESTING} deep` };
@@ -143,7 +154,7 @@ function extract(text: string, language: HintLanguage): ExtractResult {
       case 'python':
         return extractPython(text);
       case 'yaml':
-        return extractYaml(text);
+        return extractYaml(text, fileName);
       case 'json':
       case 'jsonc':
         return extractJson(text);
@@ -194,7 +205,7 @@ export class HintsAnalysis {
     readonly options: HintsOptions = {},
   ) {
     this.index = new LineIndex(text);
-    const ex = extract(text, language);
+    const ex = extract(text, language, options.fileName);
     this.sitesRaw = ex.sites;
     const directives = parseDirectives(ex.comments, this.index);
     const { perSite, fileWide } = attachDirectives(directives, ex.sites, ex.comments, this.index);
@@ -215,8 +226,8 @@ export class HintsAnalysis {
       ? { value: fileWidePrev.prevalence!, source: 'comment', detail: `comment on line ${fileWidePrev.line + 1}` }
       : linkedPrev !== null
         ? { value: linkedPrev, source: 'analysis', detail: 'observed in the linked log' }
-        : options.prevalenceSetting != null && options.prevalenceSetting > 0 && options.prevalenceSetting < 1
-          ? { value: options.prevalenceSetting, source: 'setting', detail: 'focalLens.prevalence setting' }
+        : options.givenPrevalence && options.givenPrevalence.value > 0 && options.givenPrevalence.value < 1
+          ? { value: options.givenPrevalence.value, source: 'given', detail: options.givenPrevalence.from }
           : null;
 
     this.conventions = ex.sites.map((site, i) => resolveConvention(site, perSite[i]!, fileWide));
@@ -418,6 +429,18 @@ export class HintsAnalysis {
         }
       }
     }
+    // a linked log's counterfactual knows this run: it suggests an alpha, or says none is safe (issue 8)
+    const collapse = !linked && item.finding.diagnostics.some((d) => d.code === 'alpha-collapse-positives');
+    const safe = collapse && typeof param.value === 'number' && item.prevalence ? safeAlpha(item.prevalence.value, conv.convention) : null;
+    if (safe) {
+      fixes.push({
+        title: `Set alpha to ${safe.text}: ${safe.reason}`,
+        kind: 'safe-alpha',
+        codes: ['alpha-collapse-positives'],
+        edits: [{ range: this.index.range(param.valueRange), newText: safe.text }],
+        preferred: true,
+      });
+    }
     if (conv.alphaIgnored) {
       const edit = this.classBalancingEdit(site, param);
       if (edit) {
@@ -488,6 +511,29 @@ export class HintsAnalysis {
   allDiagnostics(): HintDiagnostic[] {
     return [...this.result.fileDiagnostics, ...this.result.findings.flatMap((f) => f.diagnostics)];
   }
+}
+
+/**
+ * A scalar alpha that does not collapse onto positives at this prevalence, in the site's convention:
+ * the positive weight 1 - prevalence (above it, samples the features cannot separate are all called
+ * positive: docs/method.md "Decision rule") moved down by the suggestion's margin (alpha odds
+ * divided by e^SUGGESTION_MARGIN), rounded away from it to two decimals. Null when no convention says
+ * which side alpha weighs.
+ */
+export function safeAlpha(prevalence: number, convention: ConventionId): { text: string; reason: string } | null {
+  const onPositives = convention === 'positive' || convention === 'class0-complement';
+  const onNegatives = convention === 'class0-alpha' || convention === 'negative';
+  if (!onPositives && !onNegatives) return null;
+  const limit = 1 - prevalence;
+  const logit = Math.log(limit / (1 - limit)) - SUGGESTION_MARGIN;
+  const weight = Math.floor(100 / (1 + Math.exp(-logit))) / 100;
+  if (!(weight > 0)) return null;
+  const alpha = onPositives ? weight : Math.round((1 - weight) * 100) / 100;
+  const positives = onPositives ? '' : `the positives get 1 - alpha = ${fmt(weight, 3)}, `;
+  return {
+    text: fmt(alpha, 3),
+    reason: `${positives}below 1 - prevalence = ${fmt(limit, 3)} by a safety margin (from ${fmt(limit, 3)} up, samples the features cannot separate are all predicted positive)`,
+  };
 }
 
 export function analyzeHints(text: string, language: HintLanguage, options: HintsOptions = {}): HintsAnalysis {

@@ -5,6 +5,7 @@
  * Hydra `_target_`, Lightning `class_path` + `init_args`, Keras `class_name` + `config`, and
  * `alpha` / `gamma` under a node whose key names a focal loss.
  */
+import { conventionInText } from '../conventions';
 import { LIBRARIES, resolveMmType, resolveQualifiedName } from './libraries';
 import type { ConventionSource, FlagOccurrence, FocalParameter, FocalSite, LibraryInfo, OffsetRange, ParamOccurrence } from './types';
 
@@ -47,7 +48,22 @@ interface Context {
   focal: boolean;
 }
 
-export function sitesFromEntries(entries: KeyedEntry[]): FocalSite[] {
+/**
+ * The library a loss name names, e.g. a Lightning `loss: torchvision.ops.sigmoid_focal_loss` or
+ * `loss: focal_loss (Focal-Loss-Pytorch style ...)`: a known library (conventions.ts's aliases) or null.
+ */
+function libraryOfName(value: string): LibraryInfo | null {
+  const found = conventionInText(value);
+  if (!found) return null;
+  const known = Object.values(LIBRARIES).find((l) => l.label === found.library);
+  return known ?? { id: found.matched, label: found.library ?? found.matched, convention: found.convention };
+}
+
+/**
+ * `topLevel`: the root mapping's alpha and gamma are loss settings even without a focal-loss key
+ * beside them (Lightning's hparams.yaml); the words say where they are.
+ */
+export function sitesFromEntries(entries: KeyedEntry[], topLevel?: string): FocalSite[] {
   const groups = new Map<string, KeyedEntry[]>();
   const keyOf = (path: string[]): string => path.join('\u0001');
   for (const e of entries) {
@@ -83,10 +99,12 @@ export function sitesFromEntries(entries: KeyedEntry[]): FocalSite[] {
       }
       for (const s of siblings) {
         if (typeof s.value === 'string' && NAME_KEYS.includes(s.key) && s.value.toLowerCase().includes('focal')) {
-          return { library: null, source: 'none', label: `${s.key}: ${s.value}`, focal: true };
+          const library = libraryOfName(s.value);
+          return { library, source: library ? 'loss-name' : 'none', label: `${s.key}: ${s.value}`, focal: true };
         }
       }
     }
+    if (topLevel && path.length === 0) return { library: null, source: 'none', label: topLevel, focal: true };
     const focalKey = [...path].reverse().find((k) => k.toLowerCase().includes('focal'));
     if (focalKey) return { library: null, source: 'none', label: `under ${path.join('.')}`, focal: true };
     return { library: null, source: 'none', label: path.join('.'), focal: false };

@@ -92,7 +92,8 @@ function isContinuation(text: string, i: number): boolean {
  * Statements worth parsing; decorators stay with what they decorate. Kept: imports, `_base_`, and
  * statements that name a focal loss (focal, fl_, or an alias imported from a focal-loss name); of
  * the statements that only say alpha or gamma, those about a loss (an MMDetection `loss_cls=dict(alpha=...)`
- * override) and plain assignments such as `ALPHA = 0.25` (a call may use them). A learning-rate
+ * override), argparse options (`add_argument('--alpha', default=0.25)`) and plain assignments such as
+ * `ALPHA = 0.25` (a call may use them); then the numbers given a name a kept statement uses. A learning-rate
  * scheduler's `gamma=0.1` is skipped without parsing.
  */
 export function relevantRanges(text: string, scan: PythonScan): OffsetRange[] {
@@ -112,14 +113,25 @@ export function relevantRanges(text: string, scan: PythonScan): OffsetRange[] {
       if (m) for (const x of m) aliases.push(x.slice(x.lastIndexOf(' ') + 1));
     }
   }
-  for (const { start, end, body } of bodies) {
-    if (!keep(body, aliases)) continue;
+  const kept = bodies.map(({ body }) => keep(body, aliases));
+  // `a = 0.25` ... `FocalLoss(alpha=a)`: a plain number (or list) given a name that a kept statement uses
+  const used = new Set<string>();
+  bodies.forEach(({ body }, i) => kept[i] && body.match(/[A-Za-z_]\w*/g)?.forEach((w) => used.add(w)));
+  bodies.forEach(({ body }, i) => {
+    const name = NUMBER_ASSIGNMENT.exec(body)?.[1];
+    if (!kept[i] && name !== undefined && used.has(name)) kept[i] = true;
+  });
+  bodies.forEach(({ start, end }, i) => {
+    if (!kept[i]) return;
     const last = out[out.length - 1];
     if (last && last.end === start) last.end = end;
     else out.push({ start, end });
-  }
+  });
   return out;
 }
+
+/** `name = 0.25`, `name = [0.25, 0.75]`, `name = -1`: a value a call may read through the name. */
+const NUMBER_ASSIGNMENT = /^([A-Za-z_]\w*)\s*=\s*[-+]?[[(]?\s*[\d.]/;
 
 function keep(body: string, aliases: string[]): boolean {
   if (body.startsWith('import ') || body.startsWith('from ') || body.startsWith('_base_')) return true;
@@ -127,7 +139,7 @@ function keep(body: string, aliases: string[]): boolean {
   if (lower.includes('focal') || lower.includes('fl_')) return true;
   const mentions = lower.includes('alpha') || lower.includes('gamma');
   if (!mentions) return false;
-  if (lower.includes('loss') || lower.includes('crit')) return true;
+  if (lower.includes('loss') || lower.includes('crit') || lower.includes('add_argument')) return true;
   if (aliases.some((a) => body.includes(a + '('))) return true;
   // A plain assignment whose name says alpha or gamma: NAME = 0.25 / cfg.X.ALPHA = [...]
   const eq = body.indexOf('=');

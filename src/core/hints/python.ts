@@ -1,8 +1,10 @@
 /**
  * Focal-loss settings in Python (training scripts, MMDetection-style config.py) found with the
  * @lezer/python parser: calls of known focal losses (aliases resolved through the imports),
- * `dict(type='FocalLoss', ...)`, Detectron2 `cfg.MODEL.RETINANET.FOCAL_LOSS_ALPHA = ...`, and
- * assignments such as `FOCAL_ALPHA = 0.25` (followed to the call that uses them, when there is one).
+ * `dict(type='FocalLoss', ...)` and `{'type': 'FocalLoss', ...}`, Detectron2
+ * `cfg.MODEL.RETINANET.FOCAL_LOSS_ALPHA = ...`, argparse defaults (`add_argument('--alpha', default=0.25)`),
+ * and assignments such as `FOCAL_ALPHA = 0.25`. A value passed through a name (`a = 0.25` ...
+ * `FocalLoss(alpha=a)`, `FocalLoss(alpha=args.alpha)`) is followed to where it is set: the hint goes there.
  */
 import { parser } from '@lezer/python';
 import type { SyntaxNode } from '@lezer/common';
@@ -56,6 +58,7 @@ export function extractPython(text: string): ExtractResult {
   const aliases = new Map<string, string>();
   const comments: CommentToken[] = scan.comments;
   const calls: SyntaxNode[] = [];
+  const dicts: SyntaxNode[] = [];
   const assignments = new Map<string, Assignment>();
   const assignmentList: Assignment[] = [];
   let hasBase = false;
@@ -71,6 +74,9 @@ export function extractPython(text: string): ExtractResult {
           return false;
         case 'CallExpression':
           calls.push(ref.node);
+          return true;
+        case 'DictionaryExpression':
+          dicts.push(ref.node);
           return true;
         case 'AssignStatement':
           readAssignment(ref.node);
@@ -244,6 +250,14 @@ export function extractPython(text: string): ExtractResult {
   }
 
   function occurrence(parameter: FocalParameter, key: string, keyNode: SyntaxNode | null, valueNode: SyntaxNode): ParamOccurrence {
+    // `args.alpha`: the argparse default is where the value is set
+    if (valueNode.name === 'MemberExpression') {
+      const option = argparse.get(valueNode.lastChild ? slice(valueNode.lastChild) : '');
+      if (option && option.parameter === parameter) {
+        option.consumed = true;
+        return option.occurrence;
+      }
+    }
     // Follow a plain name to its assignment: the value is set there, so the hint goes there.
     if (valueNode.name === 'VariableName') {
       const a = assignments.get(slice(valueNode));
@@ -269,6 +283,25 @@ export function extractPython(text: string): ExtractResult {
   function flag(node: SyntaxNode): FlagOccurrence {
     const v = literal(node);
     return { value: typeof v === 'boolean' ? v : undefined, valueRange: { start: node.from, end: node.to } };
+  }
+
+  /** argparse options that set alpha or gamma, by their dest (`--focal-alpha` -> focal_alpha). */
+  const argparse = new Map<string, { parameter: FocalParameter; occurrence: ParamOccurrence; call: SyntaxNode; option: string; consumed: boolean }>();
+  for (const call of calls) {
+    const callee = call.firstChild;
+    const argList = call.lastChild;
+    if (!callee || !argList || argList.name !== 'ArgList' || !(dotted(callee) ?? '').endsWith('add_argument')) continue;
+    const { args } = readArgs(argList);
+    const options = args.filter((a) => a.name === null).map((a) => literal(a.value)).filter((v): v is string => typeof v === 'string' && v.startsWith('-'));
+    const option = options.find((o) => o.startsWith('--')) ?? options[0];
+    const fallback = args.find((a) => a.name === 'default');
+    if (!option || !fallback) continue;
+    const destArg = args.find((a) => a.name === 'dest');
+    const destValue = destArg ? literal(destArg.value) : undefined;
+    const dest = typeof destValue === 'string' ? destValue : option.replace(/^-+/, '').replace(/-/g, '_');
+    const parameter = optionParameter(dest) ?? optionParameter(option.replace(/^-+/, '').replace(/-/g, '_'));
+    if (!parameter) continue;
+    argparse.set(dest, { parameter, occurrence: occurrence(parameter, 'default', fallback.nameNode, fallback.value), call, option, consumed: false });
   }
 
   const sites: FocalSite[] = [];
@@ -343,6 +376,35 @@ export function extractPython(text: string): ExtractResult {
     sites.push(site);
   }
 
+  // {'type': 'FocalLoss', 'alpha': 0.25, ...}: the dict literal form of an MMDetection loss config
+  for (const dict of dicts) {
+    const pairs = new Map<string, { keyNode: SyntaxNode; value: SyntaxNode }>();
+    for (let k = dict.firstChild; k; k = k.nextSibling) {
+      const colon = k.nextSibling;
+      const value = colon?.nextSibling;
+      if (k.name !== 'String' || colon?.name !== ':' || !value) continue;
+      pairs.set(stripPythonString(slice(k)), { keyNode: k, value });
+    }
+    const typeValue = pairs.has('type') ? literal(pairs.get('type')!.value) : undefined;
+    let library: LibraryInfo | null;
+    let context: string;
+    if (typeof typeValue === 'string') {
+      const r = resolveMmType(typeValue);
+      if (!r) continue;
+      library = r.library;
+      context = `{'type': '${typeValue}'}`;
+    } else if (typeValue === undefined && (pairs.has('alpha') || pairs.has('gamma')) && isLossKeyword(dict)) {
+      library = hasBase ? LIBRARIES.mmdet : null;
+      context = `${keywordOf(dict) ?? 'loss'}={...}${hasBase ? ' overriding a _base_ config (FocalLoss)' : ''}`;
+    } else continue;
+    const site: FocalSite = { kind: 'dict', anchor: anchorOf(dict), span: { start: dict.from, end: dict.to }, context, library, librarySource: library ? 'type' : 'none', params: [] };
+    for (const p of ['alpha', 'gamma'] as const) {
+      const pair = pairs.get(p);
+      if (pair) site.params.push(occurrence(p, p, pair.keyNode, pair.value));
+    }
+    if (site.params.length) sites.push(site);
+  }
+
   function keywordOf(call: SyntaxNode): string | null {
     const prev = call.prevSibling;
     const name = prev?.prevSibling;
@@ -402,6 +464,20 @@ export function extractPython(text: string): ExtractResult {
     sites.push(site);
   }
 
+  // argparse options no focal-loss call reads: their own sites (a training script's defaults)
+  for (const a of argparse.values()) {
+    if (a.consumed) continue;
+    sites.push({
+      kind: 'call',
+      anchor: anchorOf(a.call),
+      span: { start: a.call.from, end: a.call.to },
+      context: `argparse option ${a.option}`,
+      library: onlyLibrary,
+      librarySource: onlyLibrary ? 'import' : 'none',
+      params: [a.occurrence],
+    });
+  }
+
   sites.sort((x, y) => x.anchor - y.anchor);
   return { sites, comments, parseError: errors > 0 ? `${errors} syntax error(s); hints may be incomplete` : undefined };
 }
@@ -427,6 +503,13 @@ function sparseSource(text: string, ranges: { start: number; end: number }[]): s
   }
   gap(at, text.length);
   return parts.join('');
+}
+
+/** An argparse dest that sets alpha or gamma: alpha, gamma, focal_alpha, fl_gamma, loss_alpha, ... */
+function optionParameter(dest: string): FocalParameter | null {
+  const d = dest.toLowerCase();
+  if (d === 'alpha' || d === 'gamma') return d;
+  return assignmentParameter(d) ?? (/^(loss|criterion)_(alpha|gamma)$/.test(d) ? (d.endsWith('alpha') ? 'alpha' : 'gamma') : null);
 }
 
 /** Names that set alpha or gamma on their own: FOCAL_ALPHA, focal_gamma, fl_gamma, *.FOCAL_LOSS_ALPHA. */

@@ -118,6 +118,8 @@ export function sourceWords(source: string): string {
       return 'the target class';
     case 'call-name':
       return 'the function name';
+    case 'loss-name':
+      return 'the loss named beside it';
     case 'value':
       return 'the list value';
     case 'comment':

@@ -20,6 +20,7 @@ export type ConventionSource =
   | 'key-path' // a known config key (Detectron2 FOCAL_LOSS_ALPHA, YOLOv5 fl_gamma)
   | 'target' // Hydra `_target_` / Lightning `class_path` / Keras `class_name`
   | 'call-name' // a callee name that only one convention uses (sigmoid_focal_loss, BinaryFocalCrossentropy)
+  | 'loss-name' // a loss named beside alpha (a Lightning hparams.yaml `loss: torchvision.ops.sigmoid_focal_loss`)
   | 'value' // a list alpha: explicit per-class vector
   | 'none';
 
@@ -146,6 +147,8 @@ export interface LinkedAnalysis {
   settingSources?: AnalysisReport['settingSources'];
   /** Settings this file and the log disagreed on when the analysis ran. */
   configMismatches?: SettingMismatch[];
+  /** Classes that mirror another (a binary head's 'negative'): no positive share of their own. */
+  mirrored?: string[];
 }
 
 export interface ResolvedConvention {
@@ -160,7 +163,7 @@ export interface ResolvedConvention {
 
 export interface Prevalence {
   value: number;
-  source: 'comment' | 'analysis' | 'setting';
+  source: 'comment' | 'analysis' | 'given';
   detail: string;
 }
 
@@ -199,8 +202,13 @@ export interface SiteSummary {
 }
 
 export interface HintsOptions {
-  /** focalLens.prevalence: the positive share when nothing better is known. */
-  prevalenceSetting?: number | null;
+  /**
+   * The positive share when no comment or linked log gives one, and how the face that gave it names
+   * it ("the --prevalence flag", "the focalLens.prevalence setting"): core knows values, not settings.
+   */
+  givenPrevalence?: { value: number; from: string } | null;
+  /** The file's name (no folder): some names say what their keys are (Lightning's hparams.yaml). */
+  fileName?: string;
   linked?: LinkedAnalysis | null;
 }
 
@@ -221,7 +229,7 @@ export interface TextEdit {
 
 export interface QuickFix {
   title: string;
-  kind: 'set-alpha' | 'apply-class-balancing' | 'declare-convention';
+  kind: 'set-alpha' | 'safe-alpha' | 'apply-class-balancing' | 'declare-convention';
   /** Diagnostic codes this fix answers. */
   codes: string[];
   edits: TextEdit[];

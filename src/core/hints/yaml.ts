@@ -10,9 +10,11 @@ function scalarValue(node: unknown): EntryValue {
   return undefined;
 }
 
-export function extractYaml(text: string): ExtractResult {
+/** `fileName`: Lightning's hparams.yaml holds the module's arguments at the top level (alpha, gamma among them). */
+export function extractYaml(text: string, fileName?: string): ExtractResult {
   const { entries, parseError } = yamlEntries(text);
-  return { sites: sitesFromEntries(entries), comments: yamlComments(text), parseError };
+  const topLevel = fileName?.toLowerCase() === 'hparams.yaml' ? 'top-level alpha/gamma of hparams.yaml (Lightning hyperparameters)' : undefined;
+  return { sites: sitesFromEntries(entries, topLevel), comments: yamlComments(text), parseError };
 }
 
 /** Every leaf of a YAML document (all documents of a stream) with its key path and source ranges. */

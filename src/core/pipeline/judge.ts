@@ -109,7 +109,7 @@ export function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, cl
     neutralRow = evaluate(neutralAlpha, 'neutral');
     push(neutralRow);
     for (const a of opts.whatIf ?? []) {
-      if (Array.isArray(a) && a.length !== C) throw new UsageError(`--what-if vector has ${a.length} values for ${C} score columns`);
+      if (Array.isArray(a) && a.length !== C) throw new UsageError(`a what-if vector has ${a.length} values for ${C} score columns`, { option: 'what-if', columns: C });
       push(evaluate(a, 'what-if'));
     }
     const aucs = engine.auc();

@@ -1,6 +1,6 @@
 /**
  * What an analysis takes and reports while it runs: the options every face builds (CLI flags, the
- * extension's request, tests), progress events, and the usage error that names what is missing.
+ * extension's request, tests), progress events; the usage error that names what is missing lives in ../errors.ts.
  */
 import type { AlphaConvention, LossKind, Objective } from '../report';
 import { selectBackend, type BackendPreference, type SelectedBackend } from '../compute/backend';
@@ -41,6 +41,8 @@ export interface AnalyzeOptions {
   whatIf?: Array<number | number[]>;
   objective?: Objective;
   backend?: BackendPreference;
+  /** Folders to look for an installed TensorFlow native package in, before the bundle's own (compute/backend.ts). */
+  nativeBackendPaths?: string[];
   lenient?: boolean;
   verdictThresholds?: Partial<VerdictThresholds>;
   onProgress?: (event: AnalyzeProgress) => void;
@@ -65,23 +67,7 @@ export interface ConfigSettings {
   source?: string;
 }
 
-/** Bad usage: a missing or contradictory option. The message says how to fix it. CLI exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  readonly code = 'E_FOCAL_LENS_USAGE';
-
-  /** Loss settings neither the flags nor the log's meta gave: a front end can ask for them. */
-  constructor(
-    message: string,
-    readonly missing: readonly ('alpha' | 'gamma')[] = [],
-  ) {
-    super(message);
-  }
-}
-
-export function isUsageError(err: unknown): err is UsageError {
-  return err instanceof UsageError || (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'E_FOCAL_LENS_USAGE');
-}
+export { UsageError, isUsageError } from '../errors';
 
 export function abortError(): Error {
   const e = new Error('analysis aborted');
@@ -89,11 +75,10 @@ export function abortError(): Error {
   return e;
 }
 
-/** The tfjs backend the kernels run on; one that cannot load is the user's setting to change. */
-export async function analysisBackend(preference: BackendPreference | undefined): Promise<SelectedBackend> {
-  try {
-    return await selectBackend(preference ?? 'auto');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+/**
+ * The tfjs backend the kernels run on. One that cannot load throws a UsageError that names it
+ * (each face says how to install it).
+ */
+export function analysisBackend(opts: Pick<AnalyzeOptions, 'backend' | 'nativeBackendPaths'>): Promise<SelectedBackend> {
+  return selectBackend(opts.backend ?? 'auto', opts.nativeBackendPaths ? { nativePaths: opts.nativeBackendPaths } : {});
 }

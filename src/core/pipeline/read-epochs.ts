@@ -15,7 +15,7 @@
  */
 import type { EpochReport } from '../report';
 import type { PredictionChunk } from '../readers/types';
-import { openPredictionDump, type PredictionDump } from '../readers/index';
+import { openDumpOfSplit, type PredictionDump } from '../readers/index';
 import type { DumpSource } from '../readers/dump-source';
 import { InputError } from '../readers/errors';
 import { EpochAccumulator, type EpochResult } from '../compute/epoch-accumulator';
@@ -28,40 +28,15 @@ import { counterfactualSpec, resolveLoss, type LossSettings, type Resolved } fro
  * split only. Returns the opener too: the interleaved-epochs pass reads the dump again.
  */
 export async function openDump(sources: DumpSource[], opts: AnalyzeOptions, progress: (event: AnalyzeProgress) => void): Promise<{ dump: PredictionDump; open: () => Promise<PredictionDump>; split: string | undefined }> {
-  let split = opts.split;
-  const open = () =>
-    openPredictionDump(opts.paths, {
-      sources,
-      lenient: opts.lenient ?? false,
-      ...(split !== undefined ? { split } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.displayBase !== undefined ? { displayBase: opts.displayBase } : {}),
-      onProgress: (bytesRead, totalBytes) =>
-        progress({ phase: 'read', bytesRead, totalBytes, fraction: totalBytes > 0 ? bytesRead / totalBytes : undefined, message: `reading: ${mb(bytesRead)} of ${mb(totalBytes)}` }),
-    });
-  let dump = await open();
-  if (split === undefined && dump.meta.split !== undefined) {
-    // nothing was read yet: reopen with the split
-    split = dump.meta.split;
-    await discard(dump);
-    dump = await open();
-  }
-  return { dump, open, split };
-}
-
-/**
- * Release an opened dump that will not be read (the reader has no close(): start the stream and
- * return it, which runs the readers' finally blocks that close their file handles).
- */
-export async function discard(dump: PredictionDump): Promise<void> {
-  const it = dump.chunks[Symbol.asyncIterator]();
-  try {
-    await it.next();
-  } catch {
-    // bad input does not matter here: the caller is already failing
-  } finally {
-    await it.return?.(undefined);
-  }
+  return openDumpOfSplit(opts.paths, {
+    sources,
+    lenient: opts.lenient ?? false,
+    ...(opts.split !== undefined ? { split: opts.split } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.displayBase !== undefined ? { displayBase: opts.displayBase } : {}),
+    onProgress: (bytesRead, totalBytes) =>
+      progress({ phase: 'read', bytesRead, totalBytes, fraction: totalBytes > 0 ? bytesRead / totalBytes : undefined, message: `reading: ${mb(bytesRead)} of ${mb(totalBytes)}` }),
+  });
 }
 
 function mb(bytes: number): string {
@@ -192,7 +167,7 @@ export async function readEpochs({ dump, reopen, opts, settings, classesOpt, whe
 
   if (!resolved || results.length === 0) {
     const { skipped } = dump.issues();
-    throw new UsageError(`${where}: no samples to analyse${split ? ` in split '${split}'` : ''}${skipped ? ` (${skipped} records skipped as bad)` : ''}`);
+    throw new UsageError(`${where}: no samples to analyse${split ? ` in split '${split}'` : ''}${skipped ? ` (${skipped} samples skipped as unreadable)` : ''}`);
   }
   return { resolved, epochs: results.map((x) => x.report), counterfactual: lastCounterfactual, notes, dump };
 }

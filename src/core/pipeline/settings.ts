@@ -10,7 +10,7 @@ import { chunkLayout } from '../readers/types';
 import type { RunContents } from '../run/read-run';
 import { runConfig } from '../run/run-settings';
 import { resolveClassAlpha, type ResolvedLoss } from '../focal';
-import { round4, type CounterfactualSpec } from '../analysis/counterfactual';
+import type { CounterfactualSpec } from '../analysis/counterfactual';
 import { CONVENTION_INFO, CONVENTIONS, lookupConvention } from '../conventions';
 import { UsageError, type AnalyzeOptions } from './options';
 
@@ -90,11 +90,8 @@ export function resolveSettings(opts: AnalyzeOptions, meta: DumpMeta, where: str
     sources.alpha = 'config';
     if (Array.isArray(alpha) && convention === undefined) convention = 'vector';
   } else {
-    throw new UsageError(
-      `alpha is not in ${where}'s meta: pass --alpha 0.25 (a scalar; with a sigmoid loss the torchvision "positive" convention: positives x0.25, negatives x0.75), ` +
-        '--alpha-vector 0.25,0.75,... (one weight per class), or --alpha off (the loss has no alpha)',
-      opts.gamma === undefined && meta.gamma === undefined && cfg.gamma === undefined ? ['alpha', 'gamma'] : ['alpha'],
-    );
+    const gammaToo = opts.gamma === undefined && meta.gamma === undefined && cfg.gamma === undefined;
+    throw new UsageError(`alpha is not in ${where}'s meta${gammaToo ? ' (nor is gamma)' : ''}`, { missing: gammaToo ? ['alpha', 'gamma'] : ['alpha'] });
   }
   alpha = tidySetting(alpha);
   if (typeof alpha === 'number' && !Number.isFinite(alpha)) throw new UsageError(`alpha must be a number, got ${alpha}`);
@@ -112,7 +109,7 @@ export function resolveSettings(opts: AnalyzeOptions, meta: DumpMeta, where: str
     sources.gamma = 'config';
   } else gamma = meta.gamma;
   if (gamma === undefined || gamma === null) {
-    throw new UsageError(`gamma is not in ${where}'s meta: pass --gamma 2 (the paper's and torchvision's default; 1.5 in YOLOv5/ultralytics)`, ['gamma']);
+    throw new UsageError(`gamma is not in ${where}'s meta`, { missing: ['gamma'] });
   }
   if (!Number.isFinite(gamma) || gamma < 0) throw new UsageError(`gamma must be a number >= 0, got ${gamma}`);
   return { alpha, gamma, convention, sources, mismatches, ...(conventionName !== undefined ? { conventionName } : {}) };
@@ -151,7 +148,7 @@ export function resolveLoss(opts: AnalyzeOptions, settings: LossSettings, meta: 
   const kind = lossKind(opts, meta, chunk);
   const C = chunk.numClasses;
   const layout: Resolved['layout'] = kind === 'softmax' ? 'softmax' : C === 1 ? 'binary' : 'multilabel';
-  if (kind === 'softmax' && C < 2) throw new UsageError(`${where} has one score column per sample: a softmax loss needs one per class (or pass --loss sigmoid)`);
+  if (kind === 'softmax' && C < 2) throw new UsageError(`${where} has one score column per sample: a softmax loss needs one per class`, { option: 'loss', loss: kind, columns: C });
   let convention = settings.convention;
   const a = settings.alpha;
   if (convention === undefined && settings.conventionName !== undefined) {
@@ -164,17 +161,17 @@ export function resolveLoss(opts: AnalyzeOptions, settings: LossSettings, meta: 
     else if (kind === 'sigmoid' || a === null || (typeof a === 'number' && a < 0)) convention = 'positive';
     else {
       throw new UsageError(
-        `alpha ${a} is a scalar and the loss is softmax: say what it means with --convention class0-alpha (class 0 x${a}, others x${round4(1 - a)}; Focal-Loss-Pytorch), ` +
-          `class0-complement (class 0 x${round4(1 - a)}, others x${a}; kornia, MONAI) or uniform (every class x${a}; Keras), or pass --alpha-vector`,
+        `alpha ${a} is a scalar and the loss is softmax: nothing says which classes it weighs (class 0, every class but 0, or every class alike)`,
+        { missing: ['convention'], alpha: a, loss: kind, columns: C },
       );
     }
   }
   if (!CONVENTION_INFO[convention].kinds.includes(kind)) {
-    throw new UsageError(`convention '${convention}' is a softmax convention; a sigmoid focal loss uses 'positive' or 'negative' (or an --alpha-vector)`);
+    throw new UsageError(`convention '${convention}' is a softmax convention; a sigmoid focal loss uses 'positive' or 'negative' (or a weight per class)`, { option: 'convention', loss: kind, columns: C });
   }
-  if (convention === 'vector' && typeof a === 'number') throw new UsageError(`convention 'vector' needs --alpha-vector with ${C} values, got the scalar ${a}`);
+  if (convention === 'vector' && typeof a === 'number') throw new UsageError(`convention 'vector' needs a weight per class (${C} values), got the scalar ${a}`, { option: 'alpha', loss: kind, columns: C });
   if (Array.isArray(a) && a.length !== C) {
-    throw new UsageError(`the alpha vector has ${a.length} values but ${where} has ${C} score column${C === 1 ? '' : 's'}${C === 1 ? ' (binary head: pass --alpha instead)' : ''}`);
+    throw new UsageError(`the alpha vector has ${a.length} values but ${where} has ${C} score column${C === 1 ? ' (a binary head takes one scalar alpha)' : 's'}`, { option: 'alpha', loss: kind, columns: C });
   }
   let classAlpha: number[] | null;
   try {
@@ -183,7 +180,7 @@ export function resolveLoss(opts: AnalyzeOptions, settings: LossSettings, meta: 
     throw new UsageError((e as Error).message);
   }
   const threshold = opts.threshold ?? 0.5;
-  if (!(threshold > 0 && threshold < 1)) throw new UsageError(`--threshold must be between 0 and 1, got ${threshold}`);
+  if (!(threshold > 0 && threshold < 1)) throw new UsageError(`the decision threshold must be between 0 and 1, got ${threshold}`, { option: 'threshold' });
   return {
     loss: { kind, gamma: settings.gamma, classAlpha, threshold, numClasses: C },
     kind,

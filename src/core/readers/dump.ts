@@ -68,7 +68,7 @@ export interface PredictionDump {
    * Iterate once. Throws {@link InputError} on bad input (strict mode), AbortError when aborted.
    */
   chunks: AsyncIterable<PredictionChunk>;
-  /** Records skipped so far under `lenient` (exact count) and the first reasons with positions. */
+  /** Samples skipped so far under `lenient` (exact count; a bad batch line counts its rows) and the first reasons with positions. */
   issues(): { skipped: number; issues: InputIssue[] };
 }
 
@@ -281,6 +281,39 @@ export function* blockChunks(r: BlockResult, chunkSize: number): Generator<Predi
     yield chunk;
     s = t;
   }
+}
+
+/**
+ * Release an opened dump that will not be read (a dump has no close(): start the stream and
+ * return it, which runs the readers' finally blocks that close their file handles).
+ */
+export async function discardDump(dump: PredictionDump): Promise<void> {
+  const it = dump.chunks[Symbol.asyncIterator]();
+  try {
+    await it.next();
+  } catch {
+    // bad input does not matter here: the caller is not reading this dump
+  } finally {
+    await it.return?.(undefined);
+  }
+}
+
+/**
+ * Open a dump for one split: `options.split`, or else the split its meta names (the focal_lens
+ * writer records one), since a dump judged on its training and validation records mixed would be
+ * judged on neither. Returns the opener too, for callers that read the dump twice.
+ */
+export async function openDumpOfSplit(paths: string[], options: OpenDumpOptions = {}): Promise<{ dump: PredictionDump; open: () => Promise<PredictionDump>; split: string | undefined }> {
+  let split = options.split;
+  const open = () => openPredictionDump(paths, { ...options, ...(split !== undefined ? { split } : {}) });
+  let dump = await open();
+  if (split === undefined && dump.meta.split !== undefined) {
+    // nothing was read yet: reopen with the split
+    split = dump.meta.split;
+    await discardDump(dump);
+    dump = await open();
+  }
+  return { dump, open, split };
 }
 
 /** Read a whole dump into per-epoch sample counts (a convenience for tests and small tools). */

@@ -301,7 +301,7 @@ export class RunWatch {
     for (const chunk of chunks) {
       this.check(chunk, f.name);
       if (!this.book) {
-        this.backend ??= await analysisBackend(this.opts.backend);
+        this.backend ??= await analysisBackend(this.opts);
         const where = this.where();
         const settings = dumpSettings(this.opts, this.runContents(now), this.meta, where);
         this.book = new EpochBook(resolveLoss(this.opts, settings.loss, this.meta, chunk, where), settings.classes, where);

@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import { CONVENTION_DESCRIPTIONS, CONVENTIONS, summarizeReport, type HintsAnalysis, type Severity, type TextRange } from '../../core/hints';
 import type { AlphaConvention, AnalysisReport } from '../../core/report';
 import type { AnalysisRequest } from '../analysis-runner';
+import type { Config } from '../config';
+import { AFFECTS } from '../config-schema';
 import { hintAnalysisFailureText } from '../notifications';
 import { HintsService } from './service';
 
@@ -59,10 +61,6 @@ function hoverMarkdown(text: string): vscode.MarkdownString {
   return md;
 }
 
-function hintsEnabled(doc: vscode.TextDocument): boolean {
-  return vscode.workspace.getConfiguration('focalLens', doc.uri).get<boolean>('inlayHints.enabled', true);
-}
-
 /** The site under the cursor (or the last one above it, or the first). */
 function siteNear(analysis: HintsAnalysis, line: number): number {
   const sites = analysis.result.sites;
@@ -74,8 +72,13 @@ function siteNear(analysis: HintsAnalysis, line: number): number {
   return best;
 }
 
-export function registerHintFeatures(context: vscode.ExtensionContext, deps: HintDeps): void {
-  const service = new HintsService(context.workspaceState);
+/** What the hints leave to the rest of the extension: the config -> log links. */
+export interface HintFeatures {
+  links(): ReturnType<HintsService['links']>;
+}
+
+export function registerHintFeatures(context: vscode.ExtensionContext, config: Config, deps: HintDeps): HintFeatures {
+  const service = new HintsService(context.workspaceState, config);
   const diagnostics = vscode.languages.createDiagnosticCollection('focalLens.hints');
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   context.subscriptions.push(service, diagnostics, { dispose: () => timers.forEach((t) => clearTimeout(t)) });
@@ -131,8 +134,8 @@ export function registerHintFeatures(context: vscode.ExtensionContext, deps: Hin
       diagnostics.delete(doc.uri);
       service.forget(doc.uri);
     }),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('focalLens')) {
+    config.onDidChange((keys) => {
+      if ([...keys].some((k) => AFFECTS[k] === 'hints')) {
         service.invalidate();
         refreshAll();
       }
@@ -149,7 +152,7 @@ export function registerHintFeatures(context: vscode.ExtensionContext, deps: Hin
     vscode.languages.registerInlayHintsProvider(HINT_SELECTOR, {
       onDidChangeInlayHints: inlayChanged.event,
       provideInlayHints(doc, range) {
-        if (!hintsEnabled(doc)) return [];
+        if (!config.inlayHintsEnabled(doc.uri)) return [];
         const analysis = service.get(doc);
         if (!analysis) return [];
         const out: vscode.InlayHint[] = [];
@@ -357,4 +360,5 @@ export function registerHintFeatures(context: vscode.ExtensionContext, deps: Hin
       },
     ),
   );
+  return { links: () => service.links() };
 }

@@ -2,7 +2,9 @@
 // log links change), and the file -> log links kept in workspaceState. Nothing is parsed until a
 // provider asks for it.
 import * as vscode from 'vscode';
+import * as path from 'node:path';
 import { analyzeHints, languageForId, type HintsAnalysis, type LinkedAnalysis } from '../../core/hints';
+import type { Config } from '../config';
 
 const LINKS_KEY = 'focalLens.hints.links';
 
@@ -13,7 +15,10 @@ export class HintsService implements vscode.Disposable {
   /** Fires when hints may differ without a document edit (settings, links). */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly state: vscode.Memento) {}
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly config: Config,
+  ) {}
 
   get(doc: vscode.TextDocument): HintsAnalysis | null {
     const language = languageForId(doc.languageId, doc.fileName);
@@ -21,10 +26,10 @@ export class HintsService implements vscode.Disposable {
     const key = doc.uri.toString();
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version && hit.generation === this.generation) return hit.analysis;
-    const config = vscode.workspace.getConfiguration('focalLens', doc.uri);
-    const prevalence = config.get<number | null>('prevalence', null);
+    const prevalence = this.config.prevalence(doc.uri);
     const analysis = analyzeHints(doc.getText(), language, {
-      prevalenceSetting: typeof prevalence === 'number' ? prevalence : null,
+      givenPrevalence: prevalence === null ? null : { value: prevalence, from: 'the focalLens.prevalence setting' },
+      fileName: path.basename(doc.fileName),
       linked: this.link(doc.uri),
     });
     this.cache.set(key, { version: doc.version, generation: this.generation, analysis });

@@ -1,0 +1,33 @@
+// What the user told Focal Lens about a log that does not record its loss settings (alpha, gamma,
+// what alpha means), kept per log in workspaceState: the next analysis of that log asks nothing.
+import type * as vscode from 'vscode';
+import type { AnalysisRequest } from '../protocol/analysis-request';
+
+const KEY = 'focalLens.logAnswers';
+
+export type LogAnswers = Pick<AnalysisRequest, 'alpha' | 'gamma' | 'convention'>;
+
+/** One log (or a set of files analyzed together) is one entry. */
+const keyOf = (logPaths: readonly string[]): string => [...logPaths].sort().join('\n');
+
+export class LogAnswerStore {
+  constructor(private readonly memento: vscode.Memento) {}
+
+  private all(): Record<string, LogAnswers> {
+    return this.memento.get<Record<string, LogAnswers>>(KEY, {});
+  }
+
+  get(logPaths: readonly string[]): LogAnswers {
+    return this.all()[keyOf(logPaths)] ?? {};
+  }
+
+  async remember(logPaths: readonly string[], answers: LogAnswers): Promise<void> {
+    await this.memento.update(KEY, { ...this.all(), [keyOf(logPaths)]: { ...this.get(logPaths), ...answers } });
+  }
+
+  async forget(logPaths: readonly string[]): Promise<void> {
+    const all = { ...this.all() };
+    delete all[keyOf(logPaths)];
+    await this.memento.update(KEY, all);
+  }
+}
