@@ -62,6 +62,14 @@ describe('watch: following a run as it grows', function () {
     dir = mkdtempSync(join(tmpdir(), 'focal-lens-watch-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+  /** A fresh folder whose val.jsonl holds the fixture's first epoch, watched. */
+  const watchFirstEpoch = async () => {
+    const d = fresh();
+    const path = join(d, 'val.jsonl');
+    const { meta, epochs } = dumpLines(COLLAPSE);
+    writeFileSync(path, meta + epochs.get(1)!);
+    return { path, epochs, w: await watchOn([path], d) };
+  };
 
   it('a file tail: appended bytes from where it left off; truncation, replacement, a rewrite and deletion', async () => {
     const d = fresh();
@@ -131,11 +139,7 @@ describe('watch: following a run as it grows', function () {
   });
 
   it('a partial last line waits for its end; the epoch before it completes when the next epoch\'s record does', async () => {
-    const d = fresh();
-    const path = join(d, 'val.jsonl');
-    const { meta, epochs } = dumpLines(COLLAPSE);
-    writeFileSync(path, meta + epochs.get(1)!);
-    const w = await watchOn([path], d);
+    const { path, epochs, w } = await watchFirstEpoch();
     assert.deepEqual(epochsOf(await w.tick()), []);
     const second = epochs.get(2)!;
     const cut = second.indexOf('\n') - 100;
@@ -298,11 +302,7 @@ describe('watch: following a run as it grows', function () {
   });
 
   it('ends when the watched file is deleted', async () => {
-    const d = fresh();
-    const path = join(d, 'val.jsonl');
-    const { meta, epochs } = dumpLines(COLLAPSE);
-    writeFileSync(path, meta + epochs.get(1)!);
-    const w = await watchOn([path], d);
+    const { path, w } = await watchFirstEpoch();
     await w.tick();
     rmSync(path);
     assert.deepEqual(await w.tick(), [{ type: 'gone', file: 'val.jsonl' }]);
@@ -310,11 +310,7 @@ describe('watch: following a run as it grows', function () {
   });
 
   it('the report of each epoch is complete JSON (what the extension gets)', async () => {
-    const d = fresh();
-    const path = join(d, 'val.jsonl');
-    const { meta, epochs } = dumpLines(COLLAPSE);
-    writeFileSync(path, meta + epochs.get(1)!);
-    const w = await watchOn([path], d);
+    const { w } = await watchFirstEpoch();
     const [event] = epochsOf(await readAndSettle(w));
     const report = JSON.parse(JSON.stringify(event!.report)) as AnalysisReport;
     assert.equal(report.verdict.status, 'healthy');

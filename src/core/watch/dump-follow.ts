@@ -46,18 +46,14 @@ export interface DumpFollower {
   rewind(): void;
 }
 
-/** Follows a JSONL or CSV dump (uncompressed: a gzip stream cannot be read on from its middle). */
-export class TextDumpFollower implements DumpFollower {
+/** What both followers share: the tail of their file, read again from its start when it was truncated or replaced. */
+abstract class TailFollower<S extends DumpSource> {
   readonly tail: FileTail;
-  private parser: TextBlockParser | null = null;
-  /** 1-based line of the parser's next block. */
-  private nextLine = 1;
-  meta: DumpMeta | undefined;
 
   constructor(
-    readonly source: TextDumpSource,
+    readonly source: S,
     readonly name: string,
-    private readonly opts: DumpFollowOptions,
+    protected readonly opts: DumpFollowOptions,
   ) {
     this.tail = new FileTail(source.paths[0]!);
   }
@@ -67,6 +63,16 @@ export class TextDumpFollower implements DumpFollower {
     if (change.kind === 'reset') this.rewind();
     return change;
   }
+
+  abstract rewind(): void;
+}
+
+/** Follows a JSONL or CSV dump (uncompressed: a gzip stream cannot be read on from its middle). */
+export class TextDumpFollower extends TailFollower<TextDumpSource> implements DumpFollower {
+  private parser: TextBlockParser | null = null;
+  /** 1-based line of the parser's next block. */
+  private nextLine = 1;
+  meta: DumpMeta | undefined;
 
   rewind(): void {
     this.tail.rewind();
@@ -117,8 +123,7 @@ export class TextDumpFollower implements DumpFollower {
  * Follows a dump of arrays (a per-epoch .npz file): read whole, with the dump reader, once it
  * has stopped growing between two polls; read again whole if it is replaced.
  */
-export class ArrayDumpFollower implements DumpFollower {
-  readonly tail: FileTail;
+export class ArrayDumpFollower extends TailFollower<DumpSource> implements DumpFollower {
   readonly meta = undefined;
   private dump: PredictionDump | null = null;
   private chunks: AsyncIterator<PredictionChunk> | null = null;
@@ -127,17 +132,8 @@ export class ArrayDumpFollower implements DumpFollower {
   private seen = -1;
   private stable = false;
 
-  constructor(
-    readonly source: DumpSource,
-    readonly name: string,
-    private readonly opts: DumpFollowOptions,
-  ) {
-    this.tail = new FileTail(source.paths[0]!);
-  }
-
-  async poll(): Promise<TailChange> {
-    const change = await this.tail.poll();
-    if (change.kind === 'reset') this.rewind();
+  override async poll(): Promise<TailChange> {
+    const change = await super.poll();
     this.stable = this.tail.size === this.seen;
     this.seen = this.tail.size;
     return change;
