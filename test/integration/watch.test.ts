@@ -6,16 +6,10 @@ import * as assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FocalLensApi } from '../../src/extension/extension';
 import type { WatchAnswer } from '../../src/extension/watch';
+import { api, poll, workspaceFile } from './helpers';
 
 const EXTENSION_ID = 'focal-lens.focal-lens';
-
-async function api(): Promise<FocalLensApi> {
-  const ext = vscode.extensions.getExtension<FocalLensApi>(EXTENSION_ID);
-  assert.ok(ext, 'Focal Lens is not installed');
-  return ext.isActive ? ext.exports : ext.activate();
-}
 
 /** The fixture's meta line and its records by epoch (lines with their newline). */
 function fixtureEpochs(): { meta: string; epochs: Map<number, string>; truth: { firstDrifting: number; firstCollapsed: number } } {
@@ -30,13 +24,8 @@ function fixtureEpochs(): { meta: string; epochs: Map<number, string>; truth: { 
   return { meta: meta! + '\n', epochs, truth: JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8')) as { firstDrifting: number; firstCollapsed: number } };
 }
 
-async function until(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Until `ok()` holds (polled). */
+const until = (what: string, ok: () => boolean, timeoutMs = 30_000) => poll(ok, Boolean, what, timeoutMs);
 
 describe('Watching a run in the extension', function () {
   this.timeout(240_000);
@@ -45,9 +34,7 @@ describe('Watching a run in the extension', function () {
     const focalLens = await api();
     const watched = focalLens.testing.watched;
     const { meta, epochs, truth } = fixtureEpochs();
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    assert.ok(root, 'no workspace folder is open');
-    const dir = path.join(root, 'live-run');
+    const dir = workspaceFile('live-run');
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'val_preds.jsonl');
     // the run so far: the healthy epochs before the drift
