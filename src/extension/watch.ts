@@ -154,7 +154,7 @@ export class WatchController implements vscode.Disposable {
     }
   }
 
-  /** The report of an epoch in the views (and so in the status bar). */
+  /** The report of an epoch in the views (and so, with `current`, in the status bar). */
   private showEpoch(session: Session, event: Extract<WatchCliEvent, { type: 'watch-epoch' }>): void {
     this.deps.views.show({ source: session.label, report: event.report, logPaths: session.paths });
   }
@@ -176,7 +176,6 @@ export class WatchController implements vscode.Disposable {
   private setWatching(watching: boolean): void {
     void vscode.commands.executeCommand('setContext', 'focalLens.watching', watching);
   }
-
 }
 
 /** The complete lines of a stream, those of each chunk together. */
