@@ -329,7 +329,7 @@ if (!only || 'config hints'.includes(only)) {
 }
 
 // ------------------------------------------------------------------ watch tick (issue 9)
-// A tick of `focal-lens watch` on a 1 GB growing dump against the same tick on a 60 MB one, with
+// A tick of `focal-lens watch` on a 1 GB growing dump against the same ticks on a small dump of its last epochs, with
 // the bytes each reads (scripts/bench-watch.mjs; its own table).
 if (!only || 'watch tick'.includes(only)) {
   execFileSync('node', [join(root, 'scripts/bench-watch.mjs')], { cwd: root, stdio: 'inherit' });
