@@ -57,12 +57,13 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
   const renders = new RenderTracker();
   const prompts = new PromptTracker();
   const nativeBackend = new NativeBackend(context, config);
+  const answers = new LogAnswerStore(context.workspaceState);
   const controller = new AnalysisController({
     extensionUri: context.extensionUri,
     store,
     config,
     nativeBackend,
-    answers: new LogAnswerStore(context.workspaceState),
+    answers,
     prompts,
     memento: context.workspaceState,
   });
@@ -72,7 +73,8 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     views: controller,
     openReport: () => panel.show(),
     currentRun: () => (store.state.phase === 'done' ? store.state.logPaths : undefined),
-    request: () => ({ ...config.analysisSettings(), nativeBackendPaths: nativeBackend.paths() }),
+    // what the user told an analysis of the run about its loss settings holds for its watch too
+    request: (paths) => ({ ...config.analysisSettings(), nativeBackendPaths: nativeBackend.paths(), ...answers.get(paths) }),
   });
   const statusItem = new VerdictStatusItem(store, watch);
   const samples = new EpochSamplesProvider(context.extensionUri, store, () => config.maxSamplesToWebview);

@@ -19,8 +19,8 @@ export interface WatchDeps {
   openReport(): void;
   /** The files of the report shown now: what "watch this run" follows. */
   currentRun(): string[] | undefined;
-  /** The settings every analysis request carries (compute backend, thresholds). */
-  request(): Omit<AnalysisRequest, 'logPaths'>;
+  /** The settings a request for these paths carries (compute backend, thresholds, the answers given for the log). */
+  request(paths: string[]): Omit<AnalysisRequest, 'logPaths'>;
 }
 
 const QUIET_RUNS_KEY = 'focalLens.watch.quietRuns';
@@ -79,7 +79,7 @@ export class WatchController implements vscode.Disposable {
     this.stop();
     const label = paths.map((p) => vscode.workspace.asRelativePath(p)).join(', ');
     const key = [...paths].sort().join('\n');
-    const child = spawnForRequest(this.deps.extensionUri, 'watch', { ...this.deps.request(), logPaths: paths });
+    const child = spawnForRequest(this.deps.extensionUri, 'watch', { ...this.deps.request(paths), logPaths: paths });
     const session: Session = { paths, label, key, child, warned: this.quietRuns().includes(key) };
     this.session = session;
     this.setWatching(true);
