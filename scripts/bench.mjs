@@ -1,151 +1,80 @@
-// `npm run bench`: speed and memory of Focal Lens against a pandas + numpy peer (bench/peer.py).
-// Generates a deterministic dump into bench-data/ (git-ignored) on first run, then runs every case
-// in `cases` and prints wall time, peak RSS (/usr/bin/time -v: whole process incl. worker threads)
-// and the ratios against each case's targets. Add a section by pushing onto `cases`:
-//   { name, prepare?(): Promise<void>, ours: {cmd, args, env?}, peer?: {cmd, args, env?}, targets?: {time?, mem?} }
-// Options: --quick (fewer samples, for a smoke run), --only <substring>, --repeat N (best of N).
+// `npm run bench`: speed and memory of Focal Lens against a pandas + numpy peer (bench/peer.py) and
+// against the read floor (`cat` of the same file). Generates seeded data into bench-data/
+// (git-ignored, bench/generate.ts) on first run, then runs every case in `cases` REPEAT times
+// (default 3) and prints the median wall time and peak RSS (/usr/bin/time -v: the whole process
+// with its worker threads) with their spread (min-max), and the ratios of the medians against each
+// case's targets. Add a section by pushing onto `cases`:
+//   { name, prepare?(): Promise<void>, ours: {cmd, args, env?}, peer?, floor?: {cmd, args, env?}, targets?: {time?, mem?} }
+// Options: --quick (fewer samples, for a smoke run), --only <regular expression of case names>, --repeat N,
+//   --scale (10M x 10 npz and a 2 GB JSONL: peak memory, and each stage's cost per sample at 1M and 10M),
+//   --engine (the compute engine alone per backend, loss kind and gamma: bench/compute-engine.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { crc32 } from 'node:zlib';
-import { mulberry32 } from './seeded-random.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
-const repeat = argv.includes('--repeat') ? Number(argv[argv.indexOf('--repeat') + 1]) : 1;
+const scale = argv.includes('--scale');
+const engine = argv.includes('--engine');
+const only = argv.includes('--only') ? new RegExp(argv[argv.indexOf('--only') + 1]) : undefined;
+const selected = (name) => !only || only.test(name);
+const repeat = argv.includes('--repeat') ? Number(argv[argv.indexOf('--repeat') + 1]) : 3;
 const dataDir = join(root, 'bench-data');
-mkdirSync(dataDir, { recursive: true });
+const bin = join(dataDir, 'bin');
+mkdirSync(bin, { recursive: true });
 
 const N = quick ? 100_000 : 1_000_000;
 const C = 10;
 const EPOCHS = 2;
-const tag = quick ? 'quick-v2' : 'full-v2';
+const tag = quick ? 'quick-v3' : 'full-v3';
 const csvPath = join(dataDir, `dump-${tag}.csv`);
 const npzPath = join(dataDir, `last-epoch-${tag}.npz`);
 // Per-class alpha (inverse-frequency-ish), passed to both sides.
 const ALPHA = Array.from({ length: C }, (_, k) => +(0.25 + 0.05 * k).toFixed(2));
 
-// ------------------------------------------------------------------ data
+// ------------------------------------------------------------------ data and tools
 
-function npyBytes(descr, shape, data) {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  const pad = 64 - ((10 + header.length + 1) % 64);
-  header += ' '.repeat(pad % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
-  out.set(Buffer.from(header, 'latin1'), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
-  return out;
-}
-
-/** A stored (uncompressed) zip, what numpy.savez writes. */
-function writeStoredZip(path, members) {
-  const parts = [];
-  const central = [];
-  let offset = 0;
-  for (const [name, bytes] of members) {
-    const nameB = Buffer.from(name);
-    const crc = crc32(bytes) >>> 0;
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt16LE(20, 4);
-    lh.writeUInt32LE(crc, 14);
-    lh.writeUInt32LE(bytes.length, 18);
-    lh.writeUInt32LE(bytes.length, 22);
-    lh.writeUInt16LE(nameB.length, 26);
-    parts.push(lh, nameB, bytes);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt16LE(20, 4);
-    ch.writeUInt16LE(20, 6);
-    ch.writeUInt32LE(crc, 16);
-    ch.writeUInt32LE(bytes.length, 20);
-    ch.writeUInt32LE(bytes.length, 24);
-    ch.writeUInt16LE(nameB.length, 28);
-    ch.writeUInt32LE(offset, 42);
-    central.push(ch, nameB);
-    offset += 30 + nameB.length + bytes.length;
-  }
-  const cdSize = central.reduce((s, b) => s + b.length, 0);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(members.length, 8);
-  eocd.writeUInt16LE(members.length, 10);
-  eocd.writeUInt32LE(cdSize, 12);
-  eocd.writeUInt32LE(offset, 16);
-  writeFileSync(path, Buffer.concat([...parts, ...central, eocd]));
-}
-
-async function generate() {
-  if (existsSync(csvPath) && existsSync(npzPath)) return;
-  console.log(`bench: generating ${N.toLocaleString()} samples x ${C} classes x ${EPOCHS} epochs into bench-data/ ...`);
-  const rnd = mulberry32(20240917);
-  const gauss = () => {
-    const u = 1 - rnd();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
-  };
-  // Imbalanced classes: prior proportional to 1 / (k + 1).
-  const prior = Array.from({ length: C }, (_, k) => 1 / (k + 1));
-  const cum = [];
-  prior.reduce((s, p, k) => (cum[k] = s + p), 0);
-  const total = cum[C - 1];
-  const out = createWriteStream(csvPath);
-  out.write(`epoch,target,${Array.from({ length: C }, (_, k) => `logit_${k}`).join(',')}\n`);
-  const lastLogits = new Float32Array(N * C);
-  const lastTargets = new BigInt64Array(N);
-  for (let e = 1; e <= EPOCHS; e++) {
-    let buf = '';
-    for (let i = 0; i < N; i++) {
-      const u = rnd() * total;
-      let y = 0;
-      while (cum[y] < u) y++;
-      let line = `${e},${y}`;
-      for (let k = 0; k < C; k++) {
-        // ~4 significant digits, as a training script would print them (trailing zeros kept).
-        const text = (gauss() * 1.2 + (k === y ? 0.8 * e : 0) - 0.15 * k).toPrecision(4);
-        line += `,${text}`;
-        if (e === EPOCHS) lastLogits[i * C + k] = Number(text);
-      }
-      if (e === EPOCHS) lastTargets[i] = BigInt(y);
-      buf += `${line}\n`;
-      if (buf.length > 1 << 20) {
-        if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
-        buf = '';
-      }
-    }
-    out.write(buf);
-  }
-  await new Promise((r) => out.end(r));
-  writeStoredZip(npzPath, [
-    ['logits.npy', npyBytes('<f4', [N, C], lastLogits)],
-    ['targets.npy', npyBytes('<i8', [N], lastTargets)],
-  ]);
-}
-
-// ------------------------------------------------------------------ runners
-
-async function bundleReaderBench() {
+/** The bench's own scripts (bench/*.ts) bundled into bench-data/bin, with the workers they start. */
+async function bundleBenchScripts() {
   const esbuild = await import('esbuild');
   await esbuild.build({
-    entryPoints: { 'reader-bench': 'bench/reader-kernel.ts', 'parse-worker': 'src/core/readers/parse-worker.ts', 'tfevents-bench': 'bench/tfevents-bench.ts' },
-    outdir: join(dataDir, 'bin'),
+    entryPoints: {
+      'reader-bench': 'bench/reader-kernel.ts',
+      'parse-worker': 'src/core/readers/parse-worker.ts',
+      'tfevents-bench': 'bench/tfevents-bench.ts',
+      generate: 'bench/generate.ts',
+      stages: 'bench/stages.ts',
+      'compute-engine': 'bench/compute-engine.ts',
+    },
+    outdir: bin,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    mainFields: ['module', 'main'],
+    external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+    define: { __FOCAL_LENS_VERSION__: '"bench"' },
     absWorkingDir: root,
     logLevel: 'warning',
   });
-  return join(dataDir, 'bin/reader-bench.js');
+  // the wasm backend loads its binaries from beside the bundle
+  for (const f of readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(root, 'dist', f), join(bin, f));
+}
+
+/** Runs bench/generate.ts (seeded: the same bytes on every machine) unless `path` exists. */
+function generate(path, ...args) {
+  if (existsSync(path)) return;
+  console.log(`bench: generating ${path.slice(root.length + 1)} ...`);
+  execFileSync('node', [join(bin, 'generate.js'), ...args], { cwd: root, stdio: 'inherit' });
 }
 
 /** Run a command under /usr/bin/time -v; returns wall seconds, peak RSS MiB, exit code, stdout. */
-function measure({ cmd, args, env }) {
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, env: env ?? process.env });
+function measure({ cmd, args, env, discard }) {
+  // `discard`: stdout goes to /dev/null (the floor's bytes are not collected here)
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, env: env ?? process.env, stdio: ['ignore', discard ? 'ignore' : 'pipe', 'pipe'] });
   const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
   const sys = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
   const cpu = user && sys ? Number(user[1]) + Number(sys[1]) : NaN;
@@ -156,13 +85,17 @@ function measure({ cmd, args, env }) {
   return { seconds, cpu, mib: rss ? Number(rss[1]) / 1024 : NaN, status: r.status, stdout: r.stdout, err: errTail };
 }
 
-function best(spec) {
-  let b;
-  for (let i = 0; i < repeat; i++) {
-    const m = measure(spec);
-    if (!b || m.seconds < b.seconds) b = m;
-  }
-  return b;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** The median of each measure over the runs, with its min and max, and the first failure if any. */
+function summary(list) {
+  const of = (key) => ({ median: median(list.map((r) => r[key])), min: Math.min(...list.map((r) => r[key])), max: Math.max(...list.map((r) => r[key])) });
+  const failed = list.find((r) => r.status !== 0);
+  return { seconds: of('seconds'), cpu: of('cpu'), mib: of('mib'), status: failed ? failed.status : 0, err: failed?.err ?? '', stdout: list[0].stdout };
 }
 
 function peerEnv() {
@@ -174,63 +107,50 @@ function peerEnv() {
 
 // ------------------------------------------------------------------ cases
 
-await generate();
 // The bench times the built CLI, as a user runs it.
 execFileSync('node', [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
-const readerBench = await bundleReaderBench();
+await bundleBenchScripts();
+generate(npzPath, 'dump', csvPath, npzPath, String(N), String(C), String(EPOCHS));
+const readerBench = join(bin, 'reader-bench.js');
 const alphaArg = ALPHA.join(',');
 const cli = (file, extra = []) => ({ cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', file, '--alpha-vector', alphaArg, '--gamma', '2', '--format', 'json', ...extra] });
 const reader = (file, extra = []) => ({ cmd: 'node', args: [readerBench, file, '--alpha-vector', alphaArg, '--gamma', '2', ...extra] });
 const peer = (file) => ({ cmd: '/usr/bin/python3', args: [join(root, 'bench/peer.py'), file, '--alpha-vector', alphaArg, '--gamma', '2'], env: peerEnv() });
+/** The read floor: the file's bytes through a pipe, nothing parsed. */
+const cat = (file) => ({ cmd: 'cat', args: [file], discard: true });
 const csvMB = (statSync(csvPath).size / 1e6).toFixed(0);
 // TensorBoard: an event file of scalars and PR curves (bench/tfevents-bench.ts generate), read by
 // src/core/readers/tensorboard vs a pure-Python TFRecord + python3-protobuf loop.
 const tfeventsMB = quick ? 20 : 200;
 const tfeventsPath = join(dataDir, `events.out.tfevents.bench-v2-${tfeventsMB}mb`);
-const tfeventsBench = join(dataDir, 'bin/tfevents-bench.js');
+const tfeventsBench = join(bin, 'tfevents-bench.js');
 const npzMB = (statSync(npzPath).size / 1e6).toFixed(0);
 
-// A Lightning metrics.csv as CSVLogger writes it: a training row per logged step (train_loss only),
-// a validation row per epoch with per-class recall and precision, sparse columns left empty.
+// A Lightning metrics.csv as CSVLogger writes it (bench/generate.ts metrics).
 const metricsMB = quick ? 10 : 100;
 const metricsPath = join(dataDir, `metrics-${metricsMB}mb.csv`);
-function generateMetricsCsv() {
-  if (existsSync(metricsPath)) return;
-  const classes = Array.from({ length: C }, (_, k) => `c${k}`);
-  const header = ['epoch', 'step', 'train_loss', 'val_loss', ...classes.map((c) => `val_precision_${c}`), ...classes.map((c) => `val_recall_${c}`)];
-  const empty = ','.repeat(header.length - 3);
-  const rand = mulberry32(7);
-  const out = createWriteStream(metricsPath);
-  let bytes = 0;
-  let step = 0;
-  const push = (line) => {
-    out.write(line + '\n');
-    bytes += line.length + 1;
-  };
-  push(header.join(','));
-  for (let epoch = 0; bytes < metricsMB * 1e6; epoch++) {
-    for (let i = 0; i < 2000; i++, step++) push(`${epoch},${step},${(0.5 * Math.exp(-step / 1e6) + 0.01 * rand()).toFixed(17)}${empty}`);
-    // class c9 collapses after epoch 100
-    const val = classes.map((_, k) => (k === C - 1 && epoch > 100 ? 0 : 0.3 + 0.6 * rand()));
-    push(`${epoch},${step},,${(0.2 + 0.1 * rand()).toFixed(17)},${val.map((v) => (v === 0 ? 0 : 0.5 + 0.4 * rand()).toFixed(17)).join(',')},${val.map((v) => v.toFixed(17)).join(',')}`);
-  }
-  out.end();
-  return new Promise((resolve) => out.on('finish', resolve));
-}
+
+// --scale: one epoch of 10M samples x 10 classes as .npz (400 MB) and a binary per-batch JSONL of
+// 2 GB (and one of 200 MB: the same peak memory shows it does not grow with the file).
+const scaleN = quick ? 2_000_000 : 10_000_000;
+const bigNpzPath = join(dataDir, `scale-${scaleN / 1e6}m.npz`);
+const jsonlGB = quick ? 0.4 : 2;
+const bigJsonlPath = join(dataDir, `scale-${jsonlGB}gb.jsonl`);
+const smallJsonlPath = join(dataDir, `scale-${jsonlGB / 10}gb.jsonl`);
 
 /** Named benchmark cases; other sections (e.g. config hints) push onto this array. */
 export const cases = [
-  { name: `CSV ${N / 1e6}M x ${C} x ${EPOCHS} epochs (${csvMB} MB), CLI`, ours: cli(csvPath), peer: peer(csvPath), targets: { time: 0.5, mem: 0.25 } },
-  { name: `npz last epoch (${npzMB} MB), CLI`, ours: cli(npzPath), peer: peer(npzPath), targets: { time: 0.5 } },
+  { name: `CSV ${N / 1e6}M x ${C} x ${EPOCHS} epochs (${csvMB} MB), CLI`, ours: cli(csvPath), peer: peer(csvPath), floor: cat(csvPath), targets: { time: 0.5, mem: 0.25 } },
+  { name: `npz last epoch (${npzMB} MB), CLI`, ours: cli(npzPath), peer: peer(npzPath), floor: cat(npzPath), targets: { time: 0.5, mem: 0.5 } },
   // Where the time goes: the readers with a plain-JS kernel (bench/reader-kernel.ts), and alone.
   { name: 'CSV, readers + plain-JS kernel', ours: reader(csvPath), peer: peer(csvPath), targets: { time: 0.5, mem: 0.25 } },
-  { name: 'npz, readers + plain-JS kernel', ours: reader(npzPath), peer: peer(npzPath), targets: { time: 0.5 } },
+  { name: 'npz, readers + plain-JS kernel', ours: reader(npzPath), peer: peer(npzPath), targets: { time: 0.5, mem: 0.5 } },
   { name: 'CSV, readers only (worker pool)', ours: reader(csvPath, ['--no-compute']) },
   { name: 'CSV, readers only (in-thread, workers 0)', ours: reader(csvPath, ['--no-compute', '--workers', '0']) },
   { name: 'npz, readers only', ours: reader(npzPath, ['--no-compute']) },
   {
     name: `Lightning metrics.csv (${metricsMB} MB), CLI verdict vs pandas`,
-    prepare: generateMetricsCsv,
+    prepare: async () => generate(metricsPath, 'metrics', metricsPath, String(metricsMB * 1e6)),
     ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', metricsPath, '--format', 'json'] },
     peer: { cmd: '/usr/bin/python3', args: [join(root, 'bench/peer_metrics.py'), metricsPath], env: peerEnv() },
     targets: { time: 1, mem: 1 },
@@ -251,16 +171,33 @@ export const cases = [
     targets: { time: 1, mem: 1 },
   },
 ];
+if (scale) {
+  cases.length = 0;
+  cases.push(
+    { name: `scale: npz ${scaleN / 1e6}M x ${C} (one epoch), CLI`, prepare: async () => generate(bigNpzPath, 'npz', bigNpzPath, String(scaleN), String(C)), ours: cli(bigNpzPath), floor: cat(bigNpzPath) },
+    { name: `scale: JSONL ${jsonlGB / 10} GB, CLI`, prepare: async () => generate(smallJsonlPath, 'jsonl', smallJsonlPath, String(jsonlGB * 1e8)), ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', smallJsonlPath, '--format', 'json'] }, floor: cat(smallJsonlPath) },
+    { name: `scale: JSONL ${jsonlGB} GB, CLI`, prepare: async () => generate(bigJsonlPath, 'jsonl', bigJsonlPath, String(jsonlGB * 1e9)), ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', bigJsonlPath, '--format', 'json'] }, floor: cat(bigJsonlPath) },
+  );
+}
 
 // ------------------------------------------------------------------ run
 
 const rows = [];
-console.log(`bench: ours = node dist/cli.js analyze${repeat > 1 ? `, best of ${repeat}` : ''}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+console.log(`bench: ours = node dist/cli.js analyze; medians of ${repeat} (min-max); load average ${load()} on ${availableParallelism()} cores`);
 for (const c of cases) {
-  if (only && !c.name.includes(only)) continue;
+  if (!selected(c.name)) continue;
   if (c.prepare) await c.prepare();
-  const o = best(c.ours);
-  const p = c.peer ? best(c.peer) : undefined;
+  // ours, the peer and the floor take turns, so that a change of the machine's load hits all three
+  const all = { o: [], p: [], f: [] };
+  for (let i = 0; i < repeat; i++) {
+    all.o.push(measure(c.ours));
+    if (c.peer) all.p.push(measure(c.peer));
+    if (c.floor) all.f.push(measure(c.floor));
+  }
+  const o = summary(all.o);
+  const p = c.peer ? summary(all.p) : undefined;
+  const f = c.floor ? summary(all.f) : undefined;
   let detail = '';
   if (o.status !== 0) detail = `ours failed (${o.status}): ${o.err}`;
   else {
@@ -273,21 +210,26 @@ for (const c of cases) {
     }
   }
   if (p && p.status !== 0) detail += ` peer failed (${p.status}): ${p.err}`;
-  rows.push({ c, o, p, detail });
+  rows.push({ c, o, p, f, detail });
 }
 
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
+const spread2 = (m) => (m ? `${f2(m.median)} (${f2(m.min)}-${f2(m.max)})` : '-');
+const spread0 = (m) => (m ? `${f0(m.median)} (${f0(m.min)}-${f0(m.max)})` : '-');
 const lines = [
-  '| case | ours s | peer s | time ratio (target) | ours CPU s | peer CPU s | ours MiB | peer MiB | mem ratio (target) |',
-  '|---|---|---|---|---|---|---|---|---|',
+  `load average after the runs: ${load()}`,
+  '',
+  '| case | ours s | peer s | time ratio (target) | floor (cat) s | ours / floor | ours CPU s | peer CPU s | ours MiB | peer MiB | mem ratio (target) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
 ];
-for (const { c, o, p } of rows) {
-  const tr = p ? o.seconds / p.seconds : NaN;
-  const mr = p ? o.mib / p.mib : NaN;
-  const tt = c.targets?.time !== undefined ? ` (<= ${c.targets.time} ${tr <= c.targets.time ? 'ok' : 'MISSED'})` : '';
-  const mt = c.targets?.mem !== undefined ? ` (<= ${c.targets.mem} ${mr <= c.targets.mem ? 'ok' : 'MISSED'})` : '';
-  lines.push(`| ${c.name} | ${f2(o.seconds)} | ${p ? f2(p.seconds) : '-'} | ${f2(tr)}${tt} | ${f2(o.cpu)} | ${p ? f2(p.cpu) : '-'} | ${f0(o.mib)} | ${p ? f0(p.mib) : '-'} | ${f2(mr)}${mt} |`);
+for (const { c, o, p, f } of rows) {
+  const tr = p ? o.seconds.median / p.seconds.median : NaN;
+  const mr = p ? o.mib.median / p.mib.median : NaN;
+  const tt = p && c.targets?.time !== undefined ? ` (<= ${c.targets.time} ${tr <= c.targets.time ? 'ok' : 'MISSED'})` : '';
+  const mt = p && c.targets?.mem !== undefined ? ` (<= ${c.targets.mem} ${mr <= c.targets.mem ? 'ok' : 'MISSED'})` : '';
+  const fr = f ? o.seconds.median / f.seconds.median : NaN;
+  lines.push(`| ${c.name} | ${spread2(o.seconds)} | ${spread2(p?.seconds)} | ${f2(tr)}${tt} | ${spread2(f?.seconds)} | ${f2(fr)} | ${f2(o.cpu.median)} | ${p ? f2(p.cpu.median) : '-'} | ${spread0(o.mib)} | ${spread0(p?.mib)} | ${f2(mr)}${mt} |`);
 }
 console.log(lines.join('\n'));
 for (const { c, detail } of rows) if (detail) console.log(`- ${c.name}: ${detail}`);
@@ -321,10 +263,38 @@ for (const { c, o, p } of rows) {
   }
 }
 
+
+// --scale: each stage's cost per sample at 1M and at 10M samples (bench/stages.ts, in process):
+// linear stages cost the same per sample at both sizes.
+if (scale && selected('stages')) {
+  const stages = (file) => JSON.parse(execFileSync('node', [join(bin, 'stages.js'), file, '--alpha-vector', alphaArg, '--gamma', '2'], { cwd: root, encoding: 'utf8' }));
+  const small = stages(npzPath);
+  const big = stages(bigNpzPath);
+  const out = [`stages (npz; wall ms, CPU ms of all threads; load average ${load()})`, '', '| stage | 1 sample set: ms | per 1M samples | big set: ms | per 1M samples | big / small per sample |', '|---|---|---|---|---|---|'];
+  for (const stage of ['scan', 'epochs', 'judge', 'total']) {
+    const a = small.ms[stage];
+    const b = big.ms[stage];
+    const perM = (x, n) => (x.cpu / n) * 1e6;
+    out.push(`| ${stage} | ${a.wall} wall, ${a.cpu} CPU | ${f0(perM(a, small.samples))} CPU | ${b.wall} wall, ${b.cpu} CPU | ${f0(perM(b, big.samples))} CPU | ${f2(perM(b, big.samples) / perM(a, small.samples))} |`);
+  }
+  out[2] = out[2].replace('1 sample set', `${small.samples / 1e6}M`).replace('big set', `${big.samples / 1e6}M`);
+  console.log(out.join('\n'));
+}
+
+// --engine: the compute engine alone (what test/unit used to time behind an environment switch).
+if (engine) {
+  const out = ['compute engine, one epoch in memory (bench/compute-engine.ts)', '', '| backend | loss | gamma | samples | cold ms | warm ms | tensors left |', '|---|---|---|---|---|---|---|'];
+  for (const line of execFileSync('node', [join(bin, 'compute-engine.js'), String(N)], { cwd: root, encoding: 'utf8' }).trim().split('\n')) {
+    const r = JSON.parse(line);
+    out.push(`| ${r.backend} | ${r.kind} | ${r.gamma} | ${r.samples} | ${r.coldMs} | ${r.warmMs} | ${r.tensors} |`);
+  }
+  console.log(out.join('\n'));
+}
+
 // ------------------------------------------------------------------ config hints (issue 4)
 // Inline hints for a 3,000-line Python config, budget 20 ms. Timed in process (a child `node`
 // would measure its own start-up), so it runs as its own script and prints its own table.
-if (!only || 'config hints'.includes(only)) {
+if (!scale && selected('config hints')) {
   execFileSync('node', [join(root, 'scripts/bench-hints.mjs')], { cwd: root, stdio: 'inherit' });
 }
 

@@ -176,8 +176,32 @@ function render(): void {
       console.log(`[focal-lens] first chart ${ms} ms after the analysis finished`);
     });
   }
-  const notice = status?.innerText.trim();
-  send({ type: 'rendered', kind, charts: chartCount(), tableRows: app.querySelectorAll('tbody tr').length, view: shownView, ...(notice ? { notice } : {}) });
+  statusNode = kind === 'sidebar' && analysis.phase === 'done' && !analysis.cancelled ? null : status;
+  renderedView = shownView;
+  sendRendered();
+}
+
+/** The status line on screen (progress updates replace it alone) and the view last rendered. */
+let statusNode: HTMLElement | null = null;
+let renderedView = 'explorer';
+
+function sendRendered(): void {
+  const notice = statusNode?.innerText.trim();
+  send({ type: 'rendered', kind, charts: chartCount(), tableRows: app.querySelectorAll('tbody tr').length, view: renderedView, ...(notice ? { notice } : {}) });
+}
+
+/**
+ * Progress of the same run: only the status line is redrawn, so what the user is doing below it
+ * (typing into the loss explorer, reading the previous report) is not rebuilt under them.
+ */
+function updateStatus(): void {
+  const next = statusLine();
+  if (!statusNode?.isConnected || !next) return render();
+  const hadFocus = statusNode.contains(document.activeElement);
+  statusNode.replaceWith(next);
+  statusNode = next;
+  if (hadFocus) next.querySelector('button')?.focus();
+  sendRendered();
 }
 
 /** Progress of a running analysis redraws at most this often: a burst of progress events must not queue renders ahead of the report. */
@@ -206,7 +230,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       if (wasRunning && analysis.phase === 'running') {
         progressTimer ??= setTimeout(() => {
           progressTimer = undefined;
-          render();
+          updateStatus();
         }, PROGRESS_RENDER_MS);
         return;
       }

@@ -27,6 +27,12 @@ export function reportKey(report: AnalysisReport, source: string): string {
   return JSON.stringify([source, report.input.files, report.input.samples, report.input.epochs, report.verdict.status, report.epochs[report.epochs.length - 1]?.focalSum ?? null]);
 }
 
+/**
+ * The last epoch's per-sample data received, kept across re-renders of the same report (a theme
+ * change rebuilds the view): the host would otherwise read and send the same megabytes again.
+ */
+let keptSamples: { reportKey: string; answer: Extract<SamplesAnswer, { state: 'ready' }> } | null = null;
+
 function button(label: string, onClick: () => void, secondary = false): HTMLButtonElement {
   const b = h('button', { type: 'button', class: secondary ? 'secondary' : '' }, label);
   b.addEventListener('click', onClick);
@@ -44,12 +50,14 @@ export class ReportPanelView {
   private readonly epochLabel = h('span', { id: 'epoch-label', class: 'epoch-label' });
   private readonly tableBox = h('div', { class: 'class-table' });
   private readonly explanationBox = h('div', { class: 'explanation' });
+  private readonly reportKey: string | null;
 
   constructor(
     private readonly report: AnalysisReport,
     state: PersistedState,
     private readonly deps: PanelDeps,
   ) {
+    this.reportKey = state.reportKey;
     const observed = report.basis === 'metrics';
     this.epochs = observed ? (report.observed?.epochs.map((e) => e.epoch) ?? []) : report.epochs.map((e) => e.epoch);
     const saved = state.selectedEpoch;
@@ -110,7 +118,10 @@ export class ReportPanelView {
 
   /** Called once the node is in the page and its charts drawn: asks for the first epoch's samples. */
   start(): void {
-    if (this.samples) send({ type: 'requestSamples', epoch: this.epoch });
+    if (!this.samples) return;
+    const kept = keptSamples;
+    if (kept && kept.reportKey === this.reportKey && kept.answer.epoch === this.epoch) void this.samples.setSamples(kept.answer, true);
+    else send({ type: 'requestSamples', epoch: this.epoch });
   }
 
   select(epoch: number): void {
@@ -131,6 +142,7 @@ export class ReportPanelView {
   }
 
   onSamples(answer: SamplesAnswer): void {
+    if (answer.state === 'ready' && this.reportKey !== null) keptSamples = { reportKey: this.reportKey, answer };
     void this.samples?.setSamples(answer);
   }
 

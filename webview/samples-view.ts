@@ -132,16 +132,20 @@ export class SamplesView {
     this.status.textContent = `Loading the per-sample data of epoch ${epoch}…`;
   }
 
-  async setSamples(answer: SamplesAnswer): Promise<void> {
+  /** `kept`: data this webview received before (a re-render of the same report): it has no transfer to time. */
+  async setSamples(answer: SamplesAnswer, kept = false): Promise<void> {
     if (answer.epoch !== this.epoch) return;
     if (answer.state !== 'ready') {
       this.dropData();
       this.status.textContent = answer.message;
       return;
     }
-    this.whatIfSection.dataset.samplesHostMs = String(answer.hostMs);
-    this.whatIfSection.dataset.samplesTransferMs = String(Date.now() - answer.postedAt);
-    this.whatIfSection.dataset.samplesReceivedMs = String(Math.round(performance.now() - this.requestedAt));
+    if (kept) this.whatIfSection.dataset.samplesKept = 'true';
+    else {
+      this.whatIfSection.dataset.samplesHostMs = String(answer.hostMs);
+      this.whatIfSection.dataset.samplesTransferMs = String(Date.now() - answer.postedAt);
+      this.whatIfSection.dataset.samplesReceivedMs = String(Math.round(performance.now() - this.requestedAt));
+    }
     const samples = decodeEpochSamples(answer.data instanceof Uint8Array ? answer.data : new Uint8Array(answer.data));
     this.samples = samples;
     this.status.textContent = samples.sampled

@@ -2,10 +2,39 @@
  * Whole samples (a row of scores and its target) kept up to a cap: every sample while under it,
  * then a seeded uniform sample of all of them (reservoir sampling, algorithm R: the n-th sample
  * replaces a random slot with probability cap / n), so memory is bounded whatever the epoch's size
- * and the sample is the same on every run of the same input. Used by the counterfactual's cap
- * (analysis/sample-cap.ts) and by `focal-lens samples` (samples/extract.ts).
+ * and the sample is the same on every run of the same input. ReservoirSlots makes the choices;
+ * SampleReservoir keeps the rows (for `focal-lens samples`, samples/extract.ts); the
+ * counterfactual's cap (analysis/sample-cap.ts) makes the same choices with its builder's own store
+ * as the reservoir, so that the rows it keeps are not held twice.
  */
 import { seededRandom } from './seeded-random';
+
+/** Algorithm R's choices: which of the samples offered in order are kept, and in which slot. */
+export class ReservoirSlots {
+  seen = 0;
+  private readonly random: () => number;
+
+  constructor(
+    readonly cap: number,
+    seed: number,
+  ) {
+    this.random = seededRandom(seed);
+  }
+
+  /** How many of the next `samples` still fit under the cap (they fill the next slots in order). */
+  fill(samples: number): number {
+    const fit = Math.max(0, Math.min(samples, this.cap - this.seen));
+    this.seen += fit;
+    return fit;
+  }
+
+  /** The slot the next sample replaces (each past the cap, with probability cap / seen), or -1. */
+  next(): number {
+    this.seen++;
+    const slot = Math.floor(this.random() * this.seen);
+    return slot < this.cap ? slot : -1;
+  }
+}
 
 export class SampleReservoir {
   /** Row-major, `kept` rows of `columns` (grown as needed, never past the cap). */
@@ -13,8 +42,7 @@ export class SampleReservoir {
   /** One class index per row, or `columns` 0/1 values per row (multi-hot). */
   private targetRows: Int32Array | Uint8Array;
   kept = 0;
-  seen = 0;
-  private readonly random: () => number;
+  private readonly slots: ReservoirSlots;
 
   constructor(
     readonly columns: number,
@@ -26,7 +54,11 @@ export class SampleReservoir {
     const rows = Math.min(cap, initialRows);
     this.scoreRows = new Float32Array(rows * columns);
     this.targetRows = multiHot ? new Uint8Array(rows * columns) : new Int32Array(rows);
-    this.random = seededRandom(seed);
+    this.slots = new ReservoirSlots(cap, seed);
+  }
+
+  get seen(): number {
+    return this.slots.seen;
   }
 
   /** Offer `samples` rows: row-major scores and their targets (index or multi-hot, as constructed). */
@@ -34,18 +66,16 @@ export class SampleReservoir {
     const C = this.columns;
     const per = this.multiHot ? C : 1;
     // while under the cap every row is kept: copied in one go
-    const head = Math.min(samples, this.cap - this.kept);
+    const head = this.slots.fill(samples);
     if (head > 0) {
       this.grow(this.kept + head);
       this.scoreRows.set(scores.subarray(0, head * C), this.kept * C);
       for (let k = 0; k < head * per; k++) this.targetRows[this.kept * per + k] = targets[k]!;
       this.kept += head;
-      this.seen += head;
     }
-    for (let i = Math.max(0, head); i < samples; i++) {
-      this.seen++;
-      const slot = Math.floor(this.random() * this.seen);
-      if (slot >= this.cap) continue;
+    for (let i = head; i < samples; i++) {
+      const slot = this.slots.next();
+      if (slot < 0) continue;
       for (let c = 0; c < C; c++) this.scoreRows[slot * C + c] = scores[i * C + c]!;
       for (let k = 0; k < per; k++) this.targetRows[slot * per + k] = targets[i * per + k]!;
     }

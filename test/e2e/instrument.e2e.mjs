@@ -4,7 +4,7 @@
 // fails the suite.
 /* global document, window */
 import assert from 'node:assert/strict';
-import { writeHostileDump, writeSpeedDump, HOSTILE_CLASSES } from './fixtures.mjs';
+import { tsImport } from 'tsx/esm/api';
 import {
   canvasInk,
   getSession,
@@ -17,6 +17,9 @@ import {
   waitUntil,
   webviewFrame,
 } from './helpers.mjs';
+
+// the dumps are shared with the unit and integration tests, in TypeScript
+const { writeHostileDump, writeSpeedDump, HOSTILE_CLASSES } = await tsImport('./fixtures.ts', import.meta.url);
 
 /** Console errors and CSP reports of the webviews (and page errors anywhere), as they happen. */
 function watchProblems(page) {
@@ -51,6 +54,9 @@ async function reportFrame(page, name, timeout = 120_000) {
     async () => {
       const failure = frame.locator('.callout.error');
       if (await failure.count()) return { failed: await failure.first().innerText() };
+      // while a run goes the panel shows the previous report, marked: that is not the report of `name`
+      const source = await frame.locator('.report-source').first().innerText().catch(() => '');
+      if (!source.includes(name) || (await frame.locator('.previous-report').count())) return undefined;
       const text = await frame.locator('.report .verdict').first().innerText().catch(() => '');
       return text && (await frame.locator('#class-table').count()) ? { ok: true } : undefined;
     },
@@ -162,6 +168,8 @@ describe('The report as an instrument (UI)', function () {
       const previous = await selectColorTheme(page, theme);
       originalTheme ||= previous;
       const frame = await webviewFrame(page, 'Focal Lens');
+      // the theme rebuilds the view: it reuses the epoch's per-sample data it had instead of asking the host again
+      await waitUntil(async () => (await frame.locator('#whatif-live').getAttribute('data-samples-kept')) === 'true', { message: 'the what-if on the per-sample data already received' });
       await whatIfReady(frame);
       await waitUntil(async () => {
         const canvases = await canvasInk(frame);
@@ -222,7 +230,8 @@ describe('The report as an instrument (UI)', function () {
       const previous = await frame.locator('#whatif-live-table caption').innerText();
       await frame.locator('#alpha-0').focus();
       await page.keyboard.press('ArrowRight');
-      await waitUntil(async () => (await frame.locator('#whatif-live-table caption').innerText()) !== previous, { message: 'the what-if step' });
+      // a loaded machine (CI shares its cores) slows a 1M-sample step many times: wait long, the time is printed anyway
+      await waitUntil(async () => (await frame.locator('#whatif-live-table caption').innerText({ timeout: 10_000 })) !== previous, { timeout: 120_000, message: 'the what-if step' });
       steps.push(Number(await frame.locator('#whatif-live').getAttribute('data-update-ms')));
     }
     const delivered = await frame.locator('#app').getAttribute('data-report-delivered-ms');

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FocalLensApi } from '../../src/extension/extension';
-import { HOSTILE_CLASSES, writeHostileDump } from '../e2e/fixtures.mjs';
+import { HOSTILE_CLASSES, writeHostileDump } from '../e2e/fixtures';
 
 async function api(): Promise<FocalLensApi> {
   const ext = vscode.extensions.getExtension<FocalLensApi>('focal-lens.focal-lens');

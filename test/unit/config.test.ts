@@ -62,4 +62,14 @@ describe('settings: config.ts against package.json', () => {
     const hints: SettingKey[] = ['inlayHints.enabled', 'prevalence'];
     for (const k of SETTING_KEYS) assert.equal(AFFECTS[k], hints.includes(k) ? 'hints' : k === 'maxSamplesToWebview' ? 'webview' : 'analysis', k);
   });
+
+  it("the README's settings table has every setting once, with package.json's default", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `focalLens\.([\w.]+)` \| `([^`]*)` \|/gm)].map((m) => [m[1]!, m[2]!] as const);
+    assert.deepEqual(rows.map(([k]) => k).sort(), [...SETTING_KEYS].sort());
+    for (const [key, shown] of rows) {
+      const d = properties[`focalLens.${key}`]!.default;
+      assert.equal(shown, d === '' ? '""' : String(d), key);
+    }
+  });
 });

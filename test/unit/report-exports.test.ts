@@ -1,5 +1,5 @@
 // Exports of a report for a pull request: the self-contained HTML file (src/core/format/html.ts)
-// and the Markdown, on a run whose class names are markup (test/e2e/fixtures.mjs): every string
+// and the Markdown, on a run whose class names are markup (test/e2e/fixtures.ts): every string
 // from the logs arrives as text, never as HTML.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,17 +11,16 @@ import { renderMarkdown } from '../../src/core/format/markdown';
 import { htmlText } from '../../src/core/format/escape';
 import { sparklinePath } from '../../src/core/format/svg';
 import type { AnalysisReport } from '../../src/core/report';
+import { HOSTILE_CLASSES, writeHostileDump } from '../e2e/fixtures';
 
 describe('report exports with hostile class names', function () {
   this.timeout(60000);
   let tmp: string;
   let report: AnalysisReport;
-  let hostile: string[];
+  const hostile = HOSTILE_CLASSES;
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'focal-lens-exports-'));
-    const fixtures = await import('../e2e/fixtures.mjs');
-    hostile = fixtures.HOSTILE_CLASSES;
-    report = await analyze({ paths: [fixtures.writeHostileDump(tmp)], backend: 'cpu', displayBase: tmp });
+    report = await analyze({ paths: [writeHostileDump(tmp)], backend: 'cpu', displayBase: tmp });
     assert.deepEqual(report.classes, hostile);
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));

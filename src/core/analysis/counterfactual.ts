@@ -15,8 +15,9 @@
  * Pure TypeScript, no tfjs: the work is sorting and counting.
  */
 import type { AlphaConvention, WhatIfClass, WhatIfRow } from '../report';
-import { gMinus, gPlus, PROB_EPS, softmaxScoreSlope } from '../focal';
+import { gMinus, gPlus, PROB_EPS } from '../focal';
 import { aboveShare, aucOfGroups, blockShares, mergeSortedGroups, poolAdjacentViolators, type IsotonicFit } from './calibration';
+import { CALIBRATION_BINS, logShares, passesOver, type PassRunner, type PassSegment } from './counterfactual-passes';
 
 // The section 5 terms are focal.ts's: one set of formulas for the kernels' reference, the
 // counterfactual and the explorer.
@@ -107,6 +108,12 @@ export interface CounterfactualBuilder {
    * for the readers' workers to parse the next chunk), so the work costs no wall time there.
    */
   workWhile(waiting: Promise<unknown>): void;
+  /**
+   * Put sample `i` of `batch` in the place of the sample added `slot`-th (0-based, in the order of
+   * add()): the reservoir of analysis/sample-cap.ts keeps its sample in the builder itself, not in
+   * a copy beside it.
+   */
+  replace(slot: number, batch: SampleBatch, i: number): void;
 }
 
 /** Confusion counts of one alpha'. */
@@ -128,6 +135,10 @@ export interface CounterfactualEngine {
   evaluate(alpha: number | number[]): WhatIfRow;
   /** Raw counts under alpha'. */
   counts(alpha: number | number[]): CounterfactualCounts;
+  /** Several alphas at once (softmax: one pass over the samples for all of them). */
+  evaluateMany(alphas: Array<number | number[]>): WhatIfRow[];
+  /** The true counts per reported class and the total of counts(), which do not depend on alpha. */
+  trueCounts(): Pick<CounterfactualCounts, 'count' | 'total'>;
   /** The same for the observed predictions (p > t, or argmax p): the run as it was. */
   observed(): WhatIfRow;
   /**
@@ -240,10 +251,24 @@ function columnAlpha(alpha: number | number[] | null, col: number): number {
   return alpha < 0 ? 0.5 : alpha;
 }
 
+/** The piece of `starts` (ascending first slots of the pieces) that holds `slot`. */
+function pieceOf(starts: readonly number[], slot: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= slot) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** The sigmoid engine sorts over all samples at once: keep the batches until build(). */
 function sigmoidBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
+  const C = spec.numClasses;
   const pieces: (Float32Array | Float64Array)[] = [];
   const targetPieces: (Int32Array | Uint8Array)[] = [];
+  const starts: number[] = [];
   let targetLayout: SampleBatch['targetLayout'] | undefined;
   let samples = 0;
   const add = (batch: SampleBatch): void => {
@@ -251,7 +276,16 @@ function sigmoidBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     targetLayout = batch.targetLayout;
     pieces.push(batch.probabilities);
     targetPieces.push(targetLayout === 'multi-hot' ? Uint8Array.from(batch.targets) : Int32Array.from(batch.targets));
+    starts.push(samples);
     samples += batch.samples;
+  };
+  const replace = (slot: number, batch: SampleBatch, i: number): void => {
+    const k = pieceOf(starts, slot);
+    const r = slot - starts[k]!;
+    const p = pieces[k]!;
+    for (let c = 0; c < C; c++) p[r * C + c] = batch.probabilities[i * C + c]!;
+    const tw = targetLayout === 'multi-hot' ? C : 1;
+    for (let c = 0; c < tw; c++) targetPieces[k]![r * tw + c] = batch.targets[i * tw + c]!;
   };
   const build = (classes: string[]): CounterfactualEngine => {
     const multiHot = targetLayout === 'multi-hot';
@@ -267,9 +301,10 @@ function sigmoidBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   const discard = (): void => {
     pieces.length = 0;
     targetPieces.length = 0;
+    starts.length = 0;
   };
   // nothing deferred: the sorting needs every sample
-  return { add, build, discard, workWhile: () => undefined };
+  return { add, build, discard, replace, workWhile: () => undefined };
 }
 
 type SigmoidInput = CounterfactualSpec & Pick<CounterfactualData, 'samples' | 'targets' | 'targetLayout' | 'classes'> & { pieces: ReadonlyArray<Float32Array | Float64Array> };
@@ -363,6 +398,8 @@ function sigmoidEngine(d: SigmoidInput): CounterfactualEngine {
     oneVsRest: !binary,
     counts,
     evaluate: (alpha) => rowFromCounts(alpha, classes, counts(alpha), !binary),
+    evaluateMany: (alphas) => alphas.map((alpha) => rowFromCounts(alpha, classes, counts(alpha), !binary)),
+    trueCounts: () => toCounts(obsPred, obsTp),
     observed: () => rowFromCounts(d.alpha0 ?? 0.5, classes, toCounts(obsPred, obsTp), !binary),
     calibratedCounts,
     evaluateCalibrated: (alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), !binary),
@@ -396,28 +433,23 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   const alpha0 = spec.alpha0 === null ? new Array<number>(C).fill(1) : conventionVector('vector', spec.alpha0, C);
   const negLogA0 = alpha0.map((a) => -Math.log(a > 0 ? a : PROB_EPS));
   const segments: SoftmaxSegment[] = [];
+  const starts: number[] = [];
   let N = 0;
   const count = new Float64Array(C);
   const obsPred = new Float64Array(C);
   const obsTp = new Float64Array(C);
-  // Batches whose probabilities still await their log shares (two logs a value: the bulk of the
+  // Segments whose probabilities still await their log shares (two logs a value: the bulk of the
   // set-up). Converted in workWhile(), i.e. while the caller waits for the readers, else all at
   // once in build(): an epoch that turns out not to be the last costs only time spent waiting.
-  const pending: { segment: SoftmaxSegment; probabilities: Float32Array | Float64Array }[] = [];
-  // each class's score range, for the label calibration's histogram (kept here: no extra pass)
+  const pending: SoftmaxSegment[] = [];
+  // each class's score range, for the label calibration's histogram (kept here: no extra pass,
+  // unless replace() took samples out of converted segments)
   const range = { lo: new Float64Array(C).fill(Infinity), hi: new Float64Array(C).fill(-Infinity) };
-  const convert = ({ segment, probabilities }: (typeof pending)[number]): void => {
-    const logQ = segment.logQ;
-    const { lo, hi } = range;
-    for (let o = 0; o < logQ.length; o += C) {
-      for (let c = 0; c < C; c++) {
-        // log q_hat up to a per-sample constant (the normalisation does not move any argmax)
-        logQ[o + c] = negLogA0[c]! - Math.log(softmaxScoreSlope(probabilities[o + c]!, gamma));
-        const v = logQ[o + c]!;
-        if (v < lo[c]!) lo[c] = v;
-        if (v > hi[c]!) hi[c] = v;
-      }
-    }
+  let rangeStale = false;
+  const convert = (segment: SoftmaxSegment): void => {
+    if (!segment.raw) return;
+    logShares(segment.raw, segment.logQ, 0, segment.targets.length, gamma, negLogA0, range);
+    segment.raw = null;
   };
   const workWhile = (waiting: Promise<unknown>): void => {
     let settled = false;
@@ -425,7 +457,7 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
       settled = true;
     };
     waiting.then(stop, stop);
-    // One batch per turn of the event loop: a settled `waiting` (its reaction runs first) stops it.
+    // One segment per turn of the event loop: a settled `waiting` (its reaction runs first) stops it.
     const step = (): void => {
       const next = settled ? undefined : pending.shift();
       if (!next) return;
@@ -434,229 +466,152 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     };
     setImmediate(step);
   };
+  /** Count a sample (its target, its observed argmax) in or out of the observed counts. */
+  const tally = (y: number, best: number, d: 1 | -1): void => {
+    if (y >= 0 && y < C) count[y]! += d;
+    obsPred[best]! += d;
+    if (best === y) obsTp[best]! += d;
+  };
   const add = (batch: SampleBatch): void => {
     const n = batch.samples;
     const probs = batch.probabilities;
-    const given = batch.targets;
     const multiHot = batch.targetLayout === 'multi-hot';
     const targets = new Int32Array(n);
+    const pred = new Uint16Array(n);
     for (let i = 0, o = 0; i < n; i++, o += C) {
-      let y: number;
-      if (multiHot) {
-        y = 0;
-        for (let c = 0; c < C; c++) if (given[o + c]! > 0) y = c;
-      } else y = given[i]!;
+      const y = sampleClass(batch.targets, i, C, multiHot);
+      const best = argmaxRow(probs, o, C);
       targets[i] = y;
-      if (y >= 0 && y < C) count[y]! += 1;
-      let best = -1;
-      let bestP = -Infinity;
-      for (let c = 0; c < C; c++) {
-        const p = probs[o + c]!;
-        if (p > bestP) {
-          bestP = p;
-          best = c;
-        }
-      }
-      obsPred[best]! += 1;
-      if (best === y) obsTp[best]! += 1;
+      pred[i] = best;
+      tally(y, best, 1);
     }
     // the log shares overwrite the handed-over probabilities (float64 ones need a float32 home)
     const logQ = probs instanceof Float32Array ? probs.subarray(0, n * C) : new Float32Array(n * C);
-    const segment = { logQ, targets };
+    const segment: SoftmaxSegment = { logQ, targets, pred, raw: probs };
     segments.push(segment);
-    pending.push({ segment, probabilities: probs });
+    starts.push(N);
+    pending.push(segment);
     N += n;
   };
+  const replace = (slot: number, batch: SampleBatch, i: number): void => {
+    const k = pieceOf(starts, slot);
+    const seg = segments[k]!;
+    const r = slot - starts[k]!;
+    tally(seg.targets[r]!, seg.pred[r]!, -1);
+    const probs = batch.probabilities;
+    const y = sampleClass(batch.targets, i, C, batch.targetLayout === 'multi-hot');
+    const best = argmaxRow(probs, i * C, C);
+    seg.targets[r] = y;
+    seg.pred[r] = best;
+    tally(y, best, 1);
+    if (seg.raw) for (let c = 0; c < C; c++) seg.raw[r * C + c] = probs[i * C + c]!;
+    else {
+      logShares(probs.subarray(i * C, (i + 1) * C), seg.logQ.subarray(r * C, (r + 1) * C), 0, 1, gamma, negLogA0);
+      rangeStale = true;
+    }
+  };
   const build = (classes: string[]): CounterfactualEngine => {
-    for (const batch of pending.splice(0)) convert(batch);
-    return softmaxEngine(C, classes, alpha0, segments, N, { count, obsPred, obsTp }, range);
+    for (const segment of pending.splice(0)) convert(segment);
+    const run = passesOver(segments);
+    if (rangeStale) {
+      const [lo, hi] = run('range', { C });
+      range.lo.set(lo!);
+      range.hi.set(hi!);
+    }
+    return softmaxEngine(C, classes, alpha0, run, N, { count, obsPred, obsTp }, range);
   };
   const discard = (): void => {
     pending.length = 0;
     segments.length = 0;
+    starts.length = 0;
   };
-  return { add, build, discard, workWhile };
+  return { add, build, discard, workWhile, replace };
 }
 
-/** One batch of the softmax engine's summary: log q_hat rows (row-major) and class indices. */
-interface SoftmaxSegment {
-  logQ: Float32Array;
-  targets: Int32Array;
+/** The class of sample i: its index, or the last hot column of a one-hot row. */
+function sampleClass(targets: ArrayLike<number>, i: number, C: number, multiHot: boolean): number {
+  if (!multiHot) return targets[i]!;
+  let y = 0;
+  for (let c = 0; c < C; c++) if (targets[i * C + c]! > 0) y = c;
+  return y;
+}
+
+/** The first column of the largest value of the row at offset o. */
+function argmaxRow(values: ArrayLike<number>, o: number, C: number): number {
+  let best = -1;
+  let bestV = -Infinity;
+  for (let c = 0; c < C; c++) {
+    const v = values[o + c]!;
+    if (v > bestV) {
+      bestV = v;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** One batch of the softmax engine's summary (counterfactual-passes.ts) and what the builder needs of it. */
+interface SoftmaxSegment extends PassSegment {
+  /** The observed (argmax p) class of each sample, for replace(). */
+  pred: Uint16Array;
+  /** The probabilities until converted into logQ (often the same array), then null. */
+  raw: Float32Array | Float64Array | null;
 }
 
 function softmaxEngine(
   C: number,
   names: string[],
   alpha0: number[],
-  segments: readonly SoftmaxSegment[],
+  run: PassRunner,
   N: number,
   { count, obsPred, obsTp }: { count: Float64Array; obsPred: Float64Array; obsTp: Float64Array },
   range: { lo: Float64Array; hi: Float64Array },
 ): CounterfactualEngine {
   const classes = names.slice(0, C);
-  const counts = (alpha: number | number[]): CounterfactualCounts => {
-    const vec = Array.isArray(alpha) ? alpha : new Array<number>(C).fill(alpha);
-    const logA = Float64Array.from({ length: C }, (_, c) => Math.log(Math.max(vec[c] ?? 0, 1e-300)));
-    const predicted = new Float64Array(C);
-    const tp = new Float64Array(C);
-    for (const { logQ, targets } of segments) {
-      for (let i = 0, o = 0; i < targets.length; i++, o += C) {
-        let best = 0;
-        let bestV = logQ[o]! + logA[0]!;
-        for (let c = 1; c < C; c++) {
-          const v = logQ[o + c]! + logA[c]!;
-          if (v > bestV) {
-            bestV = v;
-            best = c;
-          }
-        }
-        predicted[best]! += 1;
-        if (best === targets[i]) tp[best]! += 1;
-      }
-    }
-    return { count, predicted, tp, total: N };
+  /** Per-alpha counts from a pass's flat [K, C] predicted and true-positive counts. */
+  const perAlpha = (K: number, [predicted, tp]: Float64Array[]): CounterfactualCounts[] =>
+    Array.from({ length: K }, (_, k) => ({ count, predicted: predicted!.slice(k * C, (k + 1) * C), tp: tp!.slice(k * C, (k + 1) * C), total: N }));
+  // one pass over the samples for several alphas: the argmax of log alpha'_c + log q_hat_c each
+  const countsMany = (alphas: Array<number | number[]>): CounterfactualCounts[] => {
+    const K = alphas.length;
+    const logA = new Float64Array(K * C);
+    alphas.forEach((alpha, k) => {
+      for (let c = 0; c < C; c++) logA[k * C + c] = Math.log(Math.max((Array.isArray(alpha) ? alpha[c] : alpha) ?? 0, 1e-300));
+    });
+    return perAlpha(K, run('counts', { C, K, logA }));
   };
+  const counts = (alpha: number | number[]): CounterfactualCounts => countsMany([alpha])[0]!;
   const sweep = (family: SweepFamily, values: number[]): CounterfactualCounts[] => {
     const G = values.length;
-    const pred = new Float64Array(C * (G + 1));
-    const tpd = new Float64Array(C * (G + 1));
-    const mark = (c: number, j0: number, j1: number, hit: boolean) => {
-      if (j1 <= j0) return;
-      pred[c * (G + 1) + j0]! += 1;
-      pred[c * (G + 1) + j1]! -= 1;
-      if (hit) {
-        tpd[c * (G + 1) + j0]! += 1;
-        tpd[c * (G + 1) + j1]! -= 1;
-      }
-    };
-    if (family.kind === 'class0') {
-      const ts = Float64Array.from(values, (a) => (a <= 0 ? -Infinity : a >= 1 ? Infinity : family.sign * Math.log(a / (1 - a))));
-      // ts must be ascending for the index ranges: class0-complement reverses the order
-      const asc = family.sign > 0;
-      for (const { logQ, targets } of segments) {
-        for (let i = 0, o = 0; i < targets.length; i++, o += C) {
-          let k = 1;
-          let m = logQ[o + 1]!;
-          for (let c = 2; c < C; c++) if (logQ[o + c]! > m) { m = logQ[o + c]!; k = c; }
-          const dlt = m - logQ[o]!; // class 0 wins iff t >= dlt
-          const y = targets[i]!;
-          // first index where class 0 wins (asc) / last index where it wins (desc)
-          let lo = 0;
-          let hi = G;
-          while (lo < hi) {
-            const mid = (lo + hi) >>> 1;
-            const wins = ts[mid]! >= dlt;
-            if (asc ? wins : !wins) hi = mid;
-            else lo = mid + 1;
-          }
-          if (asc) {
-            mark(k, 0, lo, y === k);
-            mark(0, lo, G, y === 0);
-          } else {
-            mark(0, 0, lo, y === 0);
-            mark(k, lo, G, y === k);
-          }
-        }
-      }
-    } else {
-      const slope = family.logShares.map((l) => -l);
-      const b0 = values[0]!;
-      const bEnd = values[G - 1]!;
-      const lowerBound = (b: number) => {
-        let lo = 0;
-        let hi = G;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (values[mid]! >= b) hi = mid;
-          else lo = mid + 1;
-        }
-        return lo;
-      };
-      for (const { logQ, targets } of segments) {
-        for (let i = 0, o = 0; i < targets.length; i++, o += C) {
-          const y = targets[i]!;
-          let cur = 0;
-          let bestV = logQ[o]! + b0 * slope[0]!;
-          for (let c = 1; c < C; c++) {
-            const v = logQ[o + c]! + b0 * slope[c]!;
-            if (v > bestV) { bestV = v; cur = c; }
-          }
-          let b = b0;
-          let j = 0;
-          for (;;) {
-            let next = Infinity;
-            let nc = -1;
-            for (let c = 0; c < C; c++) {
-              const ds = slope[c]! - slope[cur]!;
-              if (ds <= 0) continue;
-              const x = (logQ[o + cur]! - logQ[o + c]!) / ds;
-              if (x > b && (x < next || (x === next && slope[c]! > slope[nc]!))) { next = x; nc = c; }
-            }
-            if (nc < 0 || next > bEnd) {
-              mark(cur, j, G, y === cur);
-              break;
-            }
-            const jn = lowerBound(next);
-            mark(cur, j, jn, y === cur);
-            j = jn;
-            b = next;
-            cur = nc;
-          }
-        }
-      }
-    }
+    const [pred, tpd] =
+      family.kind === 'class0'
+        ? // ts must be ascending for the index ranges: class0-complement reverses the order
+          run('sweepClass0', { C, ts: Float64Array.from(values, (a) => (a <= 0 ? -Infinity : a >= 1 ? Infinity : family.sign * Math.log(a / (1 - a)))), asc: family.sign > 0 })
+        : run('sweepBeta', { C, values: Float64Array.from(values), slope: Float64Array.from(family.logShares, (l) => -l) });
     const out: CounterfactualCounts[] = [];
     const runP = new Float64Array(C);
     const runT = new Float64Array(C);
     for (let g = 0; g < G; g++) {
       for (let c = 0; c < C; c++) {
-        runP[c]! += pred[c * (G + 1) + g]!;
-        runT[c]! += tpd[c * (G + 1) + g]!;
+        runP[c]! += pred![c * (G + 1) + g]!;
+        runT[c]! += tpd![c * (G + 1) + g]!;
       }
       out.push({ count, predicted: runP.slice(), tp: runT.slice(), total: N });
     }
     return out;
   };
-  const calibration = softmaxCalibration(C, segments, range);
+  const calibration = softmaxCalibration(C, run, range);
   // one pass over the samples for several alphas: each score's bin is found once
   const calibratedCountsMany = (alphas: Array<number | number[]>): CounterfactualCounts[] => {
     const { lo, scale, logShare } = calibration();
     const K = alphas.length;
-    const B = CALIBRATION_BINS;
-    // log alpha'_c + log q_iso,c per (alpha, class, bin): the inner loop is one lookup per score
-    // (float32: half the cache footprint; the argmax of sums of logs needs no more)
-    const table = new Float32Array(K * C * B);
+    // log alpha'_c + log q_iso,c per (alpha, class): the argmax of sums of logs compared in float32
+    // (what a float32 table of the sums held: half the cache footprint, no less decisive)
+    const logA = new Float64Array(K * C);
     alphas.forEach((alpha, k) => {
-      for (let c = 0; c < C; c++) {
-        const a = Array.isArray(alpha) ? (alpha[c] ?? 0) : alpha;
-        const la = Math.log(Math.max(a, 1e-300));
-        for (let b = 0; b < B; b++) table[(k * C + c) * B + b] = la + logShare[c * B + b]!;
-      }
+      for (let c = 0; c < C; c++) logA[k * C + c] = Math.log(Math.max(Array.isArray(alpha) ? (alpha[c] ?? 0) : alpha, 1e-300));
     });
-    const predicted = Array.from({ length: K }, () => new Float64Array(C));
-    const tp = Array.from({ length: K }, () => new Float64Array(C));
-    const bins = new Int32Array(C);
-    for (const { logQ, targets } of segments) {
-      for (let i = 0, o = 0; i < targets.length; i++, o += C) {
-        for (let c = 0; c < C; c++) bins[c] = c * B + binOf(logQ[o + c]!, lo[c]!, scale[c]!);
-        const y = targets[i]!;
-        for (let k = 0; k < K; k++) {
-          const base = k * C * B;
-          let best = 0;
-          let bestV = -Infinity;
-          for (let c = 0; c < C; c++) {
-            const v = table[base + bins[c]!]!;
-            if (v > bestV) {
-              bestV = v;
-              best = c;
-            }
-          }
-          predicted[k]![best]! += 1;
-          if (best === y) tp[k]![best]! += 1;
-        }
-      }
-    }
-    return predicted.map((p, k) => ({ count, predicted: p, tp: tp[k]!, total: N }));
+    return perAlpha(K, run('calibrated', { C, K, lo, scale, logA, logShare }));
   };
   const calibratedCounts = (alpha: number | number[]): CounterfactualCounts => calibratedCountsMany([alpha])[0]!;
   return {
@@ -667,21 +622,14 @@ function softmaxEngine(
     sweep,
     counts,
     evaluate: (alpha) => rowFromCounts(alpha, classes, counts(alpha), false),
+    evaluateMany: (alphas) => countsMany(alphas).map((c, k) => rowFromCounts(alphas[k]!, classes, c, false)),
+    trueCounts: () => ({ count, total: N }),
     observed: () => rowFromCounts(alpha0, classes, { count, predicted: obsPred, tp: obsTp, total: N }, false),
     calibratedCounts,
     evaluateCalibrated: (alpha) => rowFromCounts(alpha, classes, calibratedCounts(alpha), false),
     evaluateCalibratedMany: (alphas) => calibratedCountsMany(alphas).map((c, k) => rowFromCounts(alphas[k]!, classes, c, false)),
     auc: () => calibration().auc.slice(),
   };
-}
-
-/** Score bins per class for the softmax calibration: fine enough to act as exact ranks on validation sets. */
-const CALIBRATION_BINS = 1024;
-
-/** The bin of a score v >= lo (truncation is floor there); the maximum lands in the last bin. */
-function binOf(v: number, lo: number, scale: number): number {
-  const b = ((v - lo) * scale) | 0;
-  return b < CALIBRATION_BINS ? b : CALIBRATION_BINS - 1;
 }
 
 interface SoftmaxCalibration {
@@ -698,23 +646,12 @@ interface SoftmaxCalibration {
  * the class's AUC from the same histogram. Under alpha' a sample is predicted as
  * argmax_c alpha'_c q_iso_c, the decision rule with the calibrated shares.
  */
-function softmaxCalibration(C: number, segments: readonly SoftmaxSegment[], { lo, hi }: { lo: Float64Array; hi: Float64Array }): () => SoftmaxCalibration {
+function softmaxCalibration(C: number, run: PassRunner, { lo, hi }: { lo: Float64Array; hi: Float64Array }): () => SoftmaxCalibration {
   let built: SoftmaxCalibration | null = null;
   return () => {
     if (built) return built;
     const scale = Float64Array.from({ length: C }, (_, c) => (hi[c]! > lo[c]! ? CALIBRATION_BINS / (hi[c]! - lo[c]!) : 0));
-    const n = new Float64Array(C * CALIBRATION_BINS);
-    const pos = new Float64Array(C * CALIBRATION_BINS);
-    for (const { logQ, targets } of segments) {
-      for (let i = 0, o = 0; i < targets.length; i++, o += C) {
-        const y = targets[i]!;
-        for (let c = 0; c < C; c++) {
-          const k = c * CALIBRATION_BINS + binOf(logQ[o + c]!, lo[c]!, scale[c]!);
-          n[k]! += 1;
-          if (y === c) pos[k]! += 1;
-        }
-      }
-    }
+    const [n, pos] = run('histogram', { C, lo, scale }) as [Float64Array, Float64Array];
     const logShare = new Float64Array(C * CALIBRATION_BINS);
     const auc: number[] = [];
     for (let c = 0; c < C; c++) {

@@ -48,6 +48,8 @@ export interface SuggestionContext {
   calibrated?: (a: number | number[]) => WhatIfRow;
   /** Compute the calibrated rows of several alphas together (softmax: one pass over the samples instead of one each). */
   prefetchCalibrated?: (alphas: Array<number | number[]>) => void;
+  /** The same for `evaluate`'s rows (when it caches them). */
+  prefetchExact?: (alphas: Array<number | number[]>) => void;
 }
 
 export interface SuggestionResult extends Suggestion {
@@ -94,7 +96,7 @@ export function candidateAlphas(ctx: Pick<SuggestionContext, 'kind' | 'conventio
 
 /** Predicting the majority class for every sample (one-vs-rest: predicting no column). */
 function trivialRow(engine: CounterfactualEngine, observed: WhatIfRow): WhatIfRow {
-  const c = engine.counts(observed.alpha);
+  const c = engine.trueCounts();
   const predicted = new Float64Array(c.count.length);
   const tp = new Float64Array(c.count.length);
   if (!engine.oneVsRest) {
@@ -172,6 +174,8 @@ export function suggest(engine: CounterfactualEngine, ctx: SuggestionContext, ev
     if (!(c.value > trivial + 1e-12) || !healthy(c.row)) continue;
     const around = neighbours(c, ctx.trueShares);
     ctx.prefetchCalibrated?.([c.alpha, ...around]);
+    // the winner's exact row (below) and the neighbours off the grid, in the same pass
+    ctx.prefetchExact?.([c.alpha, ...around.filter((n) => !gridRow(n))]);
     if (!passes(c.alpha, c.row)) continue;
     beating.push(c);
     if (around.every((n) => passes(n))) {

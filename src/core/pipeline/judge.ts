@@ -57,25 +57,21 @@ export function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, cl
   const toEngine = (a: number | number[]): number | number[] =>
     Array.isArray(a) ? a : r.kind === 'softmax' ? conventionVector(r.convention, a, C) : positiveWeightOf(r.convention, a);
   // A softmax calibrated row costs a pass over every sample: each alpha once (the neutral and the
-  // suggested rows come back), and the alphas known together in one pass.
-  const calibratedRows = new Map<string, WhatIfEstimate>();
-  // the rows every report has: computed along with whatever is asked first
+  // suggested rows come back), and the alphas known together in one pass; the rows every report
+  // has are computed along with whatever is asked first.
   const alwaysNeeded: Array<number | number[]> = [];
-  const prefetchCalibrated = (asked: Array<number | number[]>): void => {
-    const alphas = [...asked, ...alwaysNeeded];
-    const missing = alphas.filter((a, i) => !calibratedRows.has(JSON.stringify(a)) && alphas.findIndex((b) => JSON.stringify(b) === JSON.stringify(a)) === i);
-    if (!missing.length) return;
-    engine!.evaluateCalibratedMany(missing.map(toEngine)).forEach(({ perClass, macroF1, balancedAccuracy, accuracy }, i) => {
-      calibratedRows.set(JSON.stringify(missing[i]), { perClass, macroF1, balancedAccuracy, accuracy });
-    });
-  };
-  const calibratedOf = (a: number | number[]): WhatIfEstimate => {
-    prefetchCalibrated([a]);
-    return calibratedRows.get(JSON.stringify(a))!;
-  };
+  const calibrated = rowCache(alwaysNeeded, (alphas) =>
+    engine!.evaluateCalibratedMany(alphas.map(toEngine)).map(({ perClass, macroF1, balancedAccuracy, accuracy }): WhatIfEstimate => ({ perClass, macroF1, balancedAccuracy, accuracy })),
+  );
+  const prefetchCalibrated = calibrated.prefetch;
+  const calibratedOf = calibrated.get;
+  // The same for the loss-minimum rows: the neutral and --what-if rows wait for the suggestion's
+  // first candidate, whose exact row comes in the same pass.
+  const exactNeeded: Array<number | number[]> = [];
+  const exact = rowCache(exactNeeded, (alphas) => engine!.evaluateMany(alphas.map(toEngine)));
+  const prefetchExact = exact.prefetch;
   const evaluate = (a: number | number[], label: WhatIfRow['label']): WhatIfRow => {
-    const row = engine!.evaluate(toEngine(a));
-    return { ...row, alpha: Array.isArray(a) ? a.slice() : a, label };
+    return { ...exact.get(a), alpha: Array.isArray(a) ? a.slice() : a, label };
   };
   const loggedAlpha: number | number[] =
     r.alphaVector && (r.convention === 'vector' || r.alphaScalar === null) ? r.alphaVector : (r.alphaScalar !== null && r.alphaScalar >= 0 ? r.alphaScalar : 0.5);
@@ -104,14 +100,11 @@ export function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, cl
       whatIf.push(row);
     };
     const observed = { ...engine.observed(), alpha: loggedAlpha, label: 'logged' as const };
-    alwaysNeeded.push(loggedAlpha, neutralAlpha, ...(opts.whatIf ?? []));
-    push(observed);
-    neutralRow = evaluate(neutralAlpha, 'neutral');
-    push(neutralRow);
     for (const a of opts.whatIf ?? []) {
       if (Array.isArray(a) && a.length !== C) throw new UsageError(`a what-if vector has ${a.length} values for ${C} score columns`, { option: 'what-if', columns: C });
-      push(evaluate(a, 'what-if'));
     }
+    alwaysNeeded.push(loggedAlpha, neutralAlpha, ...(opts.whatIf ?? []));
+    exactNeeded.push(neutralAlpha, ...(opts.whatIf ?? []));
     const aucs = engine.auc();
     ranking = { epoch: lastEpoch.epoch, perClass: engine.classes.map((name, i) => ({ class: name, auc: Number.isFinite(aucs[i]!) ? aucs[i]! : null })) };
     const lastShares = epochShares(lastEpoch);
@@ -131,9 +124,14 @@ export function judgeRun({ epochs, engine, resolved: r, opts, thresholds: th, cl
         thresholds: th,
         calibrated: (a) => ({ ...calibratedOf(a), alpha: a }),
         prefetchCalibrated,
+        prefetchExact,
       },
       (a) => evaluate(a, 'suggested'),
     );
+    push(observed);
+    neutralRow = evaluate(neutralAlpha, 'neutral');
+    push(neutralRow);
+    for (const a of opts.whatIf ?? []) push(evaluate(a, 'what-if'));
     const s = outcome.suggestion;
     if (s) {
       suggestion = { objective: s.objective, alpha: s.alpha, current: s.current, expected: s.expected, ...(s.beta !== undefined ? { beta: s.beta } : {}) };
@@ -250,4 +248,25 @@ function suggestionWords(
     `No suggestion: no alpha makes this model separate ${what} on these features. No alpha that neither estimate judges collapsed or drifting does better than ${trivial}. ` +
       `The ranking quality is ${auc} (0.5 is chance): look at the features, the model capacity or the learning rate.`,
   );
+}
+
+/**
+ * Rows by alpha, computed in batches: prefetch(asked) computes in one call every alpha of `asked`
+ * and of `needed` (the caller's list, read at each call) not yet known; get(a) prefetches a alone.
+ */
+function rowCache<Row>(needed: Array<number | number[]>, compute: (alphas: Array<number | number[]>) => Row[]): { prefetch: (asked: Array<number | number[]>) => void; get: (a: number | number[]) => Row } {
+  const rows = new Map<string, Row>();
+  const prefetch = (asked: Array<number | number[]>): void => {
+    const keys = [...asked, ...needed].map((a) => [JSON.stringify(a), a] as const);
+    const missing = [...new Map(keys.filter(([key]) => !rows.has(key))).values()];
+    if (!missing.length) return;
+    compute(missing).forEach((row, i) => rows.set(JSON.stringify(missing[i]), row));
+  };
+  return {
+    prefetch,
+    get: (a) => {
+      prefetch([a]);
+      return rows.get(JSON.stringify(a))!;
+    },
+  };
 }

@@ -25,11 +25,14 @@ import { counterfactualSpec, resolveLoss, type LossSettings, type Resolved } fro
 
 /**
  * Open the run's dump; a dump that names its split (the focal_lens writer does) is judged on that
- * split only. Returns the opener too: the interleaved-epochs pass reads the dump again.
+ * split only. Returns the opener too: the interleaved-epochs pass reads the dump again. The first
+ * pass's chunks share their buffers (the kernels' staging copies what it keeps); the opener's are
+ * fresh.
  */
 export async function openDump(sources: DumpSource[], opts: AnalyzeOptions, progress: (event: AnalyzeProgress) => void): Promise<{ dump: PredictionDump; open: () => Promise<PredictionDump>; split: string | undefined }> {
   return openDumpOfSplit(opts.paths, {
     sources,
+    reuseBuffers: true,
     lenient: opts.lenient ?? false,
     ...(opts.split !== undefined ? { split: opts.split } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),

@@ -33,6 +33,8 @@ export interface ArrayReadOptions {
   split?: string;
   checkSoftmaxSum: boolean;
   signal?: AbortSignal;
+  /** Chunks share buffers: each is valid until the next is requested (OpenDumpOptions.reuseBuffers). */
+  reuseBuffers?: boolean;
 }
 
 const dtypeName = (d: DType) => d.text;
@@ -89,9 +91,13 @@ function finiteInto(t: Float64Array, n: number, out: Float64Array): boolean {
   return true;
 }
 
-/** Scores into float32: little-endian aligned float32 is a copy; everything else via float64. */
+/**
+ * Scores into float32: bytes read straight into `out` need nothing, little-endian aligned float32
+ * is a copy, everything else goes via float64.
+ */
 let scoreTmp = new Float64Array(0);
 function decodeScores(bytes: Uint8Array, dt: DType, m: number, out: Float32Array): void {
+  if (bytes.buffer === out.buffer && bytes.byteOffset === out.byteOffset) return;
   if (dt.kind === 'f' && dt.size === 4 && dt.little) {
     const b = bytes.byteOffset % 4 === 0 ? bytes : alignedCopy(bytes, m * 4);
     out.set(new Float32Array(b.buffer, b.byteOffset, m));
@@ -116,7 +122,8 @@ class RowReader {
     this.rowElems = a.shape.length > 1 ? a.shape.slice(1).reduce((x, y) => x * y, 1) : 1;
   }
 
-  async read(r0: number, r1: number): Promise<Uint8Array> {
+  /** Rows [r0, r1) as bytes; `into`, when big enough, may be filled and returned (a zero-copy read). */
+  async read(r0: number, r1: number, into?: Uint8Array): Promise<Uint8Array> {
     const a = this.a;
     const isz = a.dtype.size;
     const n = r1 - r0;
@@ -127,6 +134,7 @@ class RowReader {
         throw new Error(`internal: non-sequential read of ${a.src.name}`);
       }
       const len = n * this.rowElems * isz;
+      if (into && into.length >= len) return a.src.read(len, into);
       this.flip ^= 1;
       let sc = this.scratch[this.flip];
       if (!sc || sc.length < len) sc = this.scratch[this.flip] = new Uint8Array(len);
@@ -244,13 +252,21 @@ export async function* arrayChunks(set: ArraySet, opts: ArrayReadOptions, log: I
   const tmpT = new Float64Array(chunkRows * tw);
   const tmpE = new Float64Array(chunkRows);
   const splitName = opts.split;
+  // The arrays of a read: fresh ones (the consumer may keep chunks), or with reuseBuffers two sets
+  // taken in turn (a read fills one while the chunks of the one before are consumed). Little-endian
+  // float32 scores are read straight into their array (no scratch, no copy).
+  const straight = scores.dtype.kind === 'f' && scores.dtype.size === 4 && scores.dtype.little;
+  const arraysOf = (n: number) => ({ sc: new Float32Array(n * C), tg: multi ? new Uint8Array(n * C) : new Int32Array(n), ep: new Float64Array(n) });
+  const sets = opts.reuseBuffers ? [arraysOf(chunkRows), arraysOf(chunkRows)] : null;
+  let turn = 0;
   // Read-ahead: the next chunk's bytes are being read while this one is decoded and checked.
   const fetch = async (r0: number) => {
     const r1 = Math.min(rows, r0 + chunkRows);
-    const sb = await sr.read(r0, r1);
+    const out = sets ? sets[turn++ & 1]! : arraysOf(r1 - r0);
+    const sb = await sr.read(r0, r1, straight ? new Uint8Array(out.sc.buffer, out.sc.byteOffset, out.sc.byteLength) : undefined);
     const tb = await tr.read(r0, r1);
     const eb = er ? await er.read(r0, r1) : undefined;
-    return { sb, tb, eb };
+    return { sb, tb, eb, out };
   };
   let pending = rows > 0 ? fetch(0) : undefined;
   pending?.catch(() => undefined);
@@ -262,7 +278,7 @@ export async function* arrayChunks(set: ArraySet, opts: ArrayReadOptions, log: I
         throw e;
       }
       const r1 = Math.min(rows, r0 + chunkRows);
-      const { sb, tb, eb } = await (pending as ReturnType<typeof fetch>);
+      const { sb, tb, eb, out } = await (pending as ReturnType<typeof fetch>);
       // Every read is checked against what the header and the zip directory promised: a member
       // that ends early (or inflates to less) keeps its complete rows, never decodes stale bytes.
       const n = completeRows(r0, r1, [
@@ -272,12 +288,12 @@ export async function* arrayChunks(set: ArraySet, opts: ArrayReadOptions, log: I
       ], N, log);
       pending = n === r1 - r0 && r1 < rows ? fetch(r1) : undefined;
       pending?.catch(() => undefined);
-      const sc = new Float32Array(n * C);
+      const sc = out.sc.subarray(0, n * C);
       decodeScores(sb, scores.dtype, n * C, sc);
       decodeInto(tb, targets.dtype, n * tw, tmpT);
       if (eb && epoch) decodeInto(eb, epoch.dtype, n, tmpE);
-      const tg = multi ? new Uint8Array(n * C) : new Int32Array(n);
-      const ep = new Float64Array(n);
+      const tg = out.tg.subarray(0, n * tw);
+      const ep = out.ep.subarray(0, n);
       // Fast path: every value fine (the common case) -> no per-row work below.
       let clean = scoresClean(sc, n * C, probs) && (!checkSum || rowsSumToOne(sc, n, C));
       if (clean) clean = multi ? multiHotClean(tmpT, n * C, tg as Uint8Array) : indicesClean(tmpT, n, hi, tg as Int32Array);

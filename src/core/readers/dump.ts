@@ -43,6 +43,12 @@ export interface OpenDumpOptions {
   displayBase?: string;
   /** Sources already found by a run scan (then `paths` only names the input for messages). */
   sources?: DumpSource[];
+  /**
+   * Array dumps (.npy, .npz, safetensors) reuse two sets of chunk buffers in turn: a chunk is then
+   * valid only until the next one is requested (for a consumer that copies what it keeps, as the
+   * kernels' staging does: no fresh pages per chunk). Default false.
+   */
+  reuseBuffers?: boolean;
 }
 
 /** Format ids reported in {@link PredictionDump.format} (and the report's input.format). */
@@ -184,7 +190,13 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
         fixedEpoch: src.nameEpoch ?? 0,
         ...(e ? { epoch: e[1] } : {}),
       };
-      const ao = { chunkSize, checkSoftmaxSum: meta.loss !== 'sigmoid_focal', ...(options.signal ? { signal: options.signal } : {}), ...(meta.split !== undefined ? { split: meta.split } : {}) };
+      const ao = {
+        chunkSize,
+        checkSoftmaxSum: meta.loss !== 'sigmoid_focal',
+        reuseBuffers: options.reuseBuffers ?? false,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(meta.split !== undefined ? { split: meta.split } : {}),
+      };
       for await (const c of arrayChunks(set, ao, log)) yield check(c, file);
     } finally {
       await opened.close();
@@ -305,15 +317,16 @@ export async function discardDump(dump: PredictionDump): Promise<void> {
  */
 export async function openDumpOfSplit(paths: string[], options: OpenDumpOptions = {}): Promise<{ dump: PredictionDump; open: () => Promise<PredictionDump>; split: string | undefined }> {
   let split = options.split;
-  const open = () => openPredictionDump(paths, { ...options, ...(split !== undefined ? { split } : {}) });
-  let dump = await open();
+  const open = (reuseBuffers: boolean) => openPredictionDump(paths, { ...options, reuseBuffers, ...(split !== undefined ? { split } : {}) });
+  let dump = await open(options.reuseBuffers ?? false);
   if (split === undefined && dump.meta.split !== undefined) {
     // nothing was read yet: reopen with the split
     split = dump.meta.split;
     await discardDump(dump);
-    dump = await open();
+    dump = await open(options.reuseBuffers ?? false);
   }
-  return { dump, open, split };
+  // a second pass may keep its chunks (the interleaved-epochs pass queues them): fresh buffers
+  return { dump, open: () => open(false), split };
 }
 
 /** Read a whole dump into per-epoch sample counts (a convenience for tests and small tools). */
