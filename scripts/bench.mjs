@@ -297,3 +297,10 @@ if (engine) {
 if (!scale && selected('config hints')) {
   execFileSync('node', [join(root, 'scripts/bench-hints.mjs')], { cwd: root, stdio: 'inherit' });
 }
+
+// ------------------------------------------------------------------ watch tick (issue 9)
+// A tick of `focal-lens watch` on a 1 GB growing dump against the same ticks on a small dump of
+// its last epochs, with the bytes each reads (scripts/bench-watch.mjs; its own table).
+if (!scale && selected('watch tick')) {
+  execFileSync('node', [join(root, 'scripts/bench-watch.mjs')], { cwd: root, stdio: 'inherit' });
+}

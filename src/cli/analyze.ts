@@ -3,7 +3,7 @@
 // usage, 3 when --fail-on triggers.
 import { existsSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { analyze, isUsageError, OBJECTIVES, UsageError, type AnalyzeOptions, type AnalyzeProgress } from '../core/analyze';
 import { lookupConvention } from '../core/conventions';
 import { isInputError } from '../core/readers/errors';
@@ -87,7 +87,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-const defaultIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+export const defaultIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
 
 function parseNumber(flag: string, v: string): number {
   const n = Number(v.trim());
@@ -112,46 +112,54 @@ function parseList(flag: string, v: string): number[] {
   return v.split(',').filter((s) => s.trim() !== '').map((s) => parseNumber(flag, s));
 }
 
-export function buildOptions(args: string[]): { options: AnalyzeOptions; format: string; failOn: string | undefined; progress: string; color: boolean | undefined; help: boolean } {
-  let parsed;
+/** The flags of `focal-lens analyze` (parseArgs' option table); `watch` takes them too. */
+export const ANALYZE_FLAGS = {
+  alpha: { type: 'string' },
+  'alpha-vector': { type: 'string' },
+  gamma: { type: 'string' },
+  convention: { type: 'string' },
+  loss: { type: 'string' },
+  'config-alpha': { type: 'string' },
+  'config-alpha-vector': { type: 'string' },
+  'config-gamma': { type: 'string' },
+  'config-convention': { type: 'string' },
+  'config-source': { type: 'string' },
+  classes: { type: 'string' },
+  split: { type: 'string' },
+  threshold: { type: 'string' },
+  'what-if': { type: 'string', multiple: true },
+  objective: { type: 'string' },
+  backend: { type: 'string' },
+  'native-backend': { type: 'string', multiple: true },
+  ...(Object.fromEntries(COLLAPSE_THRESHOLD_KEYS.map((k) => [COLLAPSE_THRESHOLDS[k].flag.slice(2), { type: 'string' }])) as Record<string, { type: 'string' }>),
+  format: { type: 'string' },
+  'fail-on': { type: 'string' },
+  lenient: { type: 'boolean' },
+  progress: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Flag values as parseArgs gives them. */
+export type FlagValues = Record<string, string | boolean | string[] | undefined>;
+
+type AnalyzeFlagValues = { [K in Exclude<keyof typeof ANALYZE_FLAGS, 'what-if' | 'native-backend' | 'lenient' | 'no-color' | 'help'>]?: string } & { 'what-if'?: string[]; 'native-backend'?: string[]; lenient?: boolean; 'no-color'?: boolean; help?: boolean };
+
+/** The arguments parsed against a flag table; a flag it does not know is a usage error. */
+export function parseFlags(args: string[], flags: NonNullable<ParseArgsConfig['options']>): { values: FlagValues; positionals: string[] } {
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        alpha: { type: 'string' },
-        'alpha-vector': { type: 'string' },
-        gamma: { type: 'string' },
-        convention: { type: 'string' },
-        loss: { type: 'string' },
-        'config-alpha': { type: 'string' },
-        'config-alpha-vector': { type: 'string' },
-        'config-gamma': { type: 'string' },
-        'config-convention': { type: 'string' },
-        'config-source': { type: 'string' },
-        classes: { type: 'string' },
-        split: { type: 'string' },
-        threshold: { type: 'string' },
-        'what-if': { type: 'string', multiple: true },
-        objective: { type: 'string' },
-        backend: { type: 'string' },
-        'native-backend': { type: 'string', multiple: true },
-        ...Object.fromEntries(COLLAPSE_THRESHOLD_KEYS.map((k) => [COLLAPSE_THRESHOLDS[k].flag.slice(2), { type: 'string' as const }])),
-        format: { type: 'string' },
-        'fail-on': { type: 'string' },
-        lenient: { type: 'boolean' },
-        progress: { type: 'string' },
-        'no-color': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    const parsed = parseArgs({ args, allowPositionals: true, strict: true, options: flags });
+    return { values: parsed.values as FlagValues, positionals: parsed.positionals };
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const v = parsed.values;
+}
+
+/** What the analyze flags say (every command that takes them). */
+export function optionsFromFlags(values: FlagValues, positionals: string[]): { options: AnalyzeOptions; failOn: string | undefined; progress: string; color: boolean | undefined; help: boolean } {
+  const v = values as AnalyzeFlagValues;
   const help = !!v.help;
-  const options: AnalyzeOptions = { paths: parsed.positionals };
+  const options: AnalyzeOptions = { paths: positionals };
   if (v.alpha !== undefined) options.alpha = parseAlpha('--alpha', v.alpha);
   if (v['alpha-vector'] !== undefined) {
     if (v.alpha !== undefined) throw new UsageError('give --alpha or --alpha-vector, not both');
@@ -206,23 +214,28 @@ export function buildOptions(args: string[]): { options: AnalyzeOptions; format:
   }
   if (Object.keys(thresholds).length) options.verdictThresholds = thresholds;
   if (v.lenient) options.lenient = true;
-  const format = v.format ?? 'text';
-  if (!['text', 'json', 'markdown', 'md'].includes(format)) throw new UsageError(`--format must be text, json or markdown; got '${format}'`);
   const failOn = v['fail-on'];
   if (failOn !== undefined && failOn !== 'drift' && failOn !== 'collapse') throw new UsageError(`--fail-on must be drift or collapse; got '${failOn}'`);
   const progress = v.progress ?? 'auto';
   if (!['auto', 'json', 'none'].includes(progress)) throw new UsageError(`--progress must be auto, json or none; got '${progress}'`);
-  return { options, format, failOn, progress, color: v['no-color'] ? false : undefined, help };
+  return { options, failOn, progress, color: v['no-color'] ? false : undefined, help };
+}
+
+export function buildOptions(args: string[]): { options: AnalyzeOptions; format: string; failOn: string | undefined; progress: string; color: boolean | undefined; help: boolean } {
+  const { values, positionals } = parseFlags(args, ANALYZE_FLAGS);
+  const format = (values.format as string | undefined) ?? 'text';
+  if (!['text', 'json', 'markdown', 'md'].includes(format)) throw new UsageError(`--format must be text, json or markdown; got '${format}'`);
+  return { ...optionsFromFlags(values, positionals), format };
 }
 
 /** The focal_lens package shipped beside the CLI bundle (python/ of the checkout or the .vsix), for the dump snippet. */
-function bundledPythonPackage(): { pythonPackage?: string } {
+export function bundledPythonPackage(): { pythonPackage?: string } {
   const dir = join(dirname(process.argv[1] ?? ''), '..', 'python');
   return existsSync(join(dir, 'pyproject.toml')) ? { pythonPackage: dir } : {};
 }
 
 /** FOCAL_LENS_NATIVE_BACKEND's folders after the --native-backend ones. */
-function nativeBackendFromEnv(options: AnalyzeOptions, env: CliIo['env']): Pick<AnalyzeOptions, 'nativeBackendPaths'> {
+export function nativeBackendFromEnv(options: AnalyzeOptions, env: CliIo['env']): Pick<AnalyzeOptions, 'nativeBackendPaths'> {
   const fromEnv = (env.FOCAL_LENS_NATIVE_BACKEND ?? '').split(delimiter).filter((p) => p.trim() !== '');
   const all = [...(options.nativeBackendPaths ?? []), ...fromEnv];
   return all.length ? { nativeBackendPaths: all } : {};
@@ -235,9 +248,27 @@ export function failOnCode(report: AnalysisReport, failOn: string | undefined): 
   return 0;
 }
 
+/** Progress as --progress says: JSON lines on stderr, a line redrawn on a terminal, or nothing. */
+export function progressReporter(mode: string, io: CliIo): (e: AnalyzeProgress) => void {
+  const tty = mode === 'auto' && !!io.stderr.isTTY;
+  let lastDraw = 0;
+  return (e) => {
+    if (mode === 'json') {
+      const event: CliEvent = { type: 'progress', ...e };
+      io.stderr.write(JSON.stringify(event) + '\n');
+    } else if (tty) {
+      const now = Date.now();
+      if (e.phase === 'read' && now - lastDraw < 100) return;
+      lastDraw = now;
+      const pct = e.fraction !== undefined ? ` ${Math.floor(e.fraction * 100)}%` : '';
+      io.stderr.write(`\r\u001b[Kfocal-lens: ${e.phase}${pct} ${e.phase === 'read' ? '' : e.message}`);
+      if (e.phase === 'done') io.stderr.write('\r\u001b[K');
+    }
+  };
+}
+
 export async function runAnalyzeCommand(args: string[], io: CliIo = defaultIo()): Promise<number> {
   let progressMode = 'auto';
-  const jsonLine = (o: unknown) => io.stderr.write(JSON.stringify(o) + '\n');
   try {
     const cli = buildOptions(args);
     progressMode = cli.progress;
@@ -246,21 +277,7 @@ export async function runAnalyzeCommand(args: string[], io: CliIo = defaultIo())
       return 0;
     }
     if (!cli.options.paths.length) throw new UsageError('no input: give one or more prediction dumps (files or folders)');
-    const ttyProgress = progressMode === 'auto' && !!io.stderr.isTTY;
-    let lastDraw = 0;
-    const onProgress = (e: AnalyzeProgress) => {
-      if (progressMode === 'json') {
-        const event: CliEvent = { type: 'progress', ...e };
-        jsonLine(event);
-      } else if (ttyProgress) {
-        const now = Date.now();
-        if (e.phase === 'read' && now - lastDraw < 100) return;
-        lastDraw = now;
-        const pct = e.fraction !== undefined ? ` ${Math.floor(e.fraction * 100)}%` : '';
-        io.stderr.write(`\r\u001b[Kfocal-lens: ${e.phase}${pct} ${e.phase === 'read' ? '' : e.message}`);
-        if (e.phase === 'done') io.stderr.write('\r\u001b[K');
-      }
-    };
+    const onProgress = progressReporter(progressMode, io);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
@@ -276,22 +293,30 @@ export async function runAnalyzeCommand(args: string[], io: CliIo = defaultIo())
     else io.stdout.write(renderText(report, { color }));
     return failOnCode(report, cli.failOn);
   } catch (err) {
-    if (isInputError(err) || isUsageError(err)) {
-      // stderr: for people at a terminal, with the flags that fix it; the JSON event: the words and
-      // the data, for a face that words the fix itself (the extension)
-      const text = isUsageError(err) ? cliUsageText(err) : err.message;
-      io.stderr.write(`focal-lens analyze: ${text}\n${isUsageError(err) ? "Run 'focal-lens analyze --help' for the options.\n" : ''}`);
-      if (progressMode === 'json') {
-        const where = isInputError(err) ? { file: err.file, ...(err.line !== undefined ? { line: err.line } : {}), ...(err.byteOffset !== undefined ? { byteOffset: err.byteOffset } : {}) } : {};
-        const event: CliEvent = { type: 'error', kind: isInputError(err) ? err.kind : 'usage', exitCode: 2, message: err.message, ...where, ...(isUsageError(err) ? err.needs : {}) };
-        jsonLine(event);
-      }
-      return 2;
-    }
-    if (err instanceof Error && err.name === 'AbortError') {
-      io.stderr.write('focal-lens analyze: aborted\n');
-      return 130;
-    }
-    throw err;
+    return failureCode('analyze', err, progressMode, io);
   }
+}
+
+/**
+ * Bad input or usage: the message on stderr (and an error event with --progress json), exit code
+ * 2; an abort: 130. Anything else is a bug, thrown on.
+ */
+export function failureCode(command: string, err: unknown, progressMode: string, io: CliIo): number {
+  if (isInputError(err) || isUsageError(err)) {
+    // stderr: for people at a terminal, with the flags that fix it; the JSON event: the words and
+    // the data, for a face that words the fix itself (the extension)
+    const text = isUsageError(err) ? cliUsageText(err) : err.message;
+    io.stderr.write(`focal-lens ${command}: ${text}\n${isUsageError(err) ? `Run 'focal-lens ${command} --help' for the options.\n` : ''}`);
+    if (progressMode === 'json') {
+      const where = isInputError(err) ? { file: err.file, ...(err.line !== undefined ? { line: err.line } : {}), ...(err.byteOffset !== undefined ? { byteOffset: err.byteOffset } : {}) } : {};
+      const event: CliEvent = { type: 'error', kind: isInputError(err) ? err.kind : 'usage', exitCode: 2, message: err.message, ...where, ...(isUsageError(err) ? err.needs : {}) };
+      io.stderr.write(JSON.stringify(event) + '\n');
+    }
+    return 2;
+  }
+  if (err instanceof Error && err.name === 'AbortError') {
+    io.stderr.write(`focal-lens ${command}: aborted\n`);
+    return 130;
+  }
+  throw err;
 }

@@ -7,19 +7,19 @@
  *   epochs    each epoch recomputed by the kernels, the last one's probabilities kept (read-epochs.ts)
  *   judge     counterfactual, what-if rows, suggestion, verdict and explanation (judge.ts)
  *   report    the JSON contract of report.ts (pipeline/report.ts)
+ *
+ * The watch (src/core/watch/) runs the same stages on a live run, epoch by epoch.
  */
 import type { AnalysisReport } from './report';
-import { selectBackend } from './compute/backend';
 import { DEFAULT_THRESHOLDS, type VerdictThresholds } from './analysis/verdict';
 import { scanRun } from './readers/scan';
 import { readRun } from './run/read-run';
-import { givenSettings, runConfig } from './run/run-settings';
-import { abortError, OBJECTIVES, UsageError, type AnalyzeOptions } from './pipeline/options';
-import { metaName, resolveSettings, type LossSettings } from './pipeline/settings';
+import { givenSettings } from './run/run-settings';
+import { abortError, analysisBackend, OBJECTIVES, UsageError, type AnalyzeOptions } from './pipeline/options';
+import { dumpSettings, metaName, type DumpSettings } from './pipeline/settings';
 import { openDump, readEpochs } from './pipeline/read-epochs';
 import { discardDump } from './readers/dump';
-import { judgeRun, lastEpochEngine } from './pipeline/judge';
-import { dumpReport } from './pipeline/report';
+import { judgedDumpReport } from './pipeline/report';
 import { analyzeWithoutDump } from './pipeline/without-dump';
 
 export { CONVENTIONS } from './conventions';
@@ -42,49 +42,27 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisReport> {
   if (scan.dumps.length === 0) return analyzeWithoutDump(opts, run, given, th, progress);
 
   progress({ phase: 'backend', message: `selecting the ${opts.backend ?? 'auto'} backend` });
-  // a backend that cannot load throws a UsageError that names it (each face says how to install it)
-  const backend = await selectBackend(opts.backend ?? 'auto', opts.nativeBackendPaths ? { nativePaths: opts.nativeBackendPaths } : {});
+  const backend = await analysisBackend(opts);
 
   // settings: the dump's meta, completed from the run's configs (a config the editor linked first)
   const { dump, open, split } = await openDump(scan.dumps, opts, progress);
-  const where = metaName(dump);
-  const fromRun = runConfig(run.settings);
-  let settings: LossSettings;
+  const where = metaName(dump.files);
+  let settings: DumpSettings;
   try {
-    settings = resolveSettings({ ...opts, config: { ...fromRun.config, ...(opts.config ?? {}) } }, fromRun.meta(dump.meta), where);
+    settings = dumpSettings(opts, run, dump.meta, where);
   } catch (e) {
     await discardDump(dump);
     throw e;
   }
-  const classesOpt = opts.classes ?? dump.meta.classes ?? fromRun.classes ?? null;
 
   // epochs
-  const read = await readEpochs({ dump, reopen: open, opts, settings, classesOpt, where, split, progress });
-  const { resolved, epochs } = read;
-  const classes = epochs[0]!.perClass.map((c) => c.class);
-  const lastEpoch = epochs[epochs.length - 1]!;
+  const read = await readEpochs({ dump, reopen: open, opts, settings: settings.loss, classesOpt: settings.classes, where, split, progress });
+  const lastEpoch = read.epochs[read.epochs.length - 1]!;
 
-  // judge
+  // judge and report
   if (signal?.aborted) throw abortError();
   progress({ phase: 'counterfactual', message: `counterfactual alpha from epoch ${lastEpoch.epoch}` });
-  const { engine, notes } = lastEpochEngine(read.counterfactual, classes, lastEpoch.epoch);
-  const judged = judgeRun({ epochs, engine, resolved, opts, thresholds: th, classes });
-
-  // report
-  const report = dumpReport({
-    backend,
-    dump: read.dump,
-    run,
-    given,
-    thresholds: th,
-    settings,
-    origin: fromRun.origins(settings.sources, where, opts),
-    resolved,
-    epochs,
-    judged,
-    counterfactualEpoch: engine ? lastEpoch.epoch : null,
-    notes: [...read.notes, ...notes],
-  });
-  progress({ phase: 'done', fraction: 1, message: `verdict: ${judged.verdict.status}` });
+  const report = judgedDumpReport({ backend, dump: read.dump, run, given, thresholds: th, settings, resolved: read.resolved, epochs: read.epochs, counterfactual: read.counterfactual, notes: read.notes, opts });
+  progress({ phase: 'done', fraction: 1, message: `verdict: ${report.verdict.status}` });
   return report;
 }

@@ -59,10 +59,7 @@ export function runAnalysisProcess(
   token: vscode.CancellationToken,
 ): Promise<AnalysisReport | undefined> {
   return new Promise((resolve, reject) => {
-    // file names in messages and the report are relative to the workspace folder of the first log
-    const folder = request.logPaths[0] ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(request.logPaths[0])) : undefined;
-    const child = spawnCli(extensionUri, ['analyze', ...analysisArgs(request)], folder?.uri.fsPath);
-    child.stdin.end();
+    const child = spawnForRequest(extensionUri, 'analyze', request);
     const stdout: Buffer[] = [];
     const stderrLines: string[] = [];
     let pending = '';
@@ -103,4 +100,15 @@ export function runAnalysisProcess(
       reject(code === 2 ? new AnalysisError(failure ?? { type: 'error', kind: 'file', exitCode: 2, message }) : new Error(message));
     });
   });
+}
+
+/**
+ * `focal-lens analyze` or `watch` for a request (JSON output, JSON progress on stderr). File names
+ * in its messages and reports are relative to the workspace folder of the first log.
+ */
+export function spawnForRequest(extensionUri: vscode.Uri, command: 'analyze' | 'watch', request: AnalysisRequest): ChildProcessWithoutNullStreams {
+  const folder = request.logPaths[0] ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(request.logPaths[0])) : undefined;
+  const child = spawnCli(extensionUri, [command, ...analysisArgs(request)], folder?.uri.fsPath);
+  child.stdin.end();
+  return child;
 }

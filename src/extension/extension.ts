@@ -18,6 +18,8 @@ import { exportReport } from './report-export';
 import { ReportPanel } from './report-panel';
 import { SIDE_VIEW_ID, SideViewProvider } from './side-view';
 import { VerdictStatusItem } from './status-bar';
+import { WatchController, watchRunCommand } from './watch';
+import { WATCH_WORDS } from './words';
 import { RenderTracker, type RenderedMessage, type WebviewActions } from './webview-connection';
 
 /** What `activate` returns: other extensions and the integration tests use it. */
@@ -42,6 +44,10 @@ export interface FocalLensApi {
     cancelAnalysis(): void;
     /** The last failure notification's text and buttons. */
     lastFailure(): { message: string; actions: string[] } | undefined;
+    /** The epochs a watch showed and the warnings it gave, of every watch so far. */
+    watched: WatchController['shown'];
+    /** The paths watched now; undefined when no run is watched. */
+    watching(): string[] | undefined;
   };
 }
 
@@ -51,16 +57,26 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
   const renders = new RenderTracker();
   const prompts = new PromptTracker();
   const nativeBackend = new NativeBackend(context, config);
+  const answers = new LogAnswerStore(context.workspaceState);
   const controller = new AnalysisController({
     extensionUri: context.extensionUri,
     store,
     config,
     nativeBackend,
-    answers: new LogAnswerStore(context.workspaceState),
+    answers,
     prompts,
     memento: context.workspaceState,
   });
-  const statusItem = new VerdictStatusItem(store);
+  const watch = new WatchController({
+    extensionUri: context.extensionUri,
+    memento: context.workspaceState,
+    views: controller,
+    openReport: () => panel.show(),
+    currentRun: () => (store.state.phase === 'done' ? store.state.logPaths : undefined),
+    // what the user told an analysis of the run about its loss settings holds for its watch too
+    request: (paths) => ({ ...config.analysisSettings(), nativeBackendPaths: nativeBackend.paths(), ...answers.get(paths) }),
+  });
+  const statusItem = new VerdictStatusItem(store, watch);
   const samples = new EpochSamplesProvider(context.extensionUri, store, () => config.maxSamplesToWebview);
   const recent = new RecentRuns(context.workspaceState);
   // the config -> log links come from the hints, registered below (read only once the user applies)
@@ -84,11 +100,10 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     copyAlpha: (alpha) => void copyAlpha(store, alpha),
     applyAlpha: (alpha) => void applier.propose(alpha),
     openRecent: (id) => void openRecent(id),
-    // live watching comes with the writer/watch issue: until its command exists, say so
-    watchRun: () => ({ watching: false, available: false, message: 'Watching a run is not available in this version yet: analyze the run again to see new epochs.' }),
+    watchRun: (start) => watch.watchRun(start),
     backend: () => config.computeBackend,
   };
-  const deps = { extensionUri: context.extensionUri, store, renders, actions, recent };
+  const deps = { extensionUri: context.extensionUri, store, renders, actions, recent, watch };
   const panel = new ReportPanel(deps);
   const sideView = new SideViewProvider(deps);
 
@@ -98,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     prompts,
     nativeBackend,
     controller,
+    watch,
     statusItem,
     panel,
     sideView,
@@ -113,6 +129,14 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
       const uris = selected?.length ? selected : target instanceof vscode.Uri ? [target] : await pickTrainingLog();
       if (!uris?.length) return undefined;
       return controller.analyzeForPeople({ logPaths: uris.map((u) => u.fsPath) });
+    }),
+    vscode.commands.registerCommand('focalLens.watchRun', (target?: vscode.Uri, selected?: vscode.Uri[]) =>
+      watchRunCommand(watch, () => pickTrainingLog(WATCH_WORDS.picker), () => panel.show(), target, selected),
+    ),
+    vscode.commands.registerCommand('focalLens.stopWatching', () => {
+      const answer = watch.stop();
+      void vscode.window.showInformationMessage(`Focal Lens: ${answer.message}`);
+      return answer;
     }),
     vscode.commands.registerCommand('focalLens.exportReport', (format: 'json' | 'markdown' | 'html' = 'html', epoch?: number, target?: vscode.Uri) =>
       exportReport(store, format, epoch, target),
@@ -142,6 +166,8 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
       nativeBackendLog: () => nativeBackend.log,
       cancelAnalysis: () => controller.cancel(),
       lastFailure: () => controller.lastFailure,
+      watched: watch.shown,
+      watching: () => watch.watching,
     },
   };
 }

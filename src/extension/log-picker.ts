@@ -11,11 +11,11 @@ interface LogPick extends vscode.QuickPickItem {
 }
 
 /**
- * Asks which training log to analyze: the runs and prediction dumps of the workspace (the file
+ * Asks which training log to analyze (or watch: `purpose`): the runs and prediction dumps of the workspace (the file
  * of the active editor first), or any file or folder through the open dialog. The file names
  * come from the format registry (src/core/readers/formats). Resolves undefined when the user backs out.
  */
-export async function pickTrainingLog(): Promise<vscode.Uri[] | undefined> {
+export async function pickTrainingLog(purpose: { title: string; openLabel: string } = { title: 'Analyze Focal Loss', openLabel: 'Analyze' }): Promise<vscode.Uri[] | undefined> {
   const found = await vscode.workspace.findFiles(pickerGlob(), EXCLUDE_GLOB, 2000);
   const active = vscode.window.activeTextEditor?.document.uri.fsPath;
   const candidates = runCandidates(found.map((u) => u.fsPath));
@@ -28,7 +28,7 @@ export async function pickTrainingLog(): Promise<vscode.Uri[] | undefined> {
   }));
   items.push({ label: '$(folder-opened) Browse for a file or folder…', alwaysShow: true });
   const choice = await vscode.window.showQuickPick(items, {
-    title: 'Analyze Focal Loss',
+    title: purpose.title,
     placeHolder: candidates.length
       ? 'Choose a training run (a folder of metric logs) or a prediction dump'
       : 'No training logs or prediction dumps found in this workspace: browse for one',
@@ -42,6 +42,6 @@ export async function pickTrainingLog(): Promise<vscode.Uri[] | undefined> {
     canSelectFiles: true,
     canSelectFolders: true,
     canSelectMany: true,
-    openLabel: 'Analyze',
+    openLabel: purpose.openLabel,
   });
 }

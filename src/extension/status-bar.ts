@@ -1,21 +1,28 @@
 import * as vscode from 'vscode';
 import type { AnalysisStore } from './analysis-store';
-import { verdictStatus } from './words';
+import type { WatchController } from './watch';
+import { verdictStatus, watchedStatus } from './words';
 
 /**
- * The status bar item: derived from the analysis store and nothing else, so it shows the verdict
- * of the report the views show (also the report a window reload restores) or nothing.
+ * The status bar item: derived from the analysis store and the watch and nothing else, so it shows
+ * the verdict of the report the views show (also the report a window reload restores), the watched
+ * verdict while a run is watched, or nothing.
  */
 export class VerdictStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('focalLens.verdict', vscode.StatusBarAlignment.Left, 10);
   private readonly subscription: vscode.Disposable;
   private visible = false;
 
-  constructor(store: AnalysisStore) {
+  constructor(
+    private readonly store: AnalysisStore,
+    private readonly watch: Pick<WatchController, 'current' | 'onDidChange'>,
+  ) {
     this.item.name = 'Focal Lens verdict';
-    this.item.command = 'focalLens.analyze';
-    this.update(store);
-    this.subscription = store.onDidChange(() => this.update(store));
+    this.update();
+    this.subscription = vscode.Disposable.from(
+      store.onDidChange(() => this.update()),
+      watch.onDidChange(() => this.update()),
+    );
   }
 
   /** What the item shows now (tests read it): undefined when hidden. */
@@ -23,8 +30,10 @@ export class VerdictStatusItem implements vscode.Disposable {
     return this.visible ? { text: this.item.text, tooltip: typeof this.item.tooltip === 'string' ? this.item.tooltip : '' } : undefined;
   }
 
-  private update(store: AnalysisStore): void {
-    const words = verdictStatus(store.state);
+  private update(): void {
+    const watched = this.watch.current;
+    const words = watched ? watchedStatus(this.store.state, watched) : verdictStatus(this.store.state);
+    this.item.command = watched ? 'focalLens.watchRun' : 'focalLens.analyze';
     this.visible = words !== undefined;
     if (!words) {
       this.item.hide();

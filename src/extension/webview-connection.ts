@@ -79,6 +79,8 @@ export interface WebviewDeps {
   renders: RenderTracker;
   actions: WebviewActions;
   recent: RecentRuns;
+  /** Watching starts and stops (a view is told, whoever started it: a command, the other view, a deleted file). */
+  watch: { announcement(): HostMessages['watch'] | undefined; onDidChange: vscode.Event<HostMessages['watch']> };
 }
 
 /**
@@ -86,10 +88,14 @@ export interface WebviewDeps {
  * forwards every analysis change, and routes the webview's requests to the extension's actions
  * through a table with one handler per message type.
  */
-function connectWebview(webview: vscode.Webview, kind: WebviewKind, { store, renders, actions, recent }: WebviewDeps): vscode.Disposable {
+function connectWebview(webview: vscode.Webview, kind: WebviewKind, { store, renders, actions, recent, watch }: WebviewDeps): vscode.Disposable {
   const post = (message: HostMessage) => void webview.postMessage(message);
   const handlers: WebviewHandlers = {
-    ready: () => post({ type: 'init', kind, analysis: store.state, trusted: vscode.workspace.isTrusted, recent: recent.summaries(), backend: actions.backend() }),
+    ready: () => {
+      post({ type: 'init', kind, analysis: store.state, trusted: vscode.workspace.isTrusted, recent: recent.summaries(), backend: actions.backend() });
+      const watching = watch.announcement();
+      if (watching) post({ type: 'watch', ...watching });
+    },
     rendered: (m) => renders.report(m),
     chooseLog: () => actions.chooseLog(),
     cancel: () => actions.cancel(),
@@ -104,6 +110,7 @@ function connectWebview(webview: vscode.Webview, kind: WebviewKind, { store, ren
   return vscode.Disposable.from(
     store.onDidChange((analysis) => post({ type: 'analysis', analysis })),
     recent.onDidChange((runs) => post({ type: 'recent', runs })),
+    watch.onDidChange((answer) => post({ type: 'watch', ...answer })),
     webview.onDidReceiveMessage((raw: unknown) => {
       const message = parseWebviewMessage(raw);
       if (message) dispatchWebviewMessage(message, handlers);

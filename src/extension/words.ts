@@ -49,6 +49,56 @@ export function verdictStatus(state: AnalysisState): StatusWords | undefined {
   };
 }
 
+/** A run being watched (src/extension/watch.ts): its name, and its last complete epoch once there is one. */
+export interface WatchedRun {
+  label: string;
+  epoch?: number;
+}
+
+/**
+ * The status bar item while a run is watched: the watched verdict and its epoch (the report on
+ * screen is the watch's), or that the watch waits for a complete epoch.
+ */
+export function watchedStatus(state: AnalysisState, watched: WatchedRun): StatusWords {
+  const click = 'Click to stop watching, open the report or watch another run.';
+  if (state.phase !== 'done' || watched.epoch === undefined) {
+    return { text: '$(eye) Focal Lens: watching', tooltip: `Watching ${watched.label}: waiting for the first complete epoch.\n${click}`, severity: 'none' };
+  }
+  const { status, message } = state.report.verdict;
+  const onto = state.report.verdict.class?.replace(/\$\(/g, '$ (');
+  return {
+    text: `$(eye) Focal Lens: ${status}${onto && status !== 'healthy' ? ` onto '${onto}'` : ''} · epoch ${watched.epoch}`,
+    tooltip: `Watching ${state.source}: ${message}\n${click}`,
+    severity: status === 'collapsed' ? 'error' : status === 'drifting' ? 'warning' : 'none',
+  };
+}
+
+/** What the watch says in buttons, pickers and the webviews' watch line. */
+export const WATCH_WORDS = {
+  picker: { title: 'Watch Training Run', openLabel: 'Watch' },
+  openReport: 'Open report',
+  dontWarn: "Don't warn again for this run",
+  stop: 'Stop Watching',
+  another: 'Watch Another Run…',
+  untrusted: 'Focal Lens reads training logs only in trusted workspaces.',
+  notWatching: 'No run is watched.',
+  nothingToWatch: 'Analyze a run first (or use "Focal Lens: Watch Training Run"), then it can be watched.',
+  watching: (run: string) => `Watching ${run}: each epoch is shown once it is complete.`,
+  stopped: (run: string) => `Stopped watching ${run}.`,
+  isWatching: (run: string) => notificationText(`Focal Lens is watching ${run}.`),
+} as const;
+
+/** The one warning of a watched run: drift or collapse has started. */
+export function watchWarningText(run: string, report: Pick<AnalysisReport, 'verdict'>, epoch: number): string {
+  const v = report.verdict;
+  return notificationText(`Focal Lens: the watched run ${run} is ${v.status} onto '${v.class}' since epoch ${v.onsetEpoch ?? epoch}${v.alphaDriven ? ' (alpha-driven)' : ''}. ${v.message}`);
+}
+
+/** Watching stopped by itself: the run's file was deleted, or the CLI failed. */
+export function watchStoppedText(message: string): string {
+  return notificationText(`Focal Lens stopped watching: ${message}`);
+}
+
 export type FailureAction = 'skip-bad-records' | 'install-native-backend' | 'use-wasm' | 'use-cpu' | 'open-settings';
 
 export const FAILURE_ACTION_LABELS: Record<FailureAction, string> = {

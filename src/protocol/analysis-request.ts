@@ -68,7 +68,7 @@ export interface AnalysisRequest {
   nativeBackendPaths?: string[];
 }
 
-/** The CLI arguments after `analyze` for a request (JSON report, JSON progress events). */
+/** The CLI arguments after `analyze` (or `watch`, which takes the same) for a request: JSON output, JSON progress events. */
 export function analysisArgs(request: AnalysisRequest): string[] {
   const args = ['--format', 'json', '--progress', 'json'];
   // `--flag=value` keeps a negative number from reading as an option.

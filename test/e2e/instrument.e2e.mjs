@@ -180,17 +180,23 @@ describe('The report as an instrument (UI)', function () {
     });
   }
 
-  it('the side view: verdict, sparklines, suggestion, recent runs, and watching answered as not available yet', async function () {
+  it('the side view: verdict, sparklines, suggestion, recent runs, and Watch this run starting and stopping the watch', async function () {
     this.timeout(120_000);
     await openActivityBarView(page, 'Focal Lens');
     const frame = await webviewFrame(page, { purpose: 'webviewView' });
     await waitUntil(async () => (await frame.locator('svg.sparkline').count()) >= 2, { message: 'the sparklines in the side view' });
     const recent = await frame.locator('ul.recent li').allInnerTexts();
     assert.ok(recent.some((r) => r.includes('binary-alpha-0.96.jsonl')), `recent runs: ${recent.join(' | ')}`);
+    const status = () => frame.locator('#watch-status').innerText().catch(() => '');
     await frame.getByRole('button', { name: 'Watch this run' }).click();
-    await waitUntil(async () => /not available/.test(await frame.locator('#watch-status').innerText().catch(() => '')), { message: 'the answer to watching' });
+    await waitUntil(async () => /^Watching \S*binary-alpha-0\.96\.jsonl: each epoch is shown once it is complete\.$/.test(await status()), { message: 'the answer to watching' });
+    await frame.getByRole('button', { name: 'Stop watching' }).waitFor({ state: 'visible', timeout: 15_000 });
     await page.waitForTimeout(300);
     await screenshot(page, 'side-view-instrument');
+    // stopped before the next analysis (a watch shows its run's epochs as they complete)
+    await frame.getByRole('button', { name: 'Stop watching' }).click();
+    await waitUntil(async () => /^Stopped watching \S*binary-alpha-0\.96\.jsonl\.$/.test(await status()), { message: 'the answer to stopping' });
+    await frame.getByRole('button', { name: 'Watch this run' }).waitFor({ state: 'visible', timeout: 15_000 });
   });
 
   it('renders class names that hold HTML and script as text in the report and the side view', async function () {

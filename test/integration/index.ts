@@ -8,6 +8,7 @@ import { mocha } from './mocha-setup'; // must stay the first import: installs d
 import './extension.test';
 import './hints.test';
 import './analysis.test';
+import './watch.test';
 import './apply.test';
 import './faces.test';
 // -------------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ import {
   parseAlphaAnswer,
   settingQuestion,
   verdictStatus,
+  watchedStatus,
+  watchWarningText,
 } from '../../src/extension/words';
 
 const FLAG = /(^|\s)--[a-z]/;
@@ -127,5 +129,29 @@ describe('faces: the status bar shows the verdict of the report on screen, or no
     const r = report('drifting');
     r.verdict.class = '$(zap)';
     assert.doesNotMatch(verdictStatus({ phase: 'done', source: 'r', report: r })!.text, /\$\(zap\)/);
+  });
+});
+
+describe('faces: a watched run in the status bar and its one warning', () => {
+  it('the watched verdict and its epoch, or that the watch waits for one', () => {
+    const watched = watchedStatus({ phase: 'done', source: 'runs/val.jsonl', report: report('drifting') }, { label: 'runs/val.jsonl', epoch: 5 });
+    assert.equal(watched.text, "$(eye) Focal Lens: drifting onto 'positive' · epoch 5");
+    assert.match(watched.tooltip, /^Watching runs\/val\.jsonl: the run is drifting\nClick to stop watching/);
+    assert.equal(watched.severity, 'warning');
+    assert.equal(watchedStatus({ phase: 'done', source: 'r', report: report('healthy') }, { label: 'r', epoch: 1 }).text, '$(eye) Focal Lens: healthy · epoch 1');
+    // the report on screen is an older analysis until the first epoch is complete
+    const waiting = watchedStatus({ phase: 'done', source: 'r', report: report('collapsed') }, { label: 'runs/live.jsonl' });
+    assert.deepEqual([waiting.text, waiting.severity], ['$(eye) Focal Lens: watching', 'none']);
+    assert.match(waiting.tooltip, /^Watching runs\/live\.jsonl: waiting for the first complete epoch/);
+    const r = report('collapsed');
+    r.verdict.class = '$(zap)';
+    assert.doesNotMatch(watchedStatus({ phase: 'done', source: 'r', report: r }, { label: 'r', epoch: 2 }).text, /\$\(zap\)/);
+  });
+
+  it('the warning says what started, since when, and escapes the log\'s markup', () => {
+    assert.equal(watchWarningText('runs/val.jsonl', report('drifting'), 4), "Focal Lens: the watched run runs/val.jsonl is drifting onto 'positive' since epoch 3 (alpha-driven). the run is drifting");
+    const r = report('collapsed');
+    r.verdict.class = '[click](http://x)';
+    assert.doesNotMatch(watchWarningText('r', r, 1), /\[click\]\(http/);
   });
 });

@@ -10,10 +10,11 @@ const root = join(__dirname, '..', '..');
 const runs = join(root, 'test', 'fixtures', 'real-logs', 'runs');
 
 describe('format registry', () => {
-  it('package.json\'s Explorer menu offers exactly the registry\'s files, and folders (runs)', () => {
+  it('package.json\'s Explorer menu offers exactly the registry\'s files, and folders (runs), to analyze and to watch', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { contributes: { menus: Record<string, Array<{ command: string; when: string }>> } };
-    const entry = pkg.contributes.menus['explorer/context']!.find((m) => m.command === 'focalLens.analyze')!;
-    assert.equal(entry.when, `explorerResourceIsFolder || resourceFilename =~ /${explorerFilenamePattern()}/i`, 'run `npm run sync-manifest` after changing the registry');
+    const entries = pkg.contributes.menus['explorer/context']!;
+    assert.deepEqual(entries.map((m) => m.command), ['focalLens.analyze', 'focalLens.watchRun']);
+    for (const entry of entries) assert.equal(entry.when, `explorerResourceIsFolder || resourceFilename =~ /${explorerFilenamePattern()}/i`, 'run `npm run sync-manifest` after changing the registry');
     const re = new RegExp(explorerFilenamePattern(), 'i');
     for (const name of ['preds.tsv', 'metrics.csv', 'events.out.tfevents.1700000000.host.1.0', 'trainer_state.json', '20230215_093012.log.json', 'epoch_003.npz']) assert.ok(re.test(name), name);
     assert.ok(!re.test('hparams.yaml') && !re.test('train.py'), 'configs are read with their run, not analyzed alone');

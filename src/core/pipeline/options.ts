@@ -3,7 +3,7 @@
  * extension's request, tests), progress events; the usage error that names what is missing lives in ../errors.ts.
  */
 import type { AlphaConvention, LossKind, Objective } from '../report';
-import type { BackendPreference } from '../compute/backend';
+import { selectBackend, type BackendPreference, type SelectedBackend } from '../compute/backend';
 import type { VerdictThresholds } from '../analysis/verdict';
 
 export const OBJECTIVES: Objective[] = ['macro-f1', 'balanced-accuracy', 'accuracy'];
@@ -73,4 +73,12 @@ export function abortError(): Error {
   const e = new Error('analysis aborted');
   e.name = 'AbortError';
   return e;
+}
+
+/**
+ * The tfjs backend the kernels run on. One that cannot load throws a UsageError that names it
+ * (each face says how to install it).
+ */
+export function analysisBackend(opts: Pick<AnalyzeOptions, 'backend' | 'nativeBackendPaths'>): Promise<SelectedBackend> {
+  return selectBackend(opts.backend ?? 'auto', opts.nativeBackendPaths ? { nativePaths: opts.nativeBackendPaths } : {});
 }

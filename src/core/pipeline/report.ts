@@ -10,12 +10,15 @@ import type { RunContents } from '../run/read-run';
 import { corroborate } from '../run/analyze-metrics';
 import type { FoundSetting } from '../run/settings';
 import { chooseSettings } from '../run/settings';
-import type { Judged } from './judge';
-import { mismatchNote, type LossSettings, type Resolved } from './settings';
+import type { CappedCounterfactual } from '../analysis/sample-cap';
+import { judgeRun, lastEpochEngine, type Judged } from './judge';
+import type { AnalyzeOptions } from './options';
+import { mismatchNote, type DumpSettings, type LossSettings, type Resolved } from './settings';
 
 export interface DumpReportInput {
   backend: SelectedBackend;
-  dump: PredictionDump;
+  /** What the dump is (a live run's files in the watch): its files, format and skipped records. */
+  dump: Pick<PredictionDump, 'files' | 'format' | 'issues'>;
   run: RunContents;
   /** The user's settings (flags), for checking the run's other logs. */
   given: FoundSetting[];
@@ -88,4 +91,33 @@ export function dumpReport({ backend, dump, run, given, thresholds: th, settings
   };
   if (notes.length) report.notes = notes;
   return report;
+}
+
+export interface JudgedDumpReportInput extends Pick<DumpReportInput, 'backend' | 'dump' | 'run' | 'given' | 'thresholds' | 'resolved' | 'epochs' | 'notes'> {
+  settings: DumpSettings;
+  /** The last epoch's counterfactual (null when none was kept). */
+  counterfactual: CappedCounterfactual | null;
+  opts: AnalyzeOptions;
+}
+
+/** Stages judge and report of recomputed epochs (in epoch order): what analyze gives for them. */
+export function judgedDumpReport({ backend, dump, run, given, thresholds, settings, resolved, epochs, counterfactual, notes, opts }: JudgedDumpReportInput): AnalysisReport {
+  const classes = epochs[0]!.perClass.map((c) => c.class);
+  const lastEpoch = epochs[epochs.length - 1]!;
+  const { engine, notes: engineNotes } = lastEpochEngine(counterfactual, classes, lastEpoch.epoch);
+  const judged = judgeRun({ epochs, engine, resolved, opts, thresholds, classes });
+  return dumpReport({
+    backend,
+    dump,
+    run,
+    given,
+    thresholds,
+    settings: settings.loss,
+    origin: settings.origin,
+    resolved,
+    epochs,
+    judged,
+    counterfactualEpoch: engine ? lastEpoch.epoch : null,
+    notes: [...notes, ...engineNotes],
+  });
 }

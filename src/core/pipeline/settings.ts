@@ -4,10 +4,11 @@
  * disagrees; then, once the first chunk shows the dump's layout, the resolved loss the kernels and
  * the counterfactual take.
  */
-import type { AlphaConvention, LossKind, SettingMismatch, SettingSource } from '../report';
+import type { AlphaConvention, AnalysisReport, LossKind, SettingMismatch, SettingSource } from '../report';
 import type { DumpMeta, PredictionChunk } from '../readers/types';
 import { chunkLayout } from '../readers/types';
-import type { PredictionDump } from '../readers/index';
+import type { RunContents } from '../run/read-run';
+import { runConfig } from '../run/run-settings';
 import { resolveClassAlpha, type ResolvedLoss } from '../focal';
 import type { CounterfactualSpec } from '../analysis/counterfactual';
 import { CONVENTION_INFO, CONVENTIONS, lookupConvention } from '../conventions';
@@ -24,8 +25,24 @@ export interface LossSettings {
 }
 
 
-export function metaName(dump: PredictionDump): string {
-  return dump.files.length === 1 ? dump.files[0]! : `${dump.files[0]!} (and ${dump.files.length - 1} more)`;
+/** The dump's name in messages: its file, or its first file and how many more. */
+export function metaName(files: readonly string[]): string {
+  return files.length === 1 ? files[0]! : `${files[0]!} (and ${files.length - 1} more)`;
+}
+
+export interface DumpSettings {
+  loss: LossSettings;
+  /** Class names: the flag's, the meta's or the run configs'. */
+  classes: string[] | null;
+  /** Where each setting came from, in words. */
+  origin: NonNullable<AnalysisReport['loss']['origin']>;
+}
+
+/** A dump's loss settings: flags over its meta (completed from the run's configs) over the linked config. */
+export function dumpSettings(opts: AnalyzeOptions, run: RunContents, meta: DumpMeta, where: string): DumpSettings {
+  const fromRun = runConfig(run.settings);
+  const loss = resolveSettings({ ...opts, config: { ...fromRun.config, ...(opts.config ?? {}) } }, fromRun.meta(meta), where);
+  return { loss, classes: opts.classes ?? meta.classes ?? fromRun.classes ?? null, origin: fromRun.origins(loss.sources, where, opts) };
 }
 
 /**

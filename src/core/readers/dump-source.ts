@@ -2,6 +2,7 @@
  * What a prediction-dump format hands the dump reader (dump.ts): a text file for the shared
  * CSV/JSONL parsers, or named arrays (.npy / .npz / safetensors) for the shared array reader.
  */
+import { basename, dirname, extname } from 'node:path';
 import type { ArrayRef } from './arrays';
 import type { DumpMeta } from './types';
 
@@ -61,4 +62,17 @@ export function epochFromName(name: string): number | undefined {
   name = name.replace(/\.rank\d+(?=\.|$)/i, '');
   const m = /epoch[_-]?(\d+)/i.exec(name) ?? /(?:^|[^0-9])(\d+)(?:\.[a-z]+)*$/i.exec(name);
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * A DDP rank's file of the dump at `path`: the focal_lens writer's naming, `.rankR` before the last
+ * extension (`val.jsonl` -> `val.rank1.jsonl`, `epoch_003.npz` -> `epoch_003.rank1.npz`, `dump` -> `dump.rank1`).
+ */
+export function isRankSibling(path: string, other: string): boolean {
+  if (dirname(path) !== dirname(other)) return false;
+  const name = basename(path);
+  const ext = extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  const given = basename(other);
+  return given.startsWith(`${stem}.rank`) && given.endsWith(ext) && /^\d+$/.test(given.slice(stem.length + 5, given.length - ext.length));
 }

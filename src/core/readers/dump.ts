@@ -8,6 +8,7 @@ import { InputError, IssueLog } from './errors';
 import { SCORE_LOGIT_KEYS, SCORE_PROB_KEYS, TARGET_KEYS, EPOCH_KEYS, type ArrayDumpSource, type ArraysContext, type DumpSource } from './dump-source';
 import { displayName, scanRun } from './scan';
 import { defaultWorkers, openTextFile, PARALLEL_MIN_BYTES, type PositionedBlock } from './text-reader';
+import type { BlockResult } from './text-parse';
 import type { InputIssue } from '../report';
 import type { DumpLayout, DumpMeta, PredictionChunk, ScoreKind } from './types';
 
@@ -85,7 +86,8 @@ function pickKey<T>(names: Map<string, T>, keys: string[]): [string, T] | undefi
   return undefined;
 }
 
-function mergeMeta(into: DumpMeta, from: DumpMeta): void {
+/** Meta of a later file fills in what the first did not record, never overriding it. */
+export function mergeMeta(into: DumpMeta, from: DumpMeta): void {
   for (const [k, v] of Object.entries(from) as [keyof DumpMeta, unknown][]) {
     if (into[k] === undefined) (into as Record<string, unknown>)[k] = v;
   }
@@ -136,9 +138,7 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const arraysCtx: ArraysContext = { display: (p) => displayName(p, base), onBytes };
-  const kinds = new Set(sources.map((s) => s.format + (s.family === 'text' && s.gzip ? '.gz' : '')));
-  let format: DumpFormat = kinds.size > 1 ? 'mixed' : (([...kinds][0] as DumpFormat) ?? 'mixed');
-  if (format === 'npz' && sources.length > 1 && paths.length === 1) format = 'npz-folder';
+  const format = dumpFormat(sources, paths);
   const meta: DumpMeta = {};
   let epochKey: PredictionDump['epochKey'] = 'epoch';
 
@@ -155,49 +155,16 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
     mergeMeta(meta, await first.peekMeta(arraysCtx));
   }
 
-  let shape: { C: number; kind: ScoreKind; layout: DumpLayout; file: string } | undefined;
-  const check = (c: PredictionChunk, file: string): PredictionChunk => {
-    const layout = c.layout as DumpLayout;
-    if (!shape) shape = { C: c.numClasses, kind: c.scoreKind, layout, file };
-    else if (shape.C !== c.numClasses || shape.kind !== c.scoreKind || shape.layout !== layout) {
-      throw new InputError({ file }, `mixed record shapes across files: expected ${shape.layout} ${shape.kind} with ${shape.C} class${shape.C === 1 ? '' : 'es'} like ${shape.file}, got ${layout} ${c.scoreKind} with ${c.numClasses}`);
-    }
-    return c;
-  };
+  const check = shapeCheck();
 
   async function* textChunks(blocks: AsyncGenerator<PositionedBlock>, name: string): AsyncGenerator<PredictionChunk> {
     let any = false;
     for await (const { result: r, firstLine } of blocks) {
-      for (const it of r.issues) log.add({ file: name, line: firstLine + it.localLine, byteOffset: it.byteOffset, message: it.message });
-      if (r.skipped > r.issues.length) log.skipped += r.skipped - r.issues.length;
-      if (r.fatal) throw new InputError({ file: name, line: firstLine + r.fatal.localLine }, r.fatal.message, 'record');
-      if (r.rows === 0 || !r.layout) continue;
-      const L = r.layout;
-      const C = L.numClasses;
-      const multi = L.targetLayout === 'multi-hot';
-      const tw = multi ? C : 1;
-      const layout: DumpLayout = multi ? 'multilabel' : C === 1 ? 'binary' : 'softmax';
-      let s = 0;
-      while (s < r.rows) {
-        const e = r.epochs[s];
-        const sp = r.splitCodes[s];
-        let t = s + 1;
-        const lim = Math.min(r.rows, s + chunkSize);
-        while (t < lim && r.epochs[t] === e && r.splitCodes[t] === sp) t++;
-        const chunk: PredictionChunk = {
-          epoch: e,
-          scoreKind: L.scoreKind,
-          numClasses: C,
-          scores: r.scores.subarray(s * C, t * C),
-          targetLayout: L.targetLayout,
-          targets: r.targets.subarray(s * tw, t * tw),
-          samples: t - s,
-          layout,
-        };
-        if (sp !== 255) chunk.split = r.splitNames[sp];
+      const fatal = logBlockIssues(r, firstLine, name, log);
+      if (fatal) throw fatal;
+      for (const chunk of blockChunks(r, chunkSize)) {
         any = true;
         yield check(chunk, name);
-        s = t;
       }
     }
     // A header (or meta line) and nothing else is an error; records all of another split are not.
@@ -262,6 +229,70 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
     chunks: all(),
     issues: () => log.snapshot(),
   };
+}
+
+/** What the dump is, as the report says it: one format, `npz-folder` for per-epoch files of one folder given, else `mixed`. */
+export function dumpFormat(sources: readonly DumpSource[], paths: readonly string[]): DumpFormat {
+  const kinds = new Set(sources.map((s) => s.format + (s.family === 'text' && s.gzip ? '.gz' : '')));
+  const format: DumpFormat = kinds.size > 1 ? 'mixed' : (([...kinds][0] as DumpFormat) ?? 'mixed');
+  return format === 'npz' && sources.length > 1 && paths.length === 1 ? 'npz-folder' : format;
+}
+
+/**
+ * Every chunk of a dump has the shape of the first (score columns, score kind, layout): a check
+ * that remembers the first chunk and refuses a file that differs.
+ */
+export function shapeCheck(): (chunk: PredictionChunk, file: string) => PredictionChunk {
+  let shape: { C: number; kind: ScoreKind; layout: DumpLayout; file: string } | undefined;
+  return (c, file) => {
+    const layout = c.layout as DumpLayout;
+    if (!shape) shape = { C: c.numClasses, kind: c.scoreKind, layout, file };
+    else if (shape.C !== c.numClasses || shape.kind !== c.scoreKind || shape.layout !== layout) {
+      throw new InputError({ file }, `mixed record shapes across files: expected ${shape.layout} ${shape.kind} with ${shape.C} class${shape.C === 1 ? '' : 'es'} like ${shape.file}, got ${layout} ${c.scoreKind} with ${c.numClasses}`);
+    }
+    return c;
+  };
+}
+
+/**
+ * A parsed block's bad records into the issue log (positions made absolute from the block's first
+ * line); returns the strict mode's error when the block stopped at one (its earlier rows are good).
+ */
+export function logBlockIssues(r: BlockResult, firstLine: number, name: string, log: IssueLog): InputError | undefined {
+  for (const it of r.issues) log.add({ file: name, line: firstLine + it.localLine, byteOffset: it.byteOffset, message: it.message });
+  if (r.skipped > r.issues.length) log.skipped += r.skipped - r.issues.length;
+  return r.fatal ? new InputError({ file: name, line: firstLine + r.fatal.localLine }, r.fatal.message, 'record') : undefined;
+}
+
+/** A parsed block's rows as chunks: runs of one (epoch, split), at most chunkSize samples each. */
+export function* blockChunks(r: BlockResult, chunkSize: number): Generator<PredictionChunk> {
+  if (r.rows === 0 || !r.layout) return;
+  const L = r.layout;
+  const C = L.numClasses;
+  const multi = L.targetLayout === 'multi-hot';
+  const tw = multi ? C : 1;
+  const layout: DumpLayout = multi ? 'multilabel' : C === 1 ? 'binary' : 'softmax';
+  let s = 0;
+  while (s < r.rows) {
+    const e = r.epochs[s]!;
+    const sp = r.splitCodes[s]!;
+    let t = s + 1;
+    const lim = Math.min(r.rows, s + chunkSize);
+    while (t < lim && r.epochs[t] === e && r.splitCodes[t] === sp) t++;
+    const chunk: PredictionChunk = {
+      epoch: e,
+      scoreKind: L.scoreKind,
+      numClasses: C,
+      scores: r.scores.subarray(s * C, t * C),
+      targetLayout: L.targetLayout,
+      targets: r.targets.subarray(s * tw, t * tw),
+      samples: t - s,
+      layout,
+    };
+    if (sp !== 255) chunk.split = r.splitNames[sp];
+    yield chunk;
+    s = t;
+  }
 }
 
 /**

@@ -12,6 +12,8 @@ import { basename } from 'node:path';
 import { InputError } from './errors';
 import type { DumpSource } from './dump-source';
 import type { MetricLog } from './metrics/types';
+import type { LineBatch } from './metrics/text';
+import type { MetricLogBuilder } from './metrics/builder';
 import type { FoundSetting } from '../run/settings';
 import { FORMATS } from './formats';
 
@@ -68,9 +70,22 @@ export interface MetricReadOptions {
   onBytes?(n: number): void;
 }
 
+/** Lines of a metric log into its log, batch by batch: from a whole file, or as a live run appends them. */
+export interface MetricLineSink {
+  readonly builder: MetricLogBuilder;
+  lines(batch: LineBatch): void;
+  /** The log of the lines so far (callable again as more arrive). */
+  build(): MetricLog;
+}
+
 export interface MetricFormatSpec extends FormatBase {
   role: 'metrics';
   read(head: FileHead, options: MetricReadOptions): Promise<MetricLog>;
+  /**
+   * Line-based logs: the sink their lines go into (the watch feeds it the lines a run appends;
+   * `read` feeds it the whole file). Without it a live file is read again whole when it changes.
+   */
+  lineSink?(name: string): MetricLineSink;
   /**
    * Files of this format that make one log together (TensorBoard writes `train/` and
    * `validation/` event files of one run): read as one. Without it each file is a log of its own.

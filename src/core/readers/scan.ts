@@ -82,7 +82,16 @@ async function detectExplicit(path: string, name: string): Promise<ScannedFile> 
   return { head, format: d.format, score: d.score, explicit: true };
 }
 
-async function walk(dir: string, base: string, depth: number, maxDepth: number, out: ScannedFile[], counts: { unrecognised: number }, signal?: AbortSignal, checkpoint?: number): Promise<void> {
+interface WalkOptions {
+  base: string;
+  maxDepth: number;
+  signal?: AbortSignal | undefined;
+  /** Files not to open (the watch: those it follows already). */
+  skip?: ((path: string) => boolean) | undefined;
+}
+
+async function walk(dir: string, opts: WalkOptions, depth: number, out: ScannedFile[], counts: { unrecognised: number }, checkpoint?: number): Promise<void> {
+  const { base, maxDepth, signal } = opts;
   throwIfAborted(signal);
   let entries;
   try {
@@ -96,12 +105,12 @@ async function walk(dir: string, base: string, depth: number, maxDepth: number, 
     if (e.isDirectory()) {
       if (depth >= maxDepth || SKIPPED_FOLDERS.test(e.name)) continue;
       const ck = CHECKPOINT_FOLDER.exec(e.name);
-      await walk(path, base, depth + 1, maxDepth, out, counts, signal, ck ? Number(ck[1]) : checkpoint);
+      await walk(path, opts, depth + 1, out, counts, ck ? Number(ck[1]) : checkpoint);
       continue;
     }
     // a file (or a link to one); anything else, e.g. a socket, is not a log
     if (!e.isFile() && !e.isSymbolicLink()) continue;
-    if (SKIPPED_EXTENSIONS.test(e.name)) continue;
+    if (SKIPPED_EXTENSIONS.test(e.name) || opts.skip?.(path)) continue;
     let st;
     try {
       st = await stat(path);
@@ -109,7 +118,12 @@ async function walk(dir: string, base: string, depth: number, maxDepth: number, 
       continue;
     }
     if (!st.isFile()) continue;
-    const head = await readHead(path, displayName(path, base));
+    let head;
+    try {
+      head = await readHead(path, displayName(path, base));
+    } catch {
+      continue; // gone since the listing (a live run's temporary file): not part of the run
+    }
     if (isBlank(head)) continue;
     const d = detect(head);
     // found by walking: the content must say what the file is (a name alone is not enough)
@@ -125,7 +139,7 @@ async function walk(dir: string, base: string, depth: number, maxDepth: number, 
 async function siblingConfigs(file: ScannedFile, base: string, out: ScannedFile[]): Promise<void> {
   const dir = dirname(file.head.path);
   const found: ScannedFile[] = [];
-  await walk(dir, base, 0, 1, found, { unrecognised: 0 });
+  await walk(dir, { base, maxDepth: 1 }, 0, found, { unrecognised: 0 });
   for (const f of found) {
     const inCheckpoint = f.checkpoint !== undefined;
     const sameFolder = dirname(f.head.path) === dir;
@@ -160,7 +174,7 @@ export async function scanRun(paths: string[], options: ScanOptions = {}): Promi
     if (st.isDirectory()) {
       if (paths.length === 1) root = name;
       const before = files.length;
-      await walk(p, base, 0, maxDepth, files, counts, options.signal);
+      await walk(p, { base, maxDepth, signal: options.signal }, 0, files, counts);
       if (files.length === before) {
         throw new InputError(
           { file: name },
@@ -199,6 +213,17 @@ export async function scanRun(paths: string[], options: ScanOptions = {}): Promi
   return { root, files: withoutStaleCheckpoints, dumps: await dumpSources(withoutStaleCheckpoints), duplicates, unrecognised: counts.unrecognised };
 }
 
+/**
+ * The files of a folder that a walk of the run finds (weights, caches and hidden folders skipped;
+ * the content must say what a file is), except those `skip` passes over: the watch asks for the
+ * files a live run has created since it started.
+ */
+export async function findRunFiles(dir: string, options: ScanOptions & { skip?(path: string): boolean }): Promise<ScannedFile[]> {
+  const found: ScannedFile[] = [];
+  await walk(dir, { base: options.displayBase ?? process.cwd(), maxDepth: options.maxDepth ?? RUN_MAX_DEPTH, signal: options.signal, skip: options.skip }, 0, found, { unrecognised: 0 });
+  return found;
+}
+
 function depthOf(f: ScannedFile): number {
   return f.head.name.split(/[\\/]/).length;
 }
@@ -223,7 +248,7 @@ function dropCheckpointCopies(files: ScannedFile[]): ScannedFile[] {
 }
 
 /** Dump files into sources: npy sets once, per-epoch files in epoch order. */
-async function dumpSources(files: ScannedFile[]): Promise<DumpSource[]> {
+export async function dumpSources(files: ScannedFile[]): Promise<DumpSource[]> {
   const out: DumpSource[] = [];
   const seen = new Set<string>();
   for (const f of files) {

@@ -48,7 +48,7 @@ function throwIfAborted(signal?: AbortSignal): void {
 }
 
 /** Async pieces of a (possibly gzip-compressed) file, with absolute (decompressed) offsets. */
-async function* pieces(path: string, name: string, gzip: boolean, opts: TextReadOptions, start = 0): AsyncGenerator<{ bytes: Uint8Array; offset: number }> {
+async function* pieces(path: string, name: string, gzip: boolean, opts: Pick<TextReadOptions, 'signal' | 'onBytes'>, start = 0, end = Infinity): AsyncGenerator<{ bytes: Uint8Array; offset: number }> {
   if (gzip) {
     const raw = createReadStream(path, { highWaterMark: 1 << 20 });
     let lastRaw = 0;
@@ -78,9 +78,9 @@ async function* pieces(path: string, name: string, gzip: boolean, opts: TextRead
   try {
     const buf = new Uint8Array(PIECE);
     let pos = start;
-    for (;;) {
+    while (pos < end) {
       throwIfAborted(opts.signal);
-      const { bytesRead } = await fh.read(buf, 0, PIECE, pos);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(PIECE, end - pos), pos);
       if (bytesRead <= 0) break;
       opts.onBytes(bytesRead);
       yield { bytes: buf.subarray(0, bytesRead), offset: pos };
@@ -347,7 +347,8 @@ export async function openTextFile(path: string, name: string, kind: 'csv' | 'js
   }
 }
 
-async function planText(path: string, name: string, kind: 'csv' | 'jsonl', gzip: boolean, opts: TextReadOptions, metaIn: DumpMeta, head: Head, it: AsyncGenerator<{ bytes: Uint8Array; offset: number }>): Promise<{ plan: TextPlan; blocks: AsyncGenerator<PositionedBlock> }> {
+/** Meta, record layout and parser settings of a text file from its head (CSV header, JSONL meta line and first record). */
+function textPlanOf(path: string, name: string, kind: 'csv' | 'jsonl', gzip: boolean, opts: Pick<TextReadOptions, 'lenient' | 'maxLineBytes' | 'split'>, metaIn: DumpMeta, head: Head): TextPlan {
   const meta: DumpMeta = { ...metaIn };
   let epochKey: 'epoch' | 'step' | 'iteration' = 'epoch';
   let cfg: TextConfig;
@@ -371,9 +372,44 @@ async function planText(path: string, name: string, kind: 'csv' | 'jsonl', gzip:
   }
   if (opts.split !== undefined) cfg.splitFilter = opts.split;
   // Data starts at the first data line; what came before (header, blank lines) is counted in dataLine.
+  return { path, name, gzip, kind, meta, cfg, dataOffset: head.dataOffset, dataLine: head.dataLine, epochKey };
+}
+
+/**
+ * The plan of an uncompressed text dump that is still being written, from its first `size` bytes.
+ * Null while they do not hold the head yet (the CSV header, or the first JSONL record after an
+ * optional meta line), or its last line is still partial: a follower asks again when more arrives.
+ */
+export async function planGrowingTextFile(path: string, name: string, kind: 'csv' | 'jsonl', opts: Pick<TextReadOptions, 'lenient' | 'maxLineBytes' | 'split' | 'signal'>, size: number): Promise<TextPlan | null> {
+  const it = pieces(path, name, false, { ...opts, onBytes: () => undefined }, 0, size);
+  let head: Head;
+  try {
+    head = await readHead(it, name, opts.maxLineBytes, kind === 'csv', kind === 'csv' ? () => true : (t) => metaOf(t) !== undefined);
+  } finally {
+    await it.return(undefined);
+  }
+  if (kind === 'csv' ? !head.header : !head.first) return null;
+  // at the end of what is there, the head's last line counts once its line end is written
+  if (head.eof && !(await endsWithLineEnd(path, size))) return null;
+  return textPlanOf(path, name, kind, false, opts, {}, head);
+}
+
+async function endsWithLineEnd(path: string, size: number): Promise<boolean> {
+  if (size === 0) return false;
+  const fh = await open(path, 'r');
+  try {
+    const last = new Uint8Array(1);
+    await fh.read(last, 0, 1, size - 1);
+    return last[0] === 10;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function planText(path: string, name: string, kind: 'csv' | 'jsonl', gzip: boolean, opts: TextReadOptions, metaIn: DumpMeta, head: Head, it: AsyncGenerator<{ bytes: Uint8Array; offset: number }>): Promise<{ plan: TextPlan; blocks: AsyncGenerator<PositionedBlock> }> {
+  const plan = textPlanOf(path, name, kind, gzip, opts, metaIn, head);
+  const { cfg, dataOffset } = plan;
   const dataLine = head.first;
-  const dataOffset = head.dataOffset;
-  const plan: TextPlan = { path, name, gzip, kind, meta, cfg, dataOffset, dataLine: head.dataLine, epochKey };
   const size = gzip ? 0 : (await stat(path)).size;
   const parallel = !gzip && opts.workers > 0 && size - dataOffset >= opts.parallelMinBytes && workerScript() !== undefined;
 

@@ -40,7 +40,8 @@ function groupFolder(path: string): string {
   return SPLIT_FOLDER.test(basename(dir)) ? dirname(dir) : dir;
 }
 
-export async function readRun(scan: RunScan, opts: ReadRunOptions = {}): Promise<RunContents> {
+/** The loss settings of the run's configs, and what each config gave (for the report's sources). */
+export async function readRunConfigs(scan: RunScan): Promise<Pick<RunContents, 'settings' | 'configSources'>> {
   const settings: FoundSetting[] = [];
   const configSources: InputSource[] = [];
   for (const f of scan.files) {
@@ -56,21 +57,46 @@ export async function readRun(scan: RunScan, opts: ReadRunOptions = {}): Promise
     const names = [...new Set(found.filter((s) => s.origin.kind === 'config').map((s) => s.name))];
     configSources.push({ file: f.head.name, format: f.format.id, label: f.format.label, role: 'config', used: names.length ? names.join(', ') : 'no loss settings' });
   }
-  const logs: RunLog[] = [];
-  const grouped = new Map<string, ScannedFile[]>();
-  for (const f of scan.files) {
+  return { settings, configSources };
+}
+
+/** A metric log of the run: one file, or the files of a format that reads them together (one run's event files). */
+export interface MetricLogGroup {
+  spec: MetricFormatSpec;
+  files: ScannedFile[];
+  /** Read through spec.readGroup. */
+  grouped: boolean;
+}
+
+/** Which log a metric file is part of, for formats whose files of one run are read together; null for a log of its own. */
+export function metricGroupKey(f: ScannedFile): string | null {
+  return f.format.role === 'metrics' && f.format.readGroup ? `${f.format.id}\0${groupFolder(f.head.path)}` : null;
+}
+
+/** The run's metric files as logs: each file its own, event files of one run's folder together. */
+export function metricLogGroups(files: readonly ScannedFile[]): MetricLogGroup[] {
+  const single: MetricLogGroup[] = [];
+  const grouped = new Map<string, MetricLogGroup>();
+  for (const f of files) {
     if (f.format.role !== 'metrics') continue;
     const spec = f.format;
-    if (spec.readGroup) {
-      const key = `${spec.id}\0${groupFolder(f.head.path)}`;
-      grouped.set(key, [...(grouped.get(key) ?? []), f]);
+    const key = metricGroupKey(f);
+    if (key === null) {
+      single.push({ spec, files: [f], grouped: false });
       continue;
     }
-    logs.push({ files: [f], log: await spec.read(f.head, opts) });
+    const group = grouped.get(key);
+    if (group) group.files.push(f);
+    else grouped.set(key, { spec, files: [f], grouped: true });
   }
-  for (const files of grouped.values()) {
-    const spec = files[0]!.format as MetricFormatSpec;
-    logs.push({ files, log: await spec.readGroup!(files.map((f) => f.head), opts) });
+  return [...single, ...grouped.values()];
+}
+
+export async function readRun(scan: RunScan, opts: ReadRunOptions = {}): Promise<RunContents> {
+  const { settings, configSources } = await readRunConfigs(scan);
+  const logs: RunLog[] = [];
+  for (const { spec, files, grouped } of metricLogGroups(scan.files)) {
+    logs.push({ files, log: grouped ? await spec.readGroup!(files.map((f) => f.head), opts) : await spec.read(files[0]!.head, opts) });
   }
   for (const l of logs) settings.push(...l.log.settings);
   return { scan, logs, settings, configSources };

@@ -1,7 +1,8 @@
 /** Shared by the CSV metric logs (Lightning, Keras CSVLogger, Ultralytics): header sniffing and row reading. */
-import type { FileHead, MetricReadOptions } from '../registry';
-import { MetricLogBuilder } from '../metrics/builder';
-import { lineBatches, splitCsvRow } from '../metrics/text';
+import type { FileHead, MetricLineSink } from '../registry';
+import type { MetricLogBuilder } from '../metrics/builder';
+import type { MetricLog } from '../metrics/types';
+import { splitCsvRow, type LineBatch } from '../metrics/text';
 import { InputError } from '../errors';
 
 /** The header cells of a CSV head (trimmed), or null when the head is not a comma table. */
@@ -18,40 +19,50 @@ export function hasDumpColumns(cells: readonly string[]): boolean {
 }
 
 /**
- * Read a CSV metric log row by row into the builder, the row's epoch from the `epoch` column (and
+ * A CSV metric log read row by row into the builder, the row's epoch from the `epoch` column (and
  * its step from `step` when there is one); a row without an epoch is skipped as unusable (a
- * Lightning row logged by step only). Empty cells (sparse rows) cost nothing.
+ * Lightning row logged by step only). Empty cells (sparse rows) cost nothing. Lines come in
+ * batches, from a whole file or as a live run appends them (the watch).
  */
-export async function readCsvMetrics(head: FileHead, builder: MetricLogBuilder, opts: MetricReadOptions): Promise<void> {
-  let header: string[] | null = null;
-  let epochCol = -1;
-  let stepCol = -1;
-  for await (const batch of lineBatches(head.path, head.name, opts)) {
+export class CsvMetricRows implements MetricLineSink {
+  private header: string[] | null = null;
+  private epochCol = -1;
+  private stepCol = -1;
+
+  constructor(readonly builder: MetricLogBuilder) {}
+
+  lines(batch: LineBatch): void {
     const n = batch.lines.length;
+    const b = this.builder;
     for (let k = 0; k < n; k++) {
       const text = batch.lines[k]!;
       if (text.trim() === '') continue;
       const line = batch.firstLine + k;
-      if (!header) {
-        header = splitCsvRow(text).map((c) => c.trim());
-        epochCol = header.indexOf('epoch');
-        stepCol = header.indexOf('step');
+      if (!this.header) {
+        this.header = splitCsvRow(text).map((c) => c.trim());
+        this.epochCol = this.header.indexOf('epoch');
+        this.stepCol = this.header.indexOf('step');
         continue;
       }
+      const header = this.header;
       // most rows hold no quotes: the native split is several times faster (Number() ignores padding)
       const cells = text.includes('"') ? splitCsvRow(text) : text.split(',');
       if (cells.length !== header.length) {
         const why = batch.cutShort && k === n - 1 ? ' (the last line is cut short: a run still writing?)' : '';
-        builder.skip({ file: head.name, line, message: `expected ${header.length} cells like the header, got ${cells.length}${why}` });
+        b.skip({ file: b.file, line, message: `expected ${header.length} cells like the header, got ${cells.length}${why}` });
         continue;
       }
-      const epoch = intCell(cells[epochCol]);
+      const epoch = intCell(cells[this.epochCol]);
       if (epoch === undefined) continue;
-      const step = stepCol >= 0 ? intCell(cells[stepCol]) : undefined;
-      builder.recordRow(epoch, header, cells, [epochCol, stepCol], step !== undefined ? { line, step } : { line });
+      const step = this.stepCol >= 0 ? intCell(cells[this.stepCol]) : undefined;
+      b.recordRow(epoch, header, cells, [this.epochCol, this.stepCol], step !== undefined ? { line, step } : { line });
     }
   }
-  if (!header) throw new InputError({ file: head.name }, 'the file is empty: expected a header row');
+
+  build(): MetricLog {
+    if (!this.header) throw new InputError({ file: this.builder.file }, 'the file is empty: expected a header row');
+    return this.builder.build();
+  }
 }
 
 /** A cell as a whole number (epoch, step), or undefined. */

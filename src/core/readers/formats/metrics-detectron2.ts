@@ -6,7 +6,22 @@
 import type { MetricFormatSpec } from '../registry';
 import { MetricLogBuilder } from '../metrics/builder';
 import { firstJsonObject } from './magic';
-import { num, readJsonLines } from './metrics-jsonl-common';
+import { readByLines } from '../metrics/text';
+import { JsonMetricLines, num } from './metrics-jsonl-common';
+
+function lines(name: string): JsonMetricLines {
+  const b = new MetricLogBuilder('detectron2-metrics', name, 'detectron2', 'iteration');
+  return new JsonMetricLines(b, (o, line) => {
+    const it = num(o.iteration);
+    if (it === undefined) return;
+    // the builder keeps only iterations with evaluation metrics; the iteration is the epoch axis
+    b.record(it, Object.entries(o), { line });
+    // Faster R-CNN's training statistic: the share of foreground proposals classified as
+    // background is 1 - the foreground recall (judged when no evaluation was logged)
+    const fn = num(o['fast_rcnn/false_negative']);
+    if (fn !== undefined) b.record(it, [['train_recall_foreground', 1 - fn]], { line });
+  });
+}
 
 export const detectron2Metrics: MetricFormatSpec = {
   id: 'detectron2-metrics',
@@ -18,18 +33,6 @@ export const detectron2Metrics: MetricFormatSpec = {
     return o && 'iteration' in o ? 2 : 0;
   },
   example: 'output/metrics.json + output/config.yaml (MODEL.RETINANET.FOCAL_LOSS_ALPHA / _GAMMA)',
-  async read(head, opts) {
-    const b = new MetricLogBuilder('detectron2-metrics', head.name, 'detectron2', 'iteration');
-    await readJsonLines(head, b, opts, (o, line) => {
-      const it = num(o.iteration);
-      if (it === undefined) return;
-      // the builder keeps only iterations with evaluation metrics; the iteration is the epoch axis
-      b.record(it, Object.entries(o), { line });
-      // Faster R-CNN's training statistic: the share of foreground proposals classified as
-      // background is 1 - the foreground recall (judged when no evaluation was logged)
-      const fn = num(o['fast_rcnn/false_negative']);
-      if (fn !== undefined) b.record(it, [['train_recall_foreground', 1 - fn]], { line });
-    });
-    return b.build();
-  },
+  lineSink: lines,
+  read: (head, opts) => readByLines(lines(head.name), head, opts),
 };

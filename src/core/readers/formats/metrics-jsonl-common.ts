@@ -1,25 +1,36 @@
 /** Shared by the JSON-lines metric logs (MMEngine, MMDetection 2.x, Detectron2). */
-import type { FileHead, MetricReadOptions } from '../registry';
+import type { MetricLineSink } from '../registry';
 import type { MetricLogBuilder } from '../metrics/builder';
-import { lineBatches, parseJsonLine } from '../metrics/text';
+import type { MetricLog } from '../metrics/types';
+import { parseJsonLine, type LineBatch } from '../metrics/text';
 
 /**
- * Read JSON lines into the builder; `each` records one object (or ignores it). A line that is not
- * JSON is skipped and counted (the last line of a log still being written is often cut short).
+ * JSON lines into the builder; `each` records one object (or ignores it). A line that is not JSON
+ * is skipped and counted (the last line of a log still being written is often cut short). Lines
+ * come in batches, from a whole file or as a live run appends them (the watch).
  */
-export async function readJsonLines(head: FileHead, builder: MetricLogBuilder, opts: MetricReadOptions, each: (obj: Record<string, unknown>, line: number) => void): Promise<void> {
-  for await (const batch of lineBatches(head.path, head.name, opts)) {
+export class JsonMetricLines implements MetricLineSink {
+  constructor(
+    readonly builder: MetricLogBuilder,
+    private readonly each: (obj: Record<string, unknown>, line: number) => void,
+  ) {}
+
+  lines(batch: LineBatch): void {
     batch.lines.forEach((text, k) => {
       if (text.trim() === '') return;
       const line = batch.firstLine + k;
       const r = parseJsonLine(text);
       if ('error' in r) {
         const cut = batch.cutShort && k === batch.lines.length - 1;
-        builder.skip({ file: head.name, line, message: `${r.error}${cut ? ' (the last line is cut short: a run still writing?)' : ''}` });
+        this.builder.skip({ file: this.builder.file, line, message: `${r.error}${cut ? ' (the last line is cut short: a run still writing?)' : ''}` });
         return;
       }
-      each(r.value, line);
+      this.each(r.value, line);
     });
+  }
+
+  build(): MetricLog {
+    return this.builder.build();
   }
 }
 

@@ -1,7 +1,10 @@
 /** Keras CSVLogger (`training.log` or any name): `epoch,<sorted metric names>`, `NA` for missing, quoted vectors. */
 import type { MetricFormatSpec } from '../registry';
+import { readByLines } from '../metrics/text';
 import { MetricLogBuilder } from '../metrics/builder';
-import { csvHeader, hasDumpColumns, readCsvMetrics } from './metrics-csv-common';
+import { csvHeader, hasDumpColumns, CsvMetricRows } from './metrics-csv-common';
+
+const rows = (name: string) => new CsvMetricRows(new MetricLogBuilder('keras-csv', name, 'keras'));
 
 export const kerasCsvMetrics: MetricFormatSpec = {
   id: 'keras-csv',
@@ -15,9 +18,6 @@ export const kerasCsvMetrics: MetricFormatSpec = {
     return cells.includes('loss') || cells.some((c) => c.startsWith('val_')) ? 2 : 0;
   },
   example: 'training.log (epoch,f1_score,loss,precision,recall,val_f1_score,val_loss,val_precision,val_recall)',
-  async read(head, opts) {
-    const b = new MetricLogBuilder('keras-csv', head.name, 'keras');
-    await readCsvMetrics(head, b, opts);
-    return b.build();
-  },
+  lineSink: rows,
+  read: (head, opts) => readByLines(rows(head.name), head, opts),
 };

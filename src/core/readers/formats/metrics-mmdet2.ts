@@ -6,7 +6,22 @@ import type { MetricFormatSpec } from '../registry';
 import { MetricLogBuilder } from '../metrics/builder';
 import { configTextSettings } from '../../run/config-settings';
 import { firstJsonObject } from './magic';
-import { num, readJsonLines } from './metrics-jsonl-common';
+import { readByLines } from '../metrics/text';
+import { JsonMetricLines, num } from './metrics-jsonl-common';
+
+function lines(name: string): JsonMetricLines {
+  const b = new MetricLogBuilder('mmdet2-log', name, 'mmdet2');
+  return new JsonMetricLines(b, (o, line) => {
+    if (typeof o.config === 'string') {
+      // the meta line carries the whole config text: the run's own record of its loss settings
+      for (const s of configTextSettings(o.config, 'python', name, 'the log\'s meta config')) b.settings.push({ ...s, origin: { ...s.origin, kind: 'log', line } });
+      return;
+    }
+    const epoch = num(o.epoch);
+    if (o.mode !== 'val' || epoch === undefined) return;
+    b.record(epoch, Object.entries(o), { line, split: 'val' });
+  });
+}
 
 export const mmdet2Log: MetricFormatSpec = {
   id: 'mmdet2-log',
@@ -20,18 +35,6 @@ export const mmdet2Log: MetricFormatSpec = {
     return o.mode === 'train' || o.mode === 'val' ? 2 : 0;
   },
   example: 'work_dirs/retinanet/20230215_093012.log.json + the run config retinanet_*.py',
-  async read(head, opts) {
-    const b = new MetricLogBuilder('mmdet2-log', head.name, 'mmdet2');
-    await readJsonLines(head, b, opts, (o, line) => {
-      if (typeof o.config === 'string') {
-        // the meta line carries the whole config text: the run's own record of its loss settings
-        for (const s of configTextSettings(o.config, 'python', head.name, 'the log\'s meta config')) b.settings.push({ ...s, origin: { ...s.origin, kind: 'log', line } });
-        return;
-      }
-      const epoch = num(o.epoch);
-      if (o.mode !== 'val' || epoch === undefined) return;
-      b.record(epoch, Object.entries(o), { line, split: 'val' });
-    });
-    return b.build();
-  },
+  lineSink: lines,
+  read: (head, opts) => readByLines(lines(head.name), head, opts),
 };

@@ -9,7 +9,7 @@ import type { FileHead, MetricFormatSpec, MetricReadOptions } from '../registry'
 import { MetricLogBuilder } from '../metrics/builder';
 import { parseMetricKey } from '../metrics/keys';
 import type { MetricLog, PrCurveSeries } from '../metrics/types';
-import { isEventFileName, looksLikeEventFile, readEventFile } from '../tensorboard';
+import { EventFileReader, isEventFileName, looksLikeEventFile, type EventFileContents } from '../tensorboard';
 
 /** The split a folder name says (Keras' TensorBoard callback writes logs/train and logs/validation). */
 function folderSplit(path: string): string | undefined {
@@ -58,22 +58,45 @@ function epochOfStep(epochTag: Series | undefined): (step: number) => number {
   };
 }
 
-async function readAll(heads: FileHead[], opts: MetricReadOptions): Promise<MetricLog> {
-  const first = heads[0]!;
-  const b = new MetricLogBuilder('tensorboard', heads.length === 1 ? first.name : dirname(first.name) || first.name, heads.some((h) => folderSplit(h.path)) ? 'keras' : 'lightning');
+/**
+ * One event file's metric points, kept compactly as its records are read: all at once, or in parts
+ * as a live run appends them (the watch). Only what the verdict can use (per-class metrics, rates)
+ * and the step -> epoch map is kept: a loss logged at every training step would otherwise be most
+ * of the file.
+ */
+export class EventFileMetrics {
+  readonly series = new Map<string, Series>();
+  private readonly reader: EventFileReader;
+
+  constructor(readonly head: FileHead) {
+    this.reader = new EventFileReader({
+      displayName: head.name,
+      onScalar: (tag, step, value) => {
+        if (tag !== 'epoch' && !isMetricTag(tag)) return;
+        let s = this.series.get(tag);
+        if (!s) this.series.set(tag, (s = { steps: [], values: [] }));
+        s.steps.push(step);
+        s.values.push(value);
+      },
+    });
+  }
+
+  /** Read on from where the last read ended (`growing`: a record cut short at the end waits for the next read). */
+  read(opts: MetricReadOptions & { growing?: boolean }): Promise<void> {
+    return this.reader.read(this.head.path, opts);
+  }
+
+  get contents(): EventFileContents {
+    return this.reader.contents;
+  }
+}
+
+/** The metric log of a run's event files (their points so far). */
+export function eventFilesLog(files: readonly EventFileMetrics[]): MetricLog {
+  const first = files[0]!.head;
+  const b = new MetricLogBuilder('tensorboard', files.length === 1 ? first.name : dirname(first.name) || first.name, files.some((f) => folderSplit(f.head.path)) ? 'keras' : 'lightning');
   const curves: PrCurveSeries[] = [];
-  for (const head of heads) {
-    const series = new Map<string, Series>();
-    const onScalar = (tag: string, step: number, value: number): void => {
-      // only what the verdict can use (per-class metrics, rates) and the step -> epoch map: a
-      // loss logged at every training step would otherwise be most of the file
-      if (tag !== 'epoch' && !isMetricTag(tag)) return;
-      let s = series.get(tag);
-      if (!s) series.set(tag, (s = { steps: [], values: [] }));
-      s.steps.push(step);
-      s.values.push(value);
-    };
-    const contents = await readEventFile(head.path, { displayName: head.name, onScalar, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onBytes ? { onBytes: opts.onBytes } : {}) });
+  for (const { head, series, contents } of files) {
     for (const issue of contents.issues) b.skip(issue);
     b.skipped += Math.max(0, contents.skippedRecords - contents.issues.length);
     const epochOf = epochOfStep(series.get('epoch'));
@@ -97,6 +120,17 @@ async function readAll(heads: FileHead[], opts: MetricReadOptions): Promise<Metr
   return log;
 }
 
+/** The event file names of a group, in reading order. */
+export function eventFileGroup(heads: FileHead[]): FileHead[] {
+  return heads.filter((h) => isEventFileName(h.base)).sort((a, b) => a.path.localeCompare(b.path));
+}
+
+async function readAll(heads: FileHead[], opts: MetricReadOptions): Promise<MetricLog> {
+  const files = heads.map((h) => new EventFileMetrics(h));
+  for (const f of files) await f.read(opts);
+  return eventFilesLog(files);
+}
+
 export const tensorboardEvents: MetricFormatSpec = {
   id: 'tensorboard',
   label: 'TensorBoard event files',
@@ -105,5 +139,5 @@ export const tensorboardEvents: MetricFormatSpec = {
   sniff: (head) => (looksLikeEventFile(head.bytes) ? 2 : 0),
   example: 'lightning_logs/version_0/events.out.tfevents.1796150045.host.8957.0 (scalars + add_pr_curve), logs/{train,validation}/events.out.tfevents.*.v2 (Keras)',
   read: (head, opts) => readAll([head], opts),
-  readGroup: (heads, opts) => readAll(heads.filter((h) => isEventFileName(h.base)).sort((a, b) => a.path.localeCompare(b.path)), opts),
+  readGroup: (heads, opts) => readAll(eventFileGroup(heads), opts),
 };

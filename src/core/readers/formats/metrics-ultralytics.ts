@@ -1,7 +1,10 @@
 /** Ultralytics / YOLOv5 `results.csv`: space-padded headers, mean precision/recall/mAP per epoch. */
 import type { MetricFormatSpec } from '../registry';
+import { readByLines } from '../metrics/text';
 import { MetricLogBuilder } from '../metrics/builder';
-import { csvHeader, readCsvMetrics } from './metrics-csv-common';
+import { csvHeader, CsvMetricRows } from './metrics-csv-common';
+
+const rows = (name: string) => new CsvMetricRows(new MetricLogBuilder('ultralytics-csv', name, 'ultralytics'));
 
 export const ultralyticsResults: MetricFormatSpec = {
   id: 'ultralytics-csv',
@@ -14,9 +17,6 @@ export const ultralyticsResults: MetricFormatSpec = {
     return cells.some((c) => c.startsWith('metrics/') || /^train\/(box|cls|obj|dfl)_loss$/.test(c)) ? 2 : 0;
   },
   example: 'runs/detect/train/results.csv (epoch, train/box_loss, ..., metrics/precision(B), metrics/recall(B), metrics/mAP50(B)) + args.yaml',
-  async read(head, opts) {
-    const b = new MetricLogBuilder('ultralytics-csv', head.name, 'ultralytics');
-    await readCsvMetrics(head, b, opts);
-    return b.build();
-  },
+  lineSink: rows,
+  read: (head, opts) => readByLines(rows(head.name), head, opts),
 };

@@ -49,16 +49,28 @@ export class MetricLogBuilder {
     if (this.issues.length < 20) this.issues.push(issue);
   }
 
+  /** The largest epoch any record had (also one of no metric): a live run has finished the epochs before it. */
+  newestEpoch: number | undefined;
+  /** Records so far (a live log's follower sees whether any came). */
+  records = 0;
+
   record(epoch: number, entries: Iterable<[string, unknown]>, opts: RecordOptions = {}): void {
+    this.saw(epoch);
     for (const [key, raw] of entries) this.one(epoch, key, raw, opts);
   }
 
   /** A table row: cells under their header's names; the columns in `skip` (epoch, step) and empty cells are passed over. */
   recordRow(epoch: number, header: readonly string[], cells: readonly string[], skip: readonly number[], opts: RecordOptions = {}): void {
+    this.saw(epoch);
     for (let i = 0; i < cells.length; i++) {
       const raw = cells[i]!;
       if (raw !== '' && !skip.includes(i)) this.one(epoch, header[i]!, raw, opts);
     }
+  }
+
+  private saw(epoch: number): void {
+    this.records++;
+    if (this.newestEpoch === undefined || epoch > this.newestEpoch) this.newestEpoch = epoch;
   }
 
   private one(epoch: number, key: string, raw: unknown, opts: RecordOptions): void {
@@ -134,12 +146,13 @@ export class MetricLogBuilder {
     if (!m.has(id)) m.set(id, key);
   }
 
+  /** The log of what was recorded so far; building again after more records gives the longer log. */
   build(): MetricLog {
     const split = SPLIT_PREFERENCE.find((s) => hasMetrics(this.bySplit.get(s))) ?? '';
-    const epochs = [...(this.bySplit.get(split)?.values() ?? [])].filter((e) => e.perClass.size > 0 || e.mean || e.predPositiveRate !== undefined);
-    epochs.sort((a, b) => a.epoch - b.epoch);
-    rescalePercentAp(epochs);
-    if (split === 'train') this.notes.push(`${this.file} has no validation metrics: the verdict judges training metrics.`);
+    const recorded = [...(this.bySplit.get(split)?.values() ?? [])].filter((e) => e.perClass.size > 0 || e.mean || e.predPositiveRate !== undefined);
+    recorded.sort((a, b) => a.epoch - b.epoch);
+    const epochs = percentApAsFraction(recorded);
+    const notes = split === 'train' ? [...this.notes, `${this.file} has no validation metrics: the verdict judges training metrics.`] : this.notes.slice();
     return {
       format: this.format,
       file: this.file,
@@ -152,7 +165,7 @@ export class MetricLogBuilder {
       settings: this.settings,
       issues: this.issues,
       skipped: this.skipped,
-      notes: this.notes,
+      notes,
     };
   }
 }
@@ -163,18 +176,23 @@ function hasMetrics(m: SplitEpochs | undefined): boolean {
   return false;
 }
 
-/** Detectron2 and COCO-style evaluators log AP x100: bring it to a fraction like the other metrics. */
-function rescalePercentAp(epochs: MetricEpoch[]): void {
+/**
+ * Detectron2 and COCO-style evaluators log AP x100: brought to a fraction like the other metrics,
+ * in copies (the recorded epochs stay as logged, so the log can be built again).
+ */
+function percentApAsFraction(epochs: MetricEpoch[]): MetricEpoch[] {
   let percent = false;
   for (const e of epochs) {
     for (const c of e.perClass.values()) if ((c.ap ?? 0) > 1) percent = true;
     if ((e.mean?.ap ?? 0) > 1) percent = true;
   }
-  if (!percent) return;
-  for (const e of epochs) {
-    for (const c of e.perClass.values()) if (c.ap !== undefined) c.ap /= 100;
-    if (e.mean?.ap !== undefined) e.mean.ap /= 100;
-  }
+  if (!percent) return epochs;
+  const fraction = (m: ClassMetrics): ClassMetrics => (m.ap !== undefined ? { ...m, ap: m.ap / 100 } : m);
+  return epochs.map((e) => ({
+    ...e,
+    perClass: new Map([...e.perClass].map(([cls, m]) => [cls, fraction(m)])),
+    ...(e.mean ? { mean: fraction(e.mean) } : {}),
+  }));
 }
 
 /**

@@ -6,7 +6,8 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createScanner } from 'jsonc-parser';
 import { InputError } from '../errors';
-import type { MetricReadOptions } from '../registry';
+import type { FileHead, MetricLineSink, MetricReadOptions } from '../registry';
+import type { MetricLog } from './types';
 
 /** Longest line accepted in a metric log (a JSON line with a whole config, as MMDetection 2.x writes). */
 export const MAX_METRIC_LINE = 16 << 20;
@@ -65,6 +66,12 @@ export async function* lineBatches(path: string, name: string, opts: MetricReadO
   } finally {
     stream.destroy();
   }
+}
+
+/** A line-based metric log read whole through its sink. */
+export async function readByLines(sink: MetricLineSink, head: FileHead, opts: MetricReadOptions): Promise<MetricLog> {
+  for await (const batch of lineBatches(head.path, head.name, opts)) sink.lines(batch);
+  return sink.build();
 }
 
 /** A whole JSON document (trainer_state.json, history.json). */

@@ -9,7 +9,7 @@
  */
 import { basename } from 'node:path';
 import type { Reader, Type } from 'protobufjs';
-import type { IssueLog } from '../errors';
+import { MAX_KEPT_ISSUES, type IssueLog } from '../errors';
 import type { InputIssue } from '../../report';
 import { headerVerifies, scanRecords } from './records';
 import { EVENT_PROTO, type EventMessage, type HParamsPluginDataMessage, type PrCurvePluginDataMessage, type SummaryValueMessage } from './schema';
@@ -82,14 +82,34 @@ export function looksLikeEventFile(head: Uint8Array): boolean {
  *   an Error named AbortError when `opts.signal` aborts.
  */
 export async function readEventFile(path: string, opts: ReadEventFileOptions): Promise<EventFileContents> {
-  const codec = await loadCodec();
-  const contents: EventFileContents = { file: opts.displayName, scalars: new Map(), prCurves: new Map(), records: 0, skippedRecords: 0, issues: [] };
-  const collector = new SummaryCollector(contents, codec, opts.onScalar ?? ((tag, step, value, wallTime) => push(contents.scalars, tag, { step, wallTime, value })));
-  const result = await scanRecords(path, opts, (buf, start, end, offset, issues) => collector.record(buf, start, end, offset, issues));
-  contents.records = result.records;
-  contents.skippedRecords = result.skippedRecords;
-  contents.issues = result.issues;
-  return contents;
+  const reader = new EventFileReader(opts);
+  await reader.read(path, opts);
+  return reader.contents;
+}
+
+/**
+ * An event file read in parts as it grows (the watch): each `read` goes on from the end of the last
+ * complete record, and what the records said so far (each tag's plugin, sent with its first value
+ * only) carries over. With `growing`, a record cut short at the end waits for the next read.
+ */
+export class EventFileReader {
+  readonly contents: EventFileContents;
+  private collector: SummaryCollector | undefined;
+  private offset = 0;
+
+  constructor(private readonly opts: Pick<ReadEventFileOptions, 'displayName' | 'onScalar'>) {
+    this.contents = { file: opts.displayName, scalars: new Map(), prCurves: new Map(), records: 0, skippedRecords: 0, issues: [] };
+  }
+
+  async read(path: string, opts: Pick<ReadEventFileOptions, 'signal' | 'onBytes'> & { growing?: boolean } = {}): Promise<void> {
+    const contents = this.contents;
+    const collector = (this.collector ??= new SummaryCollector(contents, await loadCodec(), this.opts.onScalar ?? ((tag, step, value, wallTime) => push(contents.scalars, tag, { step, wallTime, value }))));
+    const result = await scanRecords(path, { ...opts, displayName: this.opts.displayName, from: this.offset }, (buf, start, end, offset, issues) => collector.record(buf, start, end, offset, issues));
+    this.offset = result.end;
+    contents.records += result.records;
+    contents.skippedRecords += result.skippedRecords;
+    contents.issues.push(...result.issues.slice(0, Math.max(0, MAX_KEPT_ISSUES - contents.issues.length)));
+  }
 }
 
 interface Codec {

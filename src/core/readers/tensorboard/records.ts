@@ -61,6 +61,14 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Bytes read since the previous call. */
   onBytes?(n: number): void;
+  /** Start at this byte offset (a record boundary: the `end` of an earlier scan). Default 0. */
+  from?: number;
+  /**
+   * The file is still being written (the watch): a record cut short at the end is the writer's
+   * next one, not damage, and an empty file is one that has not been flushed yet. Scan again from
+   * `end` once the file has grown.
+   */
+  growing?: boolean;
 }
 
 export interface ScanResult {
@@ -69,6 +77,8 @@ export interface ScanResult {
   /** Damaged places: corrupt records, skipped byte ranges, a truncated tail, oversized records. */
   skippedRecords: number;
   issues: InputIssue[];
+  /** Where the complete records end: the next scan of a growing file starts there. */
+  end: number;
 }
 
 /**
@@ -102,8 +112,8 @@ class RecordScanner {
   /** buf[start, end) holds file bytes [base + start, base + end). */
   private start = 0;
   private end = 0;
-  private base = 0;
-  private readPos = 0;
+  private base: number;
+  private readPos: number;
   private eof = false;
   private records = 0;
   private readonly log = new IssueLog(true);
@@ -112,13 +122,17 @@ class RecordScanner {
     private readonly fh: FileHandle,
     private readonly opts: ScanOptions,
     private readonly onRecord: RecordHandler,
-  ) {}
+  ) {
+    this.base = this.readPos = opts.from ?? 0;
+  }
 
   async run(): Promise<ScanResult> {
+    const growing = this.opts.growing ?? false;
     for (;;) {
       if (!(await this.fill(HEADER))) {
-        if (this.available() > 0) this.issue(this.offset(), TRUNCATED_MESSAGE);
-        else if (this.offset() === 0) this.issue(0, EMPTY_MESSAGE);
+        if (this.available() > 0) {
+          if (!growing) this.issue(this.offset(), TRUNCATED_MESSAGE);
+        } else if (this.offset() === 0 && !growing) this.issue(0, EMPTY_MESSAGE);
         break;
       }
       const offset = this.offset();
@@ -136,7 +150,7 @@ class RecordScanner {
         continue;
       }
       if (!(await this.fill(total))) {
-        this.issue(offset, TRUNCATED_MESSAGE);
+        if (!growing) this.issue(offset, TRUNCATED_MESSAGE);
         break;
       }
       const dataStart = this.start + HEADER;
@@ -150,7 +164,7 @@ class RecordScanner {
       this.start += total;
     }
     const { skipped, issues } = this.log.snapshot();
-    return { records: this.records, skippedRecords: skipped, issues };
+    return { records: this.records, skippedRecords: skipped, issues, end: this.offset() };
   }
 
   private available(): number {
@@ -234,7 +248,7 @@ class RecordScanner {
     }
     const { size } = await this.fh.stat();
     if (size < next) {
-      this.issue(offset, TRUNCATED_MESSAGE);
+      if (!this.opts.growing) this.issue(offset, TRUNCATED_MESSAGE);
       return false;
     }
     this.issue(offset, `record of ${length} bytes skipped unread (over the ${MAX_RECORD_BYTES}-byte limit; Focal Lens reads scalars and PR curves)`);
