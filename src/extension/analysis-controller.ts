@@ -55,6 +55,9 @@ export class AnalysisController implements vscode.Disposable {
   private last: LastRequest | undefined;
   private rerunTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly started = new vscode.EventEmitter<string[]>();
+  /** Fires with the paths of every analysis that starts (a watch of another run gives way to it). */
+  readonly onDidStartRun = this.started.event;
   /** The last failure notification: its text and buttons (tests read it). */
   lastFailure: { message: string; actions: string[] } | undefined;
 
@@ -131,6 +134,7 @@ export class AnalysisController implements vscode.Disposable {
     const outerSub = outer?.onCancellationRequested(() => source.cancel());
     const label = request.logPaths.map((p) => vscode.workspace.asRelativePath(p)).join(', ');
     const full: AnalysisRequest = { ...this.deps.config.analysisSettings(), nativeBackendPaths: this.deps.nativeBackend.paths(), ...request };
+    this.started.fire(request.logPaths);
     this.showRunning(label, 'Starting…', null);
     try {
       const report = await vscode.window.withProgress(
@@ -311,5 +315,6 @@ export class AnalysisController implements vscode.Disposable {
     if (this.rerunTimer) clearTimeout(this.rerunTimer);
     this.running?.cancel();
     this.subscriptions.forEach((s) => s.dispose());
+    this.started.dispose();
   }
 }

@@ -104,9 +104,9 @@ describe('Speaking to people (issue 10)', function () {
     assert.equal(await analyzeCommand(workspaceFile('README.md')), undefined);
     const failed = focalLens.testing.analysisState();
     assert.equal(failed.phase, 'failed');
-    assert.match(failed.phase === 'failed' ? failed.message : '', /^README\.md: not a prediction dump or a training log/);
+    assert.match(failed.phase === 'failed' ? failed.message : '', /^README\.md:1: not a prediction dump or a training log/);
     const notification = await poll(() => focalLens.testing.lastFailure(), (f) => /README\.md/.test(f?.message ?? ''), 'the failure notification', 60_000);
-    assert.match(notification!.message, /^Focal Lens cannot read the log: README\.md: not a prediction dump/);
+    assert.match(notification!.message, /^Focal Lens cannot read the log: README\.md:1: not a prediction dump/);
     assert.deepEqual(notification!.actions, []);
     assert.equal(focalLens.testing.statusBar(), undefined);
     const notice = await panelNotice(focalLens, (n) => /Could not analyze README\.md/.test(n), 'the failure');

@@ -79,4 +79,25 @@ describe('Watching a run in the extension', function () {
     await until('the watch stops', () => focalLens.testing.watching() === undefined);
     assert.doesNotMatch(focalLens.testing.statusBar()?.text ?? '', /\$\(eye\)/, 'the status bar still says watching');
   });
+
+  it('analyzing another run stops the watch, so its next epoch cannot replace the report asked for', async () => {
+    const focalLens = await api();
+    const { meta, epochs } = fixtureEpochs();
+    const dir = workspaceFile('live-run-2');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'val_preds.jsonl');
+    writeFileSync(file, meta + epochs.get(1)!);
+    const answer = await vscode.commands.executeCommand<WatchAnswer>('focalLens.watchRun', vscode.Uri.file(file));
+    assert.equal(answer.watching, true, answer.message);
+    const other = workspaceFile('binary-alpha-0.25.jsonl');
+    const report = await focalLens.analyze({ logPaths: [other] });
+    assert.ok(report, 'no report of the other run');
+    assert.equal(focalLens.testing.watching(), undefined, 'the watch of the first run goes on');
+    // an epoch written now is not shown: the views keep the run the user asked for
+    appendFileSync(file, epochs.get(2)!);
+    await new Promise((r) => setTimeout(r, 4_000));
+    const state = focalLens.testing.analysisState();
+    assert.ok(state.phase === 'done' && state.logPaths?.[0] === other, JSON.stringify({ ...state, report: undefined }));
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
