@@ -42,6 +42,18 @@ describe('fuzz findings: metric logs, configs and event files', function () {
     assert.deepEqual(r.input.issues!.map((i) => [i.file.endsWith('scalars.json'), i.line]), [[true, 1]]);
   });
 
+  it('a line of control bytes (NULs a crash left) does not make a text log binary: the line is skipped with its number', async () => {
+    // one such byte anywhere in the head made the whole file "binary data", and the run had no log
+    const dir = run('f3_mmdet2_retinanet_alpha025', '20230215_093012.log.json', (t) => '\u0000\u0001\u0002\n' + t);
+    const r = await analyze({ paths: [dir], displayBase: dir, backend: 'cpu' });
+    assert.equal(r.input.format, 'mmdet2-log');
+    assert.equal(r.input.skipped, 1);
+    assert.deepEqual(r.input.issues!.map((i) => [i.file.endsWith('.log.json'), i.line]), [[true, 1]]);
+    // binary data is still binary: control bytes on most lines
+    writeFileSync(join(tmp, 'noise.bin'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
+    await assert.rejects(analyze({ paths: [join(tmp, 'noise.bin')], displayBase: tmp, backend: 'cpu' }), refusal(/binary data/));
+  });
+
   it('a trainer_state.json whose log_history is no list, or missing, names a line', async () => {
     const dir = run('d_hf_trainer_binary_alpha015', 'trainer_state.json', (t) => t.replace('"log_history": [', '"log_history": {"x": [').replace(/\]\s*,\s*"logging_steps"/, ']}, "logging_steps"'));
     await assert.rejects(analyze({ paths: [join(dir, 'trainer_state.json')], displayBase: dir, backend: 'cpu' }), refusal(/^trainer_state\.json:\d{2}: expected "log_history" to be a list of log entries$/));

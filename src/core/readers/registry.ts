@@ -133,13 +133,29 @@ export function headOf(path: string, name: string, size: number, bytes: Uint8Arr
   return { path, name, base: basename(path), size, bytes, text, lines };
 }
 
+/**
+ * A text log may hold a damaged line (NULs a crash left, a stray binary record): it is still text,
+ * and the reader skips that line with its number. Binary data has control bytes on most of its
+ * "lines": a head is text when at most one line in BINARY_LINE_SHARE holds one (of at least 4).
+ */
+const BINARY_LINE_SHARE = 8;
+
 function textOf(bytes: Uint8Array, truncated: boolean): string | null {
   let start = 0;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+  let lines = 1;
+  let binaryLines = 0;
+  let lineIsBinary = false;
   for (let i = start; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12)) return null;
+    if (b === 10) {
+      lines++;
+      if (lineIsBinary) binaryLines++;
+      lineIsBinary = false;
+    } else if (b === 0 || (b < 32 && b !== 9 && b !== 13 && b !== 12)) lineIsBinary = true;
   }
+  if (lineIsBinary) binaryLines++;
+  if (binaryLines > 0 && (lines < 4 || binaryLines * BINARY_LINE_SHARE > lines)) return null;
   let s = Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('utf8');
   // a cut through a multi-byte character at the end of the head is not binary data
   if (truncated) s = s.replace(/\uFFFD+$/, '');
