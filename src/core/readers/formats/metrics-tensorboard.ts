@@ -19,10 +19,15 @@ function folderSplit(path: string): string | undefined {
   return undefined;
 }
 
+/** Tags already judged (a file repeats its few tags at every step); bounded, as a long watch reads many files. */
 const metricTags = new Map<string, boolean>();
+const MAX_REMEMBERED_TAGS = 4096;
 function isMetricTag(tag: string): boolean {
   let yes = metricTags.get(tag);
-  if (yes === undefined) metricTags.set(tag, (yes = parseMetricKey(tag) !== null && !tag.endsWith('_vs_iterations')));
+  if (yes === undefined) {
+    if (metricTags.size >= MAX_REMEMBERED_TAGS) metricTags.clear();
+    metricTags.set(tag, (yes = parseMetricKey(tag) !== null && !tag.endsWith('_vs_iterations')));
+  }
   return yes;
 }
 
