@@ -45,6 +45,20 @@ export interface Judged {
   ranking: AnalysisReport['ranking'];
 }
 
+/** The verdict as the report states it (of a dump or of PR-curve bins). */
+export function reportedVerdict(v: Judged['verdict']): AnalysisReport['verdict'] {
+  return {
+    status: v.status,
+    class: v.class,
+    onsetEpoch: v.onsetEpoch,
+    alphaDriven: v.alphaDriven,
+    message: v.message,
+    perEpoch: v.perEpoch.map((p) => ({ epoch: p.epoch, status: p.status, class: p.onto })),
+    attribution: v.attribution ?? null,
+    atRisk: v.atRisk ?? [],
+  };
+}
+
 /**
  * What-if rows, the suggestion, the verdict and the balance explanation of recomputed epochs (from
  * a dump or PR-curve bins).

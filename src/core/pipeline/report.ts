@@ -11,7 +11,7 @@ import { corroborate } from '../run/analyze-metrics';
 import type { FoundSetting } from '../run/settings';
 import { chooseSettings } from '../run/settings';
 import type { CappedCounterfactual } from '../analysis/sample-cap';
-import { judgeRun, lastEpochEngine, type Judged } from './judge';
+import { judgeRun, lastEpochEngine, reportedVerdict, type Judged } from './judge';
 import type { AnalyzeOptions } from './options';
 import { mismatchNote, type DumpSettings, type LossSettings, type Resolved } from './settings';
 
@@ -70,16 +70,7 @@ export function dumpReport({ backend, dump, run, given, thresholds: th, settings
     },
     classes,
     epochs,
-    verdict: {
-      status: v.status,
-      class: v.class,
-      onsetEpoch: v.onsetEpoch,
-      alphaDriven: v.alphaDriven,
-      message: v.message,
-      perEpoch: v.perEpoch.map((p) => ({ epoch: p.epoch, status: p.status, class: p.onto })),
-      attribution: v.attribution ?? null,
-      atRisk: v.atRisk ?? [],
-    },
+    verdict: reportedVerdict(v),
     whatIf,
     suggestion,
     suggestionDetail,

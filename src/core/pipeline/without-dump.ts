@@ -10,7 +10,7 @@ import { binnedRun } from '../run/analyze-binned';
 import { analyzeMetricRun, corroborate } from '../run/analyze-metrics';
 import { originWords, runIssues, type RunContents } from '../run/read-run';
 import { chooseSettings, type FoundSetting } from '../run/settings';
-import { judgeRun } from './judge';
+import { judgeRun, reportedVerdict } from './judge';
 import type { AnalyzeOptions, AnalyzeProgress } from './options';
 import type { Resolved } from './settings';
 
@@ -63,17 +63,7 @@ export async function analyzeWithoutDump(opts: AnalyzeOptions, run: RunContents,
     loss: { kind: 'sigmoid', alpha: binned.alpha, alphaVector: null, gamma: binned.gamma, convention: binned.convention, threshold: 0.5, origin: originWords(chosen) },
     classes: binned.classes,
     epochs: binned.epochs,
-    verdict: {
-      status: v.status,
-      class: v.class,
-      onsetEpoch: v.onsetEpoch,
-      alphaDriven: v.alphaDriven,
-      alphaDrivenBy: 'counterfactual',
-      message: v.message,
-      perEpoch: v.perEpoch.map((p) => ({ epoch: p.epoch, status: p.status, class: p.onto })),
-      attribution: v.attribution ?? null,
-      atRisk: v.atRisk ?? [],
-    },
+    verdict: { ...reportedVerdict(v), alphaDrivenBy: 'counterfactual' },
     whatIf,
     suggestion,
     suggestionDetail,
