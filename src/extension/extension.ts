@@ -76,12 +76,6 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     // what the user told an analysis of the run about its loss settings holds for its watch too
     request: (paths) => ({ ...config.analysisSettings(), nativeBackendPaths: nativeBackend.paths(), ...answers.get(paths) }),
   });
-  // a run the user analyzes or reopens takes the views: a watch of another run stops, or its next
-  // epoch would replace what the user asked for
-  const leaveWatchFor = (paths: string[]): void => {
-    const watched = watch.watching;
-    if (watched && watched.slice().sort().join('\n') !== paths.slice().sort().join('\n')) watch.stop();
-  };
   const statusItem = new VerdictStatusItem(store, watch);
   const samples = new EpochSamplesProvider(context.extensionUri, store, () => config.maxSamplesToWebview);
   const recent = new RecentRuns(context.workspaceState);
@@ -93,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     const run = recent.get(id);
     if (!run) return;
     panel.show();
-    leaveWatchFor(run.logPaths);
+    watch.giveWayTo(run.logPaths);
     if (run.report) controller.show({ source: run.label, report: run.report, logPaths: run.logPaths });
     else await controller.analyzeForPeople({ logPaths: run.logPaths });
   };
@@ -121,7 +115,7 @@ export function activate(context: vscode.ExtensionContext): FocalLensApi {
     nativeBackend,
     controller,
     watch,
-    controller.onDidStartRun(leaveWatchFor),
+    controller.onDidStartRun((paths) => watch.giveWayTo(paths)),
     statusItem,
     panel,
     sideView,

@@ -78,7 +78,7 @@ export class WatchController implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) return { watching: false, available: false, message: W.untrusted };
     this.stop();
     const label = paths.map((p) => vscode.workspace.asRelativePath(p)).join(', ');
-    const key = [...paths].sort().join('\n');
+    const key = runKey(paths);
     const child = spawnForRequest(this.deps.extensionUri, 'watch', { ...this.deps.request(paths), logPaths: paths });
     const session: Session = { paths, label, key, child, warned: this.quietRuns().includes(key) };
     this.session = session;
@@ -107,6 +107,14 @@ export class WatchController implements vscode.Disposable {
       if (this.end(session, err.message)) void vscode.window.showErrorMessage(watchStoppedText(err.message));
     });
     return answer;
+  }
+
+  /**
+   * A run the user analyzes or reopens takes the views: the watch of another run stops, or its next
+   * epoch would replace what the user asked for.
+   */
+  giveWayTo(paths: string[]): void {
+    if (this.session && this.session.key !== runKey(paths)) this.stop();
   }
 
   /** Stop watching (nothing when no run is watched). */
@@ -177,6 +185,9 @@ export class WatchController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'focalLens.watching', watching);
   }
 }
+
+/** A run as its paths, whatever their order. */
+const runKey = (paths: readonly string[]): string => [...paths].sort().join('\n');
 
 /** The complete lines of a stream, those of each chunk together. */
 function lines(stream: NodeJS.ReadableStream, onLines: (lines: string[]) => void): void {
