@@ -23,6 +23,9 @@ let watch: { watching: boolean; message: string } | null = null;
 let panelView: ReportPanelView | null = null;
 /** finishedAt of the report whose first chart is still to be timed. */
 let timeFirstChart: number | null = null;
+/** The status line on screen (progress updates replace it alone) and the view last rendered. */
+let statusNode: HTMLElement | null = null;
+let renderedView = 'explorer';
 
 function button(label: string, onClick: () => void, secondary = false): HTMLButtonElement {
   const b = h('button', { type: 'button', class: secondary ? 'secondary' : '' }, label);
@@ -141,17 +144,15 @@ function render(): void {
   };
   const view = document.createElement('div');
   const shown = shownReport();
-  const status = statusLine();
+  // the side view's verdict banner says what the status line would, once a report is the analysis' own
+  const status = kind === 'sidebar' && analysis.phase === 'done' && !analysis.cancelled ? null : statusLine();
   // the explorer draws the gamma the report on screen trained with
   const run = shown && shown.report.loss.gamma !== null ? { gamma: shown.report.loss.gamma } : undefined;
   const marked = (node: HTMLElement): HTMLElement => (shown?.previous ? markedPrevious(node) : node);
-  let shownView: string;
   if (kind === 'sidebar') {
-    // the side view's verdict banner says what the status line would, once a report is the analysis' own
-    const sideStatus = analysis.phase === 'done' && !analysis.cancelled ? null : status;
     const side = marked(sideView({ report: shown?.report ?? null, source: shown?.source ?? null, recent, watch }));
-    view.append(...[sideStatus, side, explorerView(state, true, { onChange }, run)].filter((n): n is HTMLElement => n !== null));
-    shownView = shown ? 'report' : 'explorer';
+    view.append(...[status, side, explorerView(state, true, { onChange }, run)].filter((n): n is HTMLElement => n !== null));
+    renderedView = shown ? 'report' : 'explorer';
   } else {
     // Until a log is analyzed, the panel is the explorer; afterwards both are a tab away.
     const tab = shown ? state.tab : 'explorer';
@@ -161,7 +162,7 @@ function render(): void {
       panelView = new ReportPanelView(shown.report, stateFor(reportKey(shown.report, shown.source)), { backend, save: saveState });
       view.append(marked(panelView.node));
     } else view.append(explorerView(state, false, { onChange }, run));
-    shownView = tab;
+    renderedView = tab;
   }
   app.replaceChildren(view);
   mountPendingCharts();
@@ -176,14 +177,9 @@ function render(): void {
       console.log(`[focal-lens] first chart ${ms} ms after the analysis finished`);
     });
   }
-  statusNode = kind === 'sidebar' && analysis.phase === 'done' && !analysis.cancelled ? null : status;
-  renderedView = shownView;
+  statusNode = status;
   sendRendered();
 }
-
-/** The status line on screen (progress updates replace it alone) and the view last rendered. */
-let statusNode: HTMLElement | null = null;
-let renderedView = 'explorer';
 
 function sendRendered(): void {
   const notice = statusNode?.innerText.trim();

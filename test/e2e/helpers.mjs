@@ -286,6 +286,15 @@ export async function openActivityBarView(page, title) {
     .catch(() => {});
 }
 
+/**
+ * Whether the report panel shows the report of `name`: while a run goes it shows the previous
+ * report, marked, which is not that one.
+ */
+export async function showsReportOf(frame, name) {
+  const source = await frame.locator('.report-source').first().innerText().catch(() => '');
+  return source.includes(name) && !(await frame.locator('.previous-report').count());
+}
+
 /** Polls `fn` until it returns a truthy value (returned) or throws after `timeout`. */
 export async function waitUntil(fn, { timeout = 30_000, interval = 250, message = 'condition' } = {}) {
   const deadline = Date.now() + timeout;

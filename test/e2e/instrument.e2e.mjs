@@ -14,6 +14,7 @@ import {
   runCommand,
   screenshot,
   selectColorTheme,
+  showsReportOf,
   waitUntil,
   webviewFrame,
 } from './helpers.mjs';
@@ -54,9 +55,7 @@ async function reportFrame(page, name, timeout = 120_000) {
     async () => {
       const failure = frame.locator('.callout.error');
       if (await failure.count()) return { failed: await failure.first().innerText() };
-      // while a run goes the panel shows the previous report, marked: that is not the report of `name`
-      const source = await frame.locator('.report-source').first().innerText().catch(() => '');
-      if (!source.includes(name) || (await frame.locator('.previous-report').count())) return undefined;
+      if (!(await showsReportOf(frame, name))) return undefined;
       const text = await frame.locator('.report .verdict').first().innerText().catch(() => '');
       return text && (await frame.locator('#class-table').count()) ? { ok: true } : undefined;
     },

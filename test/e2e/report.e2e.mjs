@@ -8,6 +8,7 @@ import {
   quickPickItems,
   runCommand,
   screenshot,
+  showsReportOf,
   tableRows,
   waitUntil,
   webviewFrame,
@@ -42,9 +43,7 @@ describe('Focal Lens report (UI)', function () {
       async () => {
         const failure = frame.locator('.callout.error');
         if (await failure.count()) return { failed: await failure.first().innerText() };
-        // a report kept from before shows while the run goes, marked: wait for the report of this dump
-        const source = await frame.locator('.report-source').first().innerText().catch(() => '');
-        if (source.includes(dumpName) && !(await frame.locator('.previous-report').count()) && (await frame.locator('.report').count())) {
+        if ((await showsReportOf(frame, dumpName)) && (await frame.locator('.report').count())) {
           return { verdict: await frame.locator('.report .verdict-title').first().innerText().catch(() => '') };
         }
         return undefined;
