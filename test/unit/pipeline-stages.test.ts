@@ -80,6 +80,44 @@ describe('pipeline stages', function () {
       assert.deepEqual(b.epochs.map((e) => e.samples), [800, 800, 800]);
       assert.ok(a.counterfactual && b.counterfactual);
     });
+
+    /** Epochs and the last epoch's what-if of a dump, its tail hint as read, removed or forged. */
+    const readWithTail = async (path: string, tail: 'as read' | 'none' | number) => {
+      const opts: AnalyzeOptions = { paths: [path], backend: 'cpu' };
+      const scan = await scanRun([path]);
+      const { dump, open, split } = await openDump(scan.dumps, opts, none);
+      const hint = dump.tailEpoch;
+      if (tail === 'none') delete dump.tailEpoch;
+      else if (tail !== 'as read') dump.tailEpoch = tail;
+      const settings = resolveSettings(opts, dump.meta, path);
+      const read = await readEpochs({ dump, reopen: open, opts, settings, classesOpt: null, where: path, split, progress: none });
+      const engine = read.counterfactual!.build(['negative', 'positive']);
+      return { hint, read, whatIf: [0.25, 0.5, 0.9].map((a) => engine.evaluate(a)), observed: engine.observed() };
+    };
+
+    it('the tail epoch of a dump in order spares the counterfactual of every earlier epoch, with the same report', async () => {
+      const path = join(dir, 'tail.jsonl');
+      writeDump(path, [1, 1, 2, 2, 3, 3]);
+      await selectBackend('cpu');
+      const hinted = await readWithTail(path, 'as read');
+      const plain = await readWithTail(path, 'none');
+      assert.equal(hinted.hint, 3);
+      assert.deepEqual(hinted.read.epochs, plain.read.epochs);
+      assert.deepEqual(hinted.whatIf, plain.whatIf);
+      assert.deepEqual(hinted.observed, plain.observed);
+      assert.deepEqual(hinted.read.notes, []);
+    });
+
+    it('a tail epoch the stream never delivers: the dump is read again for the last epoch\'s counterfactual, and the report says so', async () => {
+      const path = join(dir, 'tail-lies.jsonl');
+      writeDump(path, [1, 1, 2, 2, 3, 3]);
+      await selectBackend('cpu');
+      const forged = await readWithTail(path, 99);
+      const plain = await readWithTail(path, 'none');
+      assert.deepEqual(forged.read.epochs, plain.read.epochs);
+      assert.deepEqual(forged.whatIf, plain.whatIf);
+      assert.match(forged.read.notes[0]!, /read twice/);
+    });
   });
 
   describe('judge and report', () => {

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { InputError, openPredictionDump, type OpenDumpOptions, type PredictionChunk } from '../../src/core/readers/index';
 
 const FIX = join(__dirname, '../fixtures/readers');
@@ -194,6 +195,42 @@ describe('readers: good inputs', () => {
     assert.ok(r.chunks.every((c) => c.samples <= 5));
     assert.equal(r.samples, 12);
     assert.equal(last[0], last[1]);
+  });
+});
+
+describe('readers: the tail epoch (read before the stream starts)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fl-tail-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tailOf = async (path: string, opts: OpenDumpOptions = {}) => {
+    const dump = await openPredictionDump([path], { displayBase: dir, ...opts });
+    for await (const _ of dump.chunks) void _; // read to the end: the files close
+    return dump.tailEpoch;
+  };
+
+  it('CSV of 300 KB: the largest epoch among the whole rows of its last 64 KiB, of the split read, a torn first row and bad rows passed over', async () => {
+    const rows = ['epoch,split,target,logit_0,logit_1'];
+    for (let e = 1; e <= 6; e++) for (let i = 0; i < 2000; i++) rows.push(`${e},val,${i % 2},${(i % 7) / 10},-0.5`);
+    // the last rows: a later epoch of another split, a damaged one of a yet later epoch
+    for (let i = 0; i < 50; i++) rows.push(`9,train,0,0.1,0.2`);
+    rows.push('12,val,0,not-a-number,0.2');
+    const path = join(dir, 'dump.csv');
+    writeFileSync(path, rows.join('\n') + '\n');
+    assert.equal(await tailOf(path, { split: 'val', lenient: true }), 6);
+    assert.equal(await tailOf(path, { lenient: true }), 9);
+  });
+
+  it('JSONL with a meta line; a file that fits the window whole; gzip has none', async () => {
+    const path = join(dir, 'dump.jsonl');
+    const lines = [JSON.stringify({ meta: { loss: 'sigmoid_focal', alpha: 0.25, gamma: 2 } })];
+    for (const e of [3, 1, 2]) lines.push(JSON.stringify({ epoch: e, targets: [0, 1], logits: [0.5, -0.5] }));
+    writeFileSync(path, lines.join('\n') + '\n');
+    assert.equal(await tailOf(path), 3);
+    const gz = join(dir, 'dump.jsonl.gz');
+    writeFileSync(gz, gzipSync(Buffer.from(lines.join('\n') + '\n')));
+    assert.equal(await tailOf(gz), undefined);
   });
 });
 

@@ -79,19 +79,24 @@ export async function readEpochs({ dump, reopen, opts, settings, classesOpt, whe
   let interleaved = false;
 
   // pass 1: streaming, one accumulator alive
+  let lastWithoutCounterfactual = false;
   {
-    let cur: { epoch: number; acc: EpochAccumulator; counterfactual: CappedCounterfactual } | null = null;
+    // An epoch below the dump's tail epoch is not the last: it gets no counterfactual (no
+    // per-sample data kept, none read back from the kernels).
+    const later = dump.tailEpoch;
+    let cur: { epoch: number; acc: EpochAccumulator; counterfactual: CappedCounterfactual | null } | null = null;
     const finished = new Set<number>();
     const finishCur = () => {
       if (!cur) return;
       results.push(cur.acc.finish(cur.epoch));
       finished.add(cur.epoch);
       lastCounterfactual = cur.counterfactual;
+      lastWithoutCounterfactual = cur.counterfactual === null;
       progress({ phase: 'epoch', epoch: cur.epoch, epochsDone: results.length, message: `epoch ${cur.epoch} done` });
       cur = null;
     };
     // while the readers' workers parse the next chunk, the current epoch's counterfactual works on
-    const chunks = whileWaiting(dump.chunks, (next) => (cur as { counterfactual: CappedCounterfactual } | null)?.counterfactual.workWhile(next));
+    const chunks = whileWaiting(dump.chunks, (next) => (cur as { counterfactual: CappedCounterfactual | null } | null)?.counterfactual?.workWhile(next));
     for await (const chunk of chunks) {
       if (signal?.aborted) throw abortError();
       if (!resolved) resolved = resolveLoss(opts, settings, dump.meta, chunk, where);
@@ -105,17 +110,24 @@ export async function readEpochs({ dump, reopen, opts, settings, classesOpt, whe
         // a later epoch started: the previous one is not the last
         (lastCounterfactual as CappedCounterfactual | null)?.discard();
         lastCounterfactual = null;
-        const cf = cappedCounterfactual(counterfactualSpec(resolved));
-        cur = { epoch: chunk.epoch, acc: new EpochAccumulator(resolved.loss, classesOpt, { onBatch: (b) => cf.add(b) }), counterfactual: cf };
+        const cf = later !== undefined && chunk.epoch < later ? null : cappedCounterfactual(counterfactualSpec(resolved));
+        cur = { epoch: chunk.epoch, acc: new EpochAccumulator(resolved.loss, classesOpt, cf ? { onBatch: (b) => cf.add(b) } : {}), counterfactual: cf };
       }
       cur.acc.add(chunk);
     }
     if (!interleaved) finishCur();
   }
 
-  if (interleaved) {
+  // The tail promised a later epoch that the stream never delivered (a record it rejected): the
+  // last epoch read has no counterfactual, and the second pass builds one.
+  const again = interleaved || (lastWithoutCounterfactual && results.length > 0);
+  if (again) {
     // pass 2: epochs interleave; aggregate by epoch, keep probabilities for the largest epoch only.
-    notes.push('Epochs are interleaved across records or files: the dump was read twice (first pass to find that out).');
+    notes.push(
+      interleaved
+        ? 'Epochs are interleaved across records or files: the dump was read twice (first pass to find that out).'
+        : 'The dump was read twice: the first pass kept no samples of the epoch it ended with (the last records are of a later epoch, or were skipped).',
+    );
     results.length = 0;
     (lastCounterfactual as CappedCounterfactual | null)?.discard();
     lastCounterfactual = null;

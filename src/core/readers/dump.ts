@@ -7,7 +7,7 @@ import { arrayChunks, type ArraySet } from './arrays';
 import { InputError, IssueLog } from './errors';
 import { SCORE_LOGIT_KEYS, SCORE_PROB_KEYS, TARGET_KEYS, EPOCH_KEYS, type ArrayDumpSource, type ArraysContext, type DumpSource } from './dump-source';
 import { displayName, scanRun } from './scan';
-import { defaultWorkers, openTextFile, PARALLEL_MIN_BYTES, type PositionedBlock } from './text-reader';
+import { defaultWorkers, openTextFile, PARALLEL_MIN_BYTES, tailEpoch, type PositionedBlock } from './text-reader';
 import type { BlockResult } from './text-parse';
 import type { InputIssue } from '../report';
 import type { DumpLayout, DumpMeta, PredictionChunk, ScoreKind } from './types';
@@ -66,6 +66,13 @@ export interface PredictionDump {
   meta: DumpMeta;
   /** What the epoch numbers are: "step" for step-only logs (grouped by step). */
   epochKey: 'epoch' | 'step' | 'iteration';
+  /**
+   * The largest epoch among the last records of the first file, when it is uncompressed text
+   * (readers/text-reader.ts tailEpoch), read before the stream starts: an epoch below it is not the
+   * last one the stream delivers. A hint for saving work, not a promise (a record the stream
+   * rejects may have given it).
+   */
+  tailEpoch?: number;
   /**
    * The samples. Ordering guarantees: files in {@link files} order; within a file, record order.
    * Every chunk holds one (epoch, split) and at most chunkSize samples; consecutive chunks may share
@@ -145,12 +152,15 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
   // Open the first text source eagerly so meta (JSONL) and the CSV header are known up front.
   const first = sources[0]!;
   let firstText: { blocks: AsyncGenerator<PositionedBlock>; name: string } | undefined;
+  let tail: number | undefined;
   if (first.family === 'text') {
     const name = displayName(first.paths[0]!, base);
     const t = await openTextFile(first.paths[0]!, name, first.kind, first.gzip, textOpts, log, {});
     mergeMeta(meta, t.plan.meta);
     epochKey = t.plan.epochKey;
     firstText = { blocks: t.blocks, name };
+    // a hint: a tail that cannot be read leaves the work as it was
+    tail = await tailEpoch(t.plan).catch(() => undefined);
   } else if (first.peekMeta) {
     mergeMeta(meta, await first.peekMeta(arraysCtx));
   }
@@ -226,6 +236,7 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
     files: files.map((f) => displayName(f, base)),
     meta,
     epochKey,
+    ...(tail !== undefined ? { tailEpoch: tail } : {}),
     chunks: all(),
     issues: () => log.snapshot(),
   };

@@ -453,6 +453,38 @@ async function* inlineBlocks(plan: TextPlan, head: Head, it: AsyncGenerator<{ by
   }
 }
 
+/** Bytes read from the end of a text dump for {@link tailEpoch}: a few hundred records of usual width. */
+const TAIL_BYTES = 64 << 10;
+
+/**
+ * The largest epoch among the whole records in the last TAIL_BYTES of an uncompressed text dump
+ * (its split only, records checked as the reader checks them, bad ones passed over), or undefined
+ * (gzip, no whole record there). Read before the stream starts, it tells which epochs cannot be
+ * the last one read: the analysis keeps per-sample data for the others only.
+ */
+export async function tailEpoch(plan: TextPlan): Promise<number | undefined> {
+  if (plan.gzip) return undefined;
+  const fh = await open(plan.path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const start = Math.max(plan.dataOffset, size - TAIL_BYTES);
+    const bytes = new Uint8Array(size - start);
+    const { bytesRead } = await fh.read(bytes, 0, bytes.length, start);
+    // a window that starts inside a record begins after that record's line end
+    const from = start === plan.dataOffset ? 0 : bytes.subarray(0, bytesRead).indexOf(10) + 1;
+    if (from <= 0 && start !== plan.dataOffset) return undefined;
+    const parser = new TextBlockParser({ ...plan.cfg, lenient: true });
+    parser.push(bytes.subarray(from, bytesRead), start + from);
+    parser.finish();
+    const r = parser.take();
+    let max: number | undefined;
+    for (let i = 0; i < r.rows; i++) if (max === undefined || r.epochs[i]! > max) max = r.epochs[i]!;
+    return max;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** The bundled worker script next to this bundle (dist/parse-worker.js), if present. */
 export function workerScript(): string | undefined {
   const override = process.env.FOCAL_LENS_PARSE_WORKER;
