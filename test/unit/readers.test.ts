@@ -232,6 +232,11 @@ describe('readers: the tail epoch (read before the stream starts)', () => {
     writeFileSync(gz, gzipSync(Buffer.from(lines.join('\n') + '\n')));
     assert.equal(await tailOf(gz), undefined);
   });
+
+  it('per-epoch .npz files: the epoch in the latest name; a single file has none', async () => {
+    assert.equal(await tailOf(f('epochs')), 10);
+    assert.equal(await tailOf(f('npz/stored.npz')), undefined);
+  });
 });
 
 describe('readers: bad input', () => {

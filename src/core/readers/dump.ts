@@ -67,10 +67,10 @@ export interface PredictionDump {
   /** What the epoch numbers are: "step" for step-only logs (grouped by step). */
   epochKey: 'epoch' | 'step' | 'iteration';
   /**
-   * The largest epoch among the last records of the first file, when it is uncompressed text
-   * (readers/text-reader.ts tailEpoch), read before the stream starts: an epoch below it is not the
-   * last one the stream delivers. A hint for saving work, not a promise (a record the stream
-   * rejects may have given it).
+   * Read before the stream starts: the largest epoch among the last records of the first file when
+   * it is uncompressed text (readers/text-reader.ts tailEpoch), or the epoch in the name of the
+   * latest per-epoch array file. An epoch below it is not the last one the stream delivers. A hint
+   * for saving work, not a promise (a record the stream rejects may have given it).
    */
   tailEpoch?: number;
   /**
@@ -161,8 +161,9 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
     firstText = { blocks: t.blocks, name };
     // a hint: a tail that cannot be read leaves the work as it was
     tail = await tailEpoch(t.plan).catch(() => undefined);
-  } else if (first.peekMeta) {
-    mergeMeta(meta, await first.peekMeta(arraysCtx));
+  } else {
+    if (first.peekMeta) mergeMeta(meta, await first.peekMeta(arraysCtx));
+    tail = await arraysTailEpoch(sources, { ...arraysCtx, onBytes: () => undefined }).catch(() => undefined);
   }
 
   const check = shapeCheck();
@@ -240,6 +241,22 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
     chunks: all(),
     issues: () => log.snapshot(),
   };
+}
+
+/**
+ * The tail epoch of per-epoch array files (`epoch_003.npz`, ...): the epoch in the name of the
+ * latest one, when that file has no epoch array of its own (which would say otherwise).
+ */
+async function arraysTailEpoch(sources: readonly DumpSource[], ctx: ArraysContext): Promise<number | undefined> {
+  let latest: ArrayDumpSource | undefined;
+  for (const s of sources) if (s.family === 'arrays' && s.nameEpoch !== undefined && (!latest || s.nameEpoch > latest.nameEpoch!)) latest = s;
+  if (!latest || sources.length < 2) return undefined;
+  const opened = await latest.open(ctx);
+  try {
+    return pickKey(opened.refs, EPOCH_KEYS) ? undefined : latest.nameEpoch;
+  } finally {
+    await opened.close();
+  }
 }
 
 /** What the dump is, as the report says it: one format, `npz-folder` for per-epoch files of one folder given, else `mixed`. */
