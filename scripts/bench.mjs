@@ -9,7 +9,7 @@
 //   --scale (10M x 10 npz and a 2 GB JSONL: peak memory, and each stage's cost per sample at 1M and 10M),
 //   --engine (the compute engine alone per backend, loss kind and gamma: bench/compute-engine.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -64,12 +64,21 @@ async function bundleBenchScripts() {
   for (const f of readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(root, 'dist', f), join(bin, f));
 }
 
-/** Runs bench/generate.ts (seeded: the same bytes on every machine) unless `path` exists. */
-function generate(path, ...args) {
-  if (existsSync(path)) return;
-  console.log(`bench: generating ${path.slice(root.length + 1)} ...`);
-  execFileSync('node', [join(bin, 'generate.js'), ...args], { cwd: root, stdio: 'inherit' });
+/**
+ * Runs a seeded generator (the same bytes on every machine) unless every output exists. It writes
+ * `<output>.partial` files, renamed once it succeeds: a run stopped half-way leaves no half-written
+ * file for the next one to time.
+ */
+function generateOnce(outputs, script, ...args) {
+  if (outputs.every((p) => existsSync(p))) return;
+  console.log(`bench: generating ${outputs.map((p) => p.slice(root.length + 1)).join(', ')} ...`);
+  const partial = (p) => `${p}.partial`;
+  execFileSync('node', [script, ...args.map((a) => (outputs.includes(a) ? partial(a) : a))], { cwd: root, stdio: 'inherit' });
+  for (const p of outputs) renameSync(partial(p), p);
 }
+
+/** bench/generate.ts into `outputs`. */
+const generate = (outputs, ...args) => generateOnce(outputs, join(bin, 'generate.js'), ...args);
 
 /** Run a command under /usr/bin/time -v; returns wall seconds, peak RSS MiB, exit code, stdout. */
 function measure({ cmd, args, env, discard }) {
@@ -110,7 +119,7 @@ function peerEnv() {
 // The bench times the built CLI, as a user runs it.
 execFileSync('node', [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
 await bundleBenchScripts();
-generate(npzPath, 'dump', csvPath, npzPath, String(N), String(C), String(EPOCHS));
+generate([csvPath, npzPath], 'dump', csvPath, npzPath, String(N), String(C), String(EPOCHS));
 const readerBench = join(bin, 'reader-bench.js');
 const alphaArg = ALPHA.join(',');
 const cli = (file, extra = []) => ({ cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', file, '--alpha-vector', alphaArg, '--gamma', '2', '--format', 'json', ...extra] });
@@ -150,16 +159,14 @@ export const cases = [
   { name: 'npz, readers only', ours: reader(npzPath, ['--no-compute']) },
   {
     name: `Lightning metrics.csv (${metricsMB} MB), CLI verdict vs pandas`,
-    prepare: async () => generate(metricsPath, 'metrics', metricsPath, String(metricsMB * 1e6)),
+    prepare: async () => generate([metricsPath], 'metrics', metricsPath, String(metricsMB * 1e6)),
     ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', metricsPath, '--format', 'json'] },
     peer: { cmd: '/usr/bin/python3', args: [join(root, 'bench/peer_metrics.py'), metricsPath], env: peerEnv() },
     targets: { time: 1, mem: 1 },
   },
   {
     name: `TensorBoard event file (${tfeventsMB} MB): scalars + PR curves, both checksums`,
-    prepare: async () => {
-      if (!existsSync(tfeventsPath)) execFileSync('node', [tfeventsBench, 'generate', tfeventsPath, String(tfeventsMB)], { cwd: root, stdio: 'inherit' });
-    },
+    prepare: async () => generateOnce([tfeventsPath], tfeventsBench, 'generate', tfeventsPath, String(tfeventsMB)),
     ours: { cmd: 'node', args: [tfeventsBench, 'read', tfeventsPath] },
     peer: { cmd: '/usr/bin/python3', args: [join(root, 'bench/peer_tfevents.py'), tfeventsPath], env: peerEnv() },
     targets: { time: 1 },
@@ -174,9 +181,9 @@ export const cases = [
 if (scale) {
   cases.length = 0;
   cases.push(
-    { name: `scale: npz ${scaleN / 1e6}M x ${C} (one epoch), CLI`, prepare: async () => generate(bigNpzPath, 'npz', bigNpzPath, String(scaleN), String(C)), ours: cli(bigNpzPath), floor: cat(bigNpzPath) },
-    { name: `scale: JSONL ${jsonlGB / 10} GB, CLI`, prepare: async () => generate(smallJsonlPath, 'jsonl', smallJsonlPath, String(jsonlGB * 1e8)), ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', smallJsonlPath, '--format', 'json'] }, floor: cat(smallJsonlPath) },
-    { name: `scale: JSONL ${jsonlGB} GB, CLI`, prepare: async () => generate(bigJsonlPath, 'jsonl', bigJsonlPath, String(jsonlGB * 1e9)), ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', bigJsonlPath, '--format', 'json'] }, floor: cat(bigJsonlPath) },
+    { name: `scale: npz ${scaleN / 1e6}M x ${C} (one epoch), CLI`, prepare: async () => generate([bigNpzPath], 'npz', bigNpzPath, String(scaleN), String(C)), ours: cli(bigNpzPath), floor: cat(bigNpzPath) },
+    { name: `scale: JSONL ${jsonlGB / 10} GB, CLI`, prepare: async () => generate([smallJsonlPath], 'jsonl', smallJsonlPath, String(jsonlGB * 1e8)), ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', smallJsonlPath, '--format', 'json'] }, floor: cat(smallJsonlPath) },
+    { name: `scale: JSONL ${jsonlGB} GB, CLI`, prepare: async () => generate([bigJsonlPath], 'jsonl', bigJsonlPath, String(jsonlGB * 1e9)), ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', bigJsonlPath, '--format', 'json'] }, floor: cat(bigJsonlPath) },
   );
 }
 
