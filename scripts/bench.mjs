@@ -24,6 +24,8 @@ const selected = (name) => !only || only.test(name);
 const repeat = argv.includes('--repeat') ? Number(argv[argv.indexOf('--repeat') + 1]) : 3;
 const dataDir = join(root, 'bench-data');
 const bin = join(dataDir, 'bin');
+const cliDir = join(dataDir, 'dist');
+const cliJs = join(cliDir, 'cli.js');
 mkdirSync(bin, { recursive: true });
 
 const N = quick ? 100_000 : 1_000_000;
@@ -61,7 +63,7 @@ async function bundleBenchScripts() {
     logLevel: 'warning',
   });
   // the wasm backend loads its binaries from beside the bundle
-  for (const f of readdirSync(join(root, 'dist')).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(root, 'dist', f), join(bin, f));
+  for (const f of readdirSync(cliDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(cliDir, f), join(bin, f));
 }
 
 /**
@@ -116,13 +118,14 @@ function peerEnv() {
 
 // ------------------------------------------------------------------ cases
 
-// The bench times the built CLI, as a user runs it.
-execFileSync('node', [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+// The bench times the CLI as a user runs it: the production build (minified, no source maps) the
+// .vsix ships, built beside the development build in dist/ rather than over it.
+execFileSync('node', [join(root, 'scripts/build.mjs'), '--production', '--outdir', cliDir.slice(root.length + 1)], { cwd: root, stdio: 'inherit' });
 await bundleBenchScripts();
 generate([csvPath, npzPath], 'dump', csvPath, npzPath, String(N), String(C), String(EPOCHS));
 const readerBench = join(bin, 'reader-bench.js');
 const alphaArg = ALPHA.join(',');
-const cli = (file, extra = []) => ({ cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', file, '--alpha-vector', alphaArg, '--gamma', '2', '--format', 'json', ...extra] });
+const cli = (file, extra = []) => ({ cmd: 'node', args: [cliJs, 'analyze', file, '--alpha-vector', alphaArg, '--gamma', '2', '--format', 'json', ...extra] });
 const reader = (file, extra = []) => ({ cmd: 'node', args: [readerBench, file, '--alpha-vector', alphaArg, '--gamma', '2', ...extra] });
 const peer = (file) => ({ cmd: '/usr/bin/python3', args: [join(root, 'bench/peer.py'), file, '--alpha-vector', alphaArg, '--gamma', '2'], env: peerEnv() });
 /** The read floor: the file's bytes through a pipe, nothing parsed. */
@@ -160,7 +163,7 @@ export const cases = [
   {
     name: `Lightning metrics.csv (${metricsMB} MB), CLI verdict vs pandas`,
     prepare: async () => generate([metricsPath], 'metrics', metricsPath, String(metricsMB * 1e6)),
-    ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', metricsPath, '--format', 'json'] },
+    ours: { cmd: 'node', args: [cliJs, 'analyze', metricsPath, '--format', 'json'] },
     peer: { cmd: '/usr/bin/python3', args: [join(root, 'bench/peer_metrics.py'), metricsPath], env: peerEnv() },
     targets: { time: 1, mem: 1 },
   },
@@ -173,7 +176,7 @@ export const cases = [
   },
   {
     name: `TensorBoard event file (${tfeventsMB} MB), CLI verdict and PR-curve estimate`,
-    ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', tfeventsPath, '--alpha', '0.25', '--gamma', '2', '--format', 'json'] },
+    ours: { cmd: 'node', args: [cliJs, 'analyze', tfeventsPath, '--alpha', '0.25', '--gamma', '2', '--format', 'json'] },
     peer: { cmd: '/usr/bin/python3', args: [join(root, 'bench/peer_tfevents.py'), tfeventsPath], env: peerEnv() },
     targets: { time: 1, mem: 1 },
   },
@@ -182,8 +185,8 @@ if (scale) {
   cases.length = 0;
   cases.push(
     { name: `scale: npz ${scaleN / 1e6}M x ${C} (one epoch), CLI`, prepare: async () => generate([bigNpzPath], 'npz', bigNpzPath, String(scaleN), String(C)), ours: cli(bigNpzPath), floor: cat(bigNpzPath) },
-    { name: `scale: JSONL ${jsonlGB / 10} GB, CLI`, prepare: async () => generate([smallJsonlPath], 'jsonl', smallJsonlPath, String(jsonlGB * 1e8)), ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', smallJsonlPath, '--format', 'json'] }, floor: cat(smallJsonlPath) },
-    { name: `scale: JSONL ${jsonlGB} GB, CLI`, prepare: async () => generate([bigJsonlPath], 'jsonl', bigJsonlPath, String(jsonlGB * 1e9)), ours: { cmd: 'node', args: [join(root, 'dist/cli.js'), 'analyze', bigJsonlPath, '--format', 'json'] }, floor: cat(bigJsonlPath) },
+    { name: `scale: JSONL ${jsonlGB / 10} GB, CLI`, prepare: async () => generate([smallJsonlPath], 'jsonl', smallJsonlPath, String(jsonlGB * 1e8)), ours: { cmd: 'node', args: [cliJs, 'analyze', smallJsonlPath, '--format', 'json'] }, floor: cat(smallJsonlPath) },
+    { name: `scale: JSONL ${jsonlGB} GB, CLI`, prepare: async () => generate([bigJsonlPath], 'jsonl', bigJsonlPath, String(jsonlGB * 1e9)), ours: { cmd: 'node', args: [cliJs, 'analyze', bigJsonlPath, '--format', 'json'] }, floor: cat(bigJsonlPath) },
   );
 }
 
@@ -191,7 +194,7 @@ if (scale) {
 
 const rows = [];
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
-console.log(`bench: ours = node dist/cli.js analyze; medians of ${repeat} (min-max); load average ${load()} on ${availableParallelism()} cores`);
+console.log(`bench: ours = node bench-data/dist/cli.js analyze (the production build); medians of ${repeat} (min-max); load average ${load()} on ${availableParallelism()} cores`);
 for (const c of cases) {
   if (!selected(c.name)) continue;
   if (c.prepare) await c.prepare();
