@@ -56,9 +56,12 @@ describe('Focal Lens speaks to people (UI)', function () {
     assert.match(asked, /The log does not record it\. Enter one number \(0\.25\)/);
     assert.doesNotMatch(asked, FLAG, asked);
     frame = await webviewFrame(page, 'Focal Lens');
-    const behind = await frame.locator('body').innerText();
+    // the panel's status follows the question by a message to the webview: wait for it, not a moment
+    const behind = await waitUntil(async () => {
+      const text = await frame.locator('body').innerText();
+      return /Waiting for the run's alpha/.test(text) ? text : undefined;
+    }, { timeout: 15_000, message: "the panel saying it waits for the run's alpha" });
     assert.doesNotMatch(behind, FLAG);
-    assert.match(behind, /Waiting for the run's alpha/);
     await screenshot(page, 'question-alpha');
 
     await page.keyboard.press('Escape');
