@@ -11,6 +11,16 @@ interface LogPick extends vscode.QuickPickItem {
 }
 
 /**
+ * Where a candidate lies, relative to the workspace: a workspace folder itself by its name (VS Code's
+ * asRelativePath gives a root back as the absolute path it was given), a path outside as it is.
+ */
+function folderLabel(dir: string): string {
+  const relative = vscode.workspace.asRelativePath(dir);
+  if (relative !== dir) return relative;
+  return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir))?.name ?? dir;
+}
+
+/**
  * Asks which training log to analyze (or watch: `purpose`): the runs and prediction dumps of the workspace (the file
  * of the active editor first), or any file or folder through the open dialog. The file names
  * come from the format registry (src/core/readers/formats). Resolves undefined when the user backs out.
@@ -22,7 +32,7 @@ export async function pickTrainingLog(purpose: { title: string; openLabel: strin
   candidates.sort((a, b) => Number(b.path === active || (active?.startsWith(b.path + path.sep) ?? false)) - Number(a.path === active || (active?.startsWith(a.path + path.sep) ?? false)));
   const items: LogPick[] = candidates.map((c) => ({
     label: `${c.kind === 'run' ? '$(folder)' : c.files.length > 1 ? '$(files)' : '$(file)'} ${path.basename(c.path)}`,
-    description: vscode.workspace.asRelativePath(path.dirname(c.path)),
+    description: folderLabel(path.dirname(c.path)),
     detail: c.kind === 'run' ? `run: ${c.files.join(', ')}` : c.files.length > 1 ? `${c.files.length} files: ${c.files.slice(0, 4).join(', ')}${c.files.length > 4 ? ', …' : ''}` : undefined,
     uris: [vscode.Uri.file(c.path)],
   }));

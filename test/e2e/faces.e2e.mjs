@@ -2,7 +2,7 @@
 // screen), escaping it leaves the last good report in place, the status bar keeps the verdict of
 // the report on screen across a window reload, and the loss explorer says what is wrong with input.
 import assert from 'node:assert/strict';
-import { openWorkbench, quickInput, runCommand, screenshot, waitUntil, webviewFrame } from './helpers.mjs';
+import { getSession, openWorkbench, quickInput, runCommand, screenshot, waitUntil, webviewFrame } from './helpers.mjs';
 
 const FLAG = /(^|\s)--[a-z]/;
 
@@ -14,6 +14,10 @@ async function analyze(page, name) {
     await quickInput(page).locator('input.input').fill(name);
     await row.waitFor({ state: 'visible', timeout: 30_000 });
   });
+  // every candidate says where it lies relative to the workspace, the root by its name
+  const rows = await quickInput(page).locator('.quick-input-list .monaco-list-row').allTextContents();
+  const root = getSession().workspace;
+  assert.ok(!rows.some((t) => t.includes(root)), `the workspace's absolute path in the picker: ${rows.join(' | ')}`);
   await row.click();
 }
 
