@@ -44,6 +44,24 @@ export interface Shown {
 interface LastRequest {
   request: AnalysisRequest;
   conventionFromDefault: boolean;
+  /** The settings the extension put in the request (answers to its questions, focalLens.defaultConvention). */
+  supplied?: SettingKey[];
+}
+
+type SettingKey = 'alpha' | 'gamma' | 'convention';
+
+/**
+ * The report's "where each setting came from" in this face's words: a value the extension put in
+ * the request (an answer to its question, or focalLens.defaultConvention) reached the CLI as a
+ * flag, and the CLI names it so.
+ */
+function wordSettingOrigins(report: AnalysisReport, { supplied = [], conventionFromDefault }: LastRequest): void {
+  const origin = report.loss.origin;
+  if (!origin) return;
+  for (const key of supplied) {
+    if (!origin[key]?.startsWith('flag ')) continue;
+    origin[key] = key === 'convention' && conventionFromDefault ? 'the focalLens.defaultConvention setting' : 'your answer in VS Code';
+  }
 }
 
 export class AnalysisController implements vscode.Disposable {
@@ -95,10 +113,10 @@ export class AnalysisController implements vscode.Disposable {
    * For people: asks for what the log does not record (remembered per log), and when the run still
    * fails says why with the buttons that fix it. Resolves undefined when cancelled, escaped or failed.
    */
-  async analyzeForPeople(request: AnalysisRequest, token?: vscode.CancellationToken): Promise<AnalysisReport | undefined> {
+  async analyzeForPeople(request: AnalysisRequest, token?: vscode.CancellationToken, supplied: readonly SettingKey[] = []): Promise<AnalysisReport | undefined> {
     const generation = ++this.generation;
     const asked: LogAnswers = {};
-    let current: LastRequest = { request, conventionFromDefault: false };
+    let current: LastRequest = { request, conventionFromDefault: false, supplied: [...supplied] };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       try {
         const report = await this.runOnce(current.request, generation, token, current);
@@ -114,7 +132,8 @@ export class AnalysisController implements vscode.Disposable {
           return undefined;
         }
         if (next) {
-          current = next;
+          const added = (['alpha', 'gamma', 'convention'] as const).filter((k) => next.request[k] !== undefined && request[k] === undefined);
+          current = { ...next, supplied: [...supplied, ...added] };
           continue;
         }
         this.fail(current.request, err, generation);
@@ -162,6 +181,7 @@ export class AnalysisController implements vscode.Disposable {
         return undefined;
       }
       if (generation === this.generation) {
+        if (last) wordSettingOrigins(report, last);
         this.lastGood = { source: label, report, logPaths: request.logPaths };
         this.deps.store.set({ phase: 'done', source: label, report, logPaths: request.logPaths, finishedAt: Date.now() });
         this.last = last ?? { request, conventionFromDefault: false };
@@ -307,7 +327,7 @@ export class AnalysisController implements vscode.Disposable {
       if (!last || this.running || this.deps.store.state.phase !== 'done') return;
       const request = { ...last.request };
       if (last.conventionFromDefault) delete request.convention;
-      void this.analyzeForPeople(request);
+      void this.analyzeForPeople(request, undefined, (last.supplied ?? []).filter((k) => request[k] !== undefined));
     }, RERUN_DELAY_MS);
   }
 

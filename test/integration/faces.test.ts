@@ -91,11 +91,14 @@ describe('Speaking to people (issue 10)', function () {
     const report = await pending;
     assert.ok(report, 'no report');
     assert.deepEqual([report.loss.alpha, report.loss.gamma, report.loss.convention], [0.25, 2, 'class0-alpha']);
+    // where each came from, in this face's words: not the CLI flag the answers reached it as
+    assert.deepEqual([report.loss.origin?.alpha, report.loss.origin?.gamma, report.loss.origin?.convention], ['your answer in VS Code', 'your answer in VS Code', 'your answer in VS Code']);
 
     // remembered for this log: no question (one would leave the command waiting)
     const again = await Promise.race([analyzeCommand(noMeta()), sleep(90_000).then(() => 'asked again' as const)]);
     if (again === 'asked again') assert.fail(`a question was shown: ${JSON.stringify(focalLens.testing.prompts.current())}`);
     assert.deepEqual([again?.loss.alpha, again?.loss.convention], [0.25, 'class0-alpha']);
+    assert.equal(again?.loss.origin?.alpha, 'your answer in VS Code');
   });
 
   it('an unrecognised file says so, offers nothing to skip, and the status bar shows no verdict', async () => {
