@@ -106,6 +106,27 @@ describe('fuzz findings: metric logs, configs and event files', function () {
     assert.ok(Date.now() - t0 < 15_000, `${Date.now() - t0} ms`);
   });
 
+  it('a YAML config broken by an unterminated flow mapping costs no stacks: 1,860 parse errors, each raised about 1,800 frames deep, in well under 3 CPU-seconds', async () => {
+    // every following line nests one level deeper inside the `{`; the yaml package makes an Error
+    // per problem, each capturing the whole stack where the limit is Infinity (as mocha sets it):
+    // 58-86 s for the fuzzers' 171 KB config.yaml, read twice per analysis
+    const dir = run('f1_detectron2_retinanet_alpha025', 'config.yaml', (t) => '{\n' + t + 'MODEL:\n  FOCAL_LOSS_ALPHA: 0.25\n'.repeat(1000));
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Infinity;
+    try {
+      // CPU time, not wall time: a loaded machine slows the test, not what it measures
+      const cpu0 = process.cpuUsage();
+      const r = await analyze({ paths: [dir], displayBase: dir, backend: 'cpu' });
+      const cpu = process.cpuUsage(cpu0);
+      assert.equal(r.input.format, 'detectron2-metrics');
+      assert.ok(r.input.sources!.some((s) => s.file.endsWith('config.yaml')));
+      const ms = (cpu.user + cpu.system) / 1000;
+      assert.ok(ms < 3000, `${Math.round(ms)} ms of CPU`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  });
+
   it('a JSON config nested 100,000 deep gives no settings (and no stack overflow); the run is judged as without it', async () => {
     const dir = run('d_hf_trainer_binary_alpha015', 'checkpoint-1185/config.json', (t) => t.replace('"hidden"', `"deep": ${'['.repeat(100_000)}${']'.repeat(100_000)}, "hidden"`));
     const r = await analyze({ paths: [join(dir, 'checkpoint-1185')], displayBase: dir, backend: 'cpu' });

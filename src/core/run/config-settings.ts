@@ -36,7 +36,8 @@ export function configTextSettings(text: string, language: HintLanguage, file: s
     ...(key !== undefined ? { key } : {}),
     ...(detail || extra ? { detail: [detail, extra].filter(Boolean).join('; ') } : {}),
   });
-  const hints = analyzeHints(text, language).result;
+  const analysis = analyzeHints(text, language);
+  const hints = analysis.result;
   const site = hints.sites.find((s) => s.alpha !== undefined || s.gamma !== undefined);
   let kind: LossKind | undefined;
   if (site) {
@@ -56,13 +57,13 @@ export function configTextSettings(text: string, language: HintLanguage, file: s
     }
   }
   if (language === 'yaml' || language === 'json' || language === 'jsonc') {
-    out.push(...entrySettings(text, keyedEntries(text, language), origin, topLevelParams && !site, kind));
+    out.push(...entrySettings(text, analysis.entries ?? keyedEntries(text, language), origin, topLevelParams && !site, kind));
   }
   return out;
 }
 
 /**
- * The keyed leaves of a YAML or JSON config, none when it nests too deeply for the (recursive)
+ * The keyed leaves of a YAML or JSON config the hints did not parse (no focal word in it), none when it nests too deeply for the (recursive)
  * parsers, as the hints' own extraction does: a config never takes the analysis down.
  */
 function keyedEntries(text: string, language: 'yaml' | 'json' | 'jsonc'): KeyedEntry[] {
