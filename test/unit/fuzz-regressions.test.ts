@@ -11,6 +11,7 @@ import { MAX_CLASSES, MAX_CONFIG_BYTES } from '../../src/core/readers/limits';
 import { jsonErrorOffset } from '../../src/core/readers/metrics/text';
 import { frameRecord, readEventFile } from '../../src/core/readers/tensorboard/index';
 import { yamlEntries } from '../../src/core/hints/yaml';
+import { configTextSettings } from '../../src/core/run/config-settings';
 import { encodeEvent, prCurveContent, prCurveEvent } from '../fuzz/tfevents';
 
 const FIX = join(__dirname, '..', 'fixtures', 'real-logs', 'runs');
@@ -125,6 +126,18 @@ describe('fuzz findings: metric logs, configs and event files', function () {
     } finally {
       Error.stackTraceLimit = limit;
     }
+  });
+
+  it('a hparams.yaml of 16,000 alpha and gamma lines gives its settings in CPU-seconds (each finding re-indexed the whole text: quadratic)', () => {
+    const text = 'loss: torchvision.ops.sigmoid_focal_loss\n' + 'alpha: 0.97\ngamma: 2.0\n'.repeat(8000);
+    // CPU time, not wall time: a loaded machine slows the test, not what it measures
+    const cpu0 = process.cpuUsage();
+    const found = configTextSettings(text, 'yaml', 'hparams.yaml', undefined, true);
+    const cpu = process.cpuUsage(cpu0);
+    assert.deepEqual(found[0], { name: 'alpha', value: 0.97, origin: { kind: 'config', file: 'hparams.yaml', line: 2, key: 'alpha', detail: 'torchvision sigmoid_focal_loss' } });
+    assert.equal(found.filter((f) => f.name === 'gamma').length, 8000);
+    const ms = (cpu.user + cpu.system) / 1000;
+    assert.ok(ms < 4000, `${Math.round(ms)} ms of CPU`);
   });
 
   it('a JSON config nested 100,000 deep gives no settings (and no stack overflow); the run is judged as without it', async () => {
