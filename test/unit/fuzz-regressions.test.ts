@@ -11,6 +11,7 @@ import { MAX_CLASSES, MAX_CONFIG_BYTES } from '../../src/core/readers/limits';
 import { jsonErrorOffset } from '../../src/core/readers/metrics/text';
 import { frameRecord, readEventFile } from '../../src/core/readers/tensorboard/index';
 import { yamlEntries } from '../../src/core/hints/yaml';
+import { configTextSettings } from '../../src/core/run/config-settings';
 import { encodeEvent, prCurveContent, prCurveEvent } from '../fuzz/tfevents';
 
 const FIX = join(__dirname, '..', 'fixtures', 'real-logs', 'runs');
@@ -104,6 +105,39 @@ describe('fuzz findings: metric logs, configs and event files', function () {
     const { entries } = yamlEntries(text);
     assert.equal(entries.length, 40_001);
     assert.ok(Date.now() - t0 < 15_000, `${Date.now() - t0} ms`);
+  });
+
+  it('a YAML config broken by an unterminated flow mapping costs no stacks: 1,860 parse errors, each raised about 1,800 frames deep, in well under 3 CPU-seconds', async () => {
+    // every following line nests one level deeper inside the `{`; the yaml package makes an Error
+    // per problem, each capturing the whole stack where the limit is Infinity (as mocha sets it):
+    // 58-86 s for the fuzzers' 171 KB config.yaml, read twice per analysis
+    const dir = run('f1_detectron2_retinanet_alpha025', 'config.yaml', (t) => '{\n' + t + 'MODEL:\n  FOCAL_LOSS_ALPHA: 0.25\n'.repeat(1000));
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Infinity;
+    try {
+      // CPU time, not wall time: a loaded machine slows the test, not what it measures
+      const cpu0 = process.cpuUsage();
+      const r = await analyze({ paths: [dir], displayBase: dir, backend: 'cpu' });
+      const cpu = process.cpuUsage(cpu0);
+      assert.equal(r.input.format, 'detectron2-metrics');
+      assert.ok(r.input.sources!.some((s) => s.file.endsWith('config.yaml')));
+      const ms = (cpu.user + cpu.system) / 1000;
+      assert.ok(ms < 3000, `${Math.round(ms)} ms of CPU`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  });
+
+  it('a hparams.yaml of 16,000 alpha and gamma lines gives its settings in CPU-seconds (each finding re-indexed the whole text: quadratic)', () => {
+    const text = 'loss: torchvision.ops.sigmoid_focal_loss\n' + 'alpha: 0.97\ngamma: 2.0\n'.repeat(8000);
+    // CPU time, not wall time: a loaded machine slows the test, not what it measures
+    const cpu0 = process.cpuUsage();
+    const found = configTextSettings(text, 'yaml', 'hparams.yaml', undefined, true);
+    const cpu = process.cpuUsage(cpu0);
+    assert.deepEqual(found[0], { name: 'alpha', value: 0.97, origin: { kind: 'config', file: 'hparams.yaml', line: 2, key: 'alpha', detail: 'torchvision sigmoid_focal_loss' } });
+    assert.equal(found.filter((f) => f.name === 'gamma').length, 8000);
+    const ms = (cpu.user + cpu.system) / 1000;
+    assert.ok(ms < 4000, `${Math.round(ms)} ms of CPU`);
   });
 
   it('a JSON config nested 100,000 deep gives no settings (and no stack overflow); the run is judged as without it', async () => {

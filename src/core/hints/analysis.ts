@@ -11,6 +11,7 @@ import { SUGGESTION_MARGIN } from '../analysis/suggestion';
 import { extractJson } from './json';
 import { extractPython } from './python';
 import { LineIndex } from './text-index';
+import type { KeyedEntry } from './keyed';
 import { percentDigits as pct, significant as fmt } from '../format/numbers';
 import { extractToml } from './toml';
 import {
@@ -198,6 +199,8 @@ interface InternalFinding {
 export class HintsAnalysis {
   readonly index: LineIndex;
   readonly result: HintsResult;
+  /** The file's keyed leaves where its language has them (YAML, JSON) and it was parsed. */
+  readonly entries: KeyedEntry[] | undefined;
   private readonly sitesRaw: FocalSite[];
   private readonly internal: InternalFinding[] = [];
   private readonly perSite: Directive[][];
@@ -211,6 +214,7 @@ export class HintsAnalysis {
     this.index = new LineIndex(text);
     const ex = extract(text, language, options.fileName);
     this.sitesRaw = ex.sites;
+    this.entries = ex.entries;
     const directives = parseDirectives(ex.comments, this.index);
     const { perSite, fileWide } = attachDirectives(directives, ex.sites, ex.comments, this.index);
     this.perSite = perSite;

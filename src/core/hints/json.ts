@@ -5,7 +5,7 @@ import type { CommentToken, ExtractResult } from './types';
 
 export function extractJson(text: string): ExtractResult {
   const { entries, comments, parseError } = jsonEntries(text);
-  return { sites: sitesFromEntries(entries), comments, parseError };
+  return { sites: sitesFromEntries(entries), comments, parseError, entries };
 }
 
 /** Every leaf of a JSON / JSONC document with its key path and source ranges. */

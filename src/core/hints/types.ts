@@ -4,6 +4,7 @@
  * `Position` lines and characters are 0-based (VS Code's convention); the CLI's `line` is 1-based.
  */
 import type { AlphaConvention, EpochReport, SettingMismatch, Suggestion, Verdict, AnalysisReport } from '../report';
+import type { KeyedEntry } from './keyed';
 
 export type HintLanguage = 'python' | 'yaml' | 'json' | 'jsonc' | 'toml';
 
@@ -122,6 +123,8 @@ export interface ExtractResult {
   comments: CommentToken[];
   /** A parse error the user should know about (the hints may be partial). */
   parseError?: string;
+  /** The keyed leaves the sites were found in (YAML, JSON): a run's config reads its other settings from them, not from a second parse. */
+  entries?: KeyedEntry[];
 }
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';

@@ -14,7 +14,25 @@ function scalarValue(node: unknown): EntryValue {
 export function extractYaml(text: string, fileName?: string): ExtractResult {
   const { entries, parseError } = yamlEntries(text);
   const topLevel = fileName?.toLowerCase() === 'hparams.yaml' ? 'top-level alpha/gamma of hparams.yaml (Lightning hyperparameters)' : undefined;
-  return { sites: sitesFromEntries(entries, topLevel), comments: yamlComments(text), parseError };
+  return { sites: sitesFromEntries(entries, topLevel), comments: yamlComments(text), parseError, entries };
+}
+
+/**
+ * Runs `parse` with no stack captured for the errors made meanwhile. The `yaml` package makes an
+ * Error for every problem of a broken file (thousands, each raised deep in its recursive parser:
+ * an unterminated flow mapping nests every following line), and an Error captures the stack at
+ * construction, up to Error.stackTraceLimit frames. Where that limit is high (mocha sets it to
+ * Infinity; a host or `--stack-trace-limit` may) a 171 KB config cost a minute and a GiB of frames;
+ * only the first error's message is read, never a stack.
+ */
+function withoutStacks<T>(parse: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parse();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Every leaf of a YAML document (all documents of a stream) with its key path and source ranges. */
@@ -22,7 +40,7 @@ export function yamlEntries(text: string): { entries: KeyedEntry[]; parseError: 
   const entries: KeyedEntry[] = [];
   let parseError: string | undefined;
   // the duplicate-key check compares every key with every other: seconds for a few thousand keys
-  const docs = parseAllDocuments(text, { uniqueKeys: false });
+  const docs = withoutStacks(() => parseAllDocuments(text, { uniqueKeys: false }));
   const docList = Array.isArray(docs) ? docs : [];
   const walk = (node: YamlNode | null | undefined, path: string[]): void => {
     if (isMap(node)) {

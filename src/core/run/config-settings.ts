@@ -36,7 +36,8 @@ export function configTextSettings(text: string, language: HintLanguage, file: s
     ...(key !== undefined ? { key } : {}),
     ...(detail || extra ? { detail: [detail, extra].filter(Boolean).join('; ') } : {}),
   });
-  const hints = analyzeHints(text, language).result;
+  const analysis = analyzeHints(text, language);
+  const hints = analysis.result;
   const site = hints.sites.find((s) => s.alpha !== undefined || s.gamma !== undefined);
   let kind: LossKind | undefined;
   if (site) {
@@ -44,7 +45,7 @@ export function configTextSettings(text: string, language: HintLanguage, file: s
     for (const f of findings) {
       if (f.value === undefined) continue; // an expression, not a literal
       if (f.parameter === 'gamma' && typeof f.value !== 'number') continue;
-      out.push({ name: f.parameter, value: f.value, origin: origin(f.line, keyOf(text, f), site.library ?? undefined) });
+      out.push({ name: f.parameter, value: f.value, origin: origin(f.line, keyOf(analysis.index, f), site.library ?? undefined) });
     }
     if (site.convention !== 'unknown') {
       out.push({ name: 'convention', value: site.convention, origin: origin(site.anchor.line + 1, undefined, site.library ?? site.context) });
@@ -56,13 +57,13 @@ export function configTextSettings(text: string, language: HintLanguage, file: s
     }
   }
   if (language === 'yaml' || language === 'json' || language === 'jsonc') {
-    out.push(...entrySettings(text, keyedEntries(text, language), origin, topLevelParams && !site, kind));
+    out.push(...entrySettings(analysis.index, analysis.entries ?? keyedEntries(text, language), origin, topLevelParams && !site, kind));
   }
   return out;
 }
 
 /**
- * The keyed leaves of a YAML or JSON config, none when it nests too deeply for the (recursive)
+ * The keyed leaves of a YAML or JSON config the hints did not parse (no focal word in it), none when it nests too deeply for the (recursive)
  * parsers, as the hints' own extraction does: a config never takes the analysis down.
  */
 function keyedEntries(text: string, language: 'yaml' | 'json' | 'jsonc'): KeyedEntry[] {
@@ -76,9 +77,13 @@ function keyedEntries(text: string, language: 'yaml' | 'json' | 'jsonc'): KeyedE
   }
 }
 
-/** The key as written before a finding's value (`FOCAL_LOSS_ALPHA`, `alpha`). */
-function keyOf(text: string, f: { range: { start: { line: number; character: number } } }): string | undefined {
-  const line = new LineIndex(text).lineText(f.range.start.line).slice(0, f.range.start.character);
+/**
+ * The key as written before a finding's value (`FOCAL_LOSS_ALPHA`, `alpha`), from the analysis'
+ * line index: one built per finding was a pass over the whole text each (a 256 KB hparams.yaml of
+ * duplicated lines has thousands of findings: seconds).
+ */
+function keyOf(index: LineIndex, f: { range: { start: { line: number; character: number } } }): string | undefined {
+  const line = index.lineText(f.range.start.line).slice(0, f.range.start.character);
   const m = /([A-Za-z_][\w.]*)\s*[:=]\s*["']?$/.exec(line);
   return m?.[1];
 }
@@ -89,8 +94,7 @@ function kindOfLibrary(library: string | null, convention: string): LossKind | u
   return lossKindInText(library) ?? (/Categorical/.test(library) ? 'softmax' : 'sigmoid');
 }
 
-function entrySettings(text: string, entries: KeyedEntry[], origin: (line: number | undefined, key?: string, extra?: string) => SettingOrigin, topLevelParams: boolean, kind: LossKind | undefined): FoundSetting[] {
-  const index = new LineIndex(text);
+function entrySettings(index: LineIndex, entries: KeyedEntry[], origin: (line: number | undefined, key?: string, extra?: string) => SettingOrigin, topLevelParams: boolean, kind: LossKind | undefined): FoundSetting[] {
   const lineOf = (e: KeyedEntry) => index.lineOf(e.keyRange.start) + 1;
   const out: FoundSetting[] = [];
   // a Hugging Face id2label map: {"0": "neg", "1": "pos"}
