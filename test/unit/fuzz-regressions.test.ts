@@ -10,6 +10,7 @@ import { isInputError } from '../../src/core/readers/errors';
 import { MAX_CLASSES, MAX_CONFIG_BYTES } from '../../src/core/readers/limits';
 import { jsonErrorOffset } from '../../src/core/readers/metrics/text';
 import { frameRecord, readEventFile } from '../../src/core/readers/tensorboard/index';
+import { analyzeHints } from '../../src/core/hints';
 import { yamlEntries } from '../../src/core/hints/yaml';
 import { configTextSettings } from '../../src/core/run/config-settings';
 import { encodeEvent, prCurveContent, prCurveEvent } from '../fuzz/tfevents';
@@ -138,6 +139,18 @@ describe('fuzz findings: metric logs, configs and event files', function () {
     assert.equal(found.filter((f) => f.name === 'gamma').length, 8000);
     const ms = (cpu.user + cpu.system) / 1000;
     assert.ok(ms < 4000, `${Math.round(ms)} ms of CPU`);
+  });
+
+  it('a Python config with 20,000 `not` in a row (across lines) gives no hints in well under a CPU-second (the parser\'s error recovery copied its stacks at each level: 1.5 s, 260 MiB)', () => {
+    const config = readFileSync(join(FIX, 'f3_mmdet2_retinanet_alpha025', 'retinanet_toy_anchor_1x_defects.py'), 'utf8');
+    const text = `${config}\nalpha = (1 if 0 else\n${'not\n'.repeat(20_000)}x or dict(\n`;
+    const cpu0 = process.cpuUsage();
+    const a = analyzeHints(text, 'python', { givenPrevalence: null, linked: null });
+    a.allDiagnostics();
+    const cpu = process.cpuUsage(cpu0);
+    const ms = (cpu.user + cpu.system) / 1000;
+    assert.ok(ms < 600, `${Math.round(ms)} ms of CPU`);
+    assert.deepEqual(a.result.findings, []);
   });
 
   it('a JSON config nested 100,000 deep gives no settings (and no stack overflow); the run is judged as without it', async () => {
