@@ -11,6 +11,7 @@ import { MAX_CLASSES, MAX_CONFIG_BYTES } from '../../src/core/readers/limits';
 import { jsonErrorOffset } from '../../src/core/readers/metrics/text';
 import { frameRecord, readEventFile } from '../../src/core/readers/tensorboard/index';
 import { analyzeHints } from '../../src/core/hints';
+import { prefixChainTooLong } from '../../src/core/hints/analysis';
 import { yamlEntries } from '../../src/core/hints/yaml';
 import { configTextSettings } from '../../src/core/run/config-settings';
 import { encodeEvent, prCurveContent, prCurveEvent } from '../fuzz/tfevents';
@@ -151,6 +152,16 @@ describe('fuzz findings: metric logs, configs and event files', function () {
     const ms = (cpu.user + cpu.system) / 1000;
     assert.ok(ms < 600, `${Math.round(ms)} ms of CPU`);
     assert.deepEqual(a.result.findings, []);
+    // the check itself is one pass: a MB of runs just under the limit (a counting regular
+    // expression rescanned each run from every position: 1.6 s), and what it must not count
+    const nearMisses = `alpha = 0.25\n${`${'- '.repeat(499)}1\n`.repeat(1000)}`;
+    const check0 = process.cpuUsage();
+    assert.equal(prefixChainTooLong(nearMisses), false);
+    const checkCpu = process.cpuUsage(check0);
+    const checkMs = (checkCpu.user + checkCpu.system) / 1000;
+    assert.ok(checkMs < 200, `${Math.round(checkMs)} ms of CPU`);
+    assert.equal(prefixChainTooLong(`x = ${'not '.repeat(300)}${'- '.repeat(201)}1`), true);
+    assert.equal(prefixChainTooLong(`${'nota '.repeat(600)}\n# ${'-'.repeat(80)}\nalpha = -0.25`), false);
   });
 
   it('a JSON config nested 100,000 deep gives no settings (and no stack overflow); the run is judged as without it', async () => {
