@@ -11,7 +11,7 @@ import { AnalysisError, runAnalysisProcess } from './analysis-runner';
 import type { AnalysisStore } from './analysis-store';
 import { AFFECTS } from './config-schema';
 import type { Config } from './config';
-import type { LogAnswers, LogAnswerStore } from './log-answers';
+import { ANSWER_KEYS, type LogAnswers, type LogAnswerStore } from './log-answers';
 import type { NativeBackend } from './native-backend';
 import { askAlpha, askConvention, askGamma, type PromptTracker } from './prompts';
 import { FAILURE_ACTION_LABELS, failureWords, panelFailureText, type FailureAction } from './words';
@@ -48,7 +48,7 @@ interface LastRequest {
   supplied?: SettingKey[];
 }
 
-type SettingKey = 'alpha' | 'gamma' | 'convention';
+type SettingKey = keyof LogAnswers;
 
 /**
  * The report's "where each setting came from" in this face's words: a value the extension put in
@@ -132,7 +132,7 @@ export class AnalysisController implements vscode.Disposable {
           return undefined;
         }
         if (next) {
-          const added = (['alpha', 'gamma', 'convention'] as const).filter((k) => next.request[k] !== undefined && request[k] === undefined);
+          const added = ANSWER_KEYS.filter((k) => next.request[k] !== undefined && request[k] === undefined);
           current = { ...next, supplied: [...supplied, ...added] };
           continue;
         }
@@ -237,7 +237,7 @@ export class AnalysisController implements vscode.Disposable {
     const missing = (event.missing ?? []).filter((m) => next[m] === undefined);
     if (!missing.length) return undefined;
     // what this log lacks was asked before: all of it at once, no question
-    const known = (['alpha', 'gamma', 'convention'] as const).filter((k) => remembered[k] !== undefined && next[k] === undefined && asked[k] === undefined);
+    const known = ANSWER_KEYS.filter((k) => remembered[k] !== undefined && next[k] === undefined && asked[k] === undefined);
     if (known.length) {
       for (const k of known) Object.assign(next, { [k]: remembered[k] });
       return { request: next, conventionFromDefault: current.conventionFromDefault };

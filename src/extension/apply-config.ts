@@ -5,6 +5,7 @@ import { convertAlpha } from '../core/hints/conventions';
 import { significant as fmt } from '../core/format/numbers';
 import type { AlphaConvention, AnalysisReport } from '../core/report';
 import type { AnalysisStore } from './analysis-store';
+import { runKey } from './log-answers';
 
 export const APPLY_COMMANDS = {
   applyAlpha: 'focalLens.applyAlpha',
@@ -166,9 +167,9 @@ export class AlphaApplier implements vscode.Disposable {
     let uris: vscode.Uri[];
     if (config) uris = [config];
     else {
-      const key = [...logPaths].sort().join('\n');
+      const key = runKey(logPaths);
       uris = Object.entries(this.links())
-        .filter(([, link]) => [...link.logPaths].sort().join('\n') === key)
+        .filter(([, link]) => runKey(link.logPaths) === key)
         .map(([uri]) => vscode.Uri.parse(uri));
     }
     let sites = (await Promise.all(uris.map(alphaSites))).flat();

@@ -7,8 +7,11 @@ const KEY = 'focalLens.logAnswers';
 
 export type LogAnswers = Pick<AnalysisRequest, 'alpha' | 'gamma' | 'convention'>;
 
-/** One log (or a set of files analyzed together) is one entry. */
-const keyOf = (logPaths: readonly string[]): string => [...logPaths].sort().join('\n');
+/** The settings a log's answers hold. */
+export const ANSWER_KEYS = ['alpha', 'gamma', 'convention'] as const satisfies ReadonlyArray<keyof LogAnswers>;
+
+/** A run as its paths, whatever their order: one log (or a set of files analyzed together) is one entry. */
+export const runKey = (logPaths: readonly string[]): string => [...logPaths].sort().join('\n');
 
 export class LogAnswerStore {
   constructor(private readonly memento: vscode.Memento) {}
@@ -18,16 +21,16 @@ export class LogAnswerStore {
   }
 
   get(logPaths: readonly string[]): LogAnswers {
-    return this.all()[keyOf(logPaths)] ?? {};
+    return this.all()[runKey(logPaths)] ?? {};
   }
 
   async remember(logPaths: readonly string[], answers: LogAnswers): Promise<void> {
-    await this.memento.update(KEY, { ...this.all(), [keyOf(logPaths)]: { ...this.get(logPaths), ...answers } });
+    await this.memento.update(KEY, { ...this.all(), [runKey(logPaths)]: { ...this.get(logPaths), ...answers } });
   }
 
   async forget(logPaths: readonly string[]): Promise<void> {
     const all = { ...this.all() };
-    delete all[keyOf(logPaths)];
+    delete all[runKey(logPaths)];
     await this.memento.update(KEY, all);
   }
 }

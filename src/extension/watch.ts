@@ -4,6 +4,7 @@ import { parseCliEvent, parseWatchEvent, type WatchCliEvent } from '../protocol/
 import type { HostMessages } from '../protocol/messages';
 import type { Shown } from './analysis-controller';
 import { spawnForRequest, type AnalysisRequest } from './analysis-runner';
+import { runKey } from './log-answers';
 import { WATCH_WORDS as W, watchStoppedText, watchWarningText, type WatchedRun } from './words';
 
 /** Whether a run is watched, or why it cannot be (the webviews' `watch` message). */
@@ -185,9 +186,6 @@ export class WatchController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'focalLens.watching', watching);
   }
 }
-
-/** A run as its paths, whatever their order. */
-const runKey = (paths: readonly string[]): string => [...paths].sort().join('\n');
 
 /** The complete lines of a stream, those of each chunk together. */
 function lines(stream: NodeJS.ReadableStream, onLines: (lines: string[]) => void): void {

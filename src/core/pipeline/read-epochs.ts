@@ -79,7 +79,6 @@ export async function readEpochs({ dump, reopen, opts, settings, classesOpt, whe
   let interleaved = false;
 
   // pass 1: streaming, one accumulator alive
-  let lastWithoutCounterfactual = false;
   {
     // An epoch below the dump's tail epoch is not the last: it gets no counterfactual (no
     // per-sample data kept, none read back from the kernels).
@@ -91,7 +90,6 @@ export async function readEpochs({ dump, reopen, opts, settings, classesOpt, whe
       results.push(cur.acc.finish(cur.epoch));
       finished.add(cur.epoch);
       lastCounterfactual = cur.counterfactual;
-      lastWithoutCounterfactual = cur.counterfactual === null;
       progress({ phase: 'epoch', epoch: cur.epoch, epochsDone: results.length, message: `epoch ${cur.epoch} done` });
       cur = null;
     };
@@ -120,9 +118,9 @@ export async function readEpochs({ dump, reopen, opts, settings, classesOpt, whe
 
   // The tail promised a later epoch that the stream never delivered (a record it rejected): the
   // last epoch read has no counterfactual, and the second pass builds one.
-  const again = interleaved || (lastWithoutCounterfactual && results.length > 0);
+  const again = interleaved || (results.length > 0 && (lastCounterfactual as CappedCounterfactual | null) === null);
   if (again) {
-    // pass 2: epochs interleave; aggregate by epoch, keep probabilities for the largest epoch only.
+    // pass 2: aggregate by epoch, keep probabilities for the largest epoch only.
     notes.push(
       interleaved
         ? 'Epochs are interleaved across records or files: the dump was read twice (first pass to find that out).'

@@ -63,8 +63,9 @@ export function configTextSettings(text: string, language: HintLanguage, file: s
 }
 
 /**
- * The keyed leaves of a YAML or JSON config the hints did not parse (no focal word in it), none when it nests too deeply for the (recursive)
- * parsers, as the hints' own extraction does: a config never takes the analysis down.
+ * The keyed leaves of a YAML or JSON config the hints did not parse (no focal word in it), none
+ * when it nests too deeply for the (recursive) parsers, as the hints' own extraction does: a config
+ * never takes the analysis down.
  */
 function keyedEntries(text: string, language: 'yaml' | 'json' | 'jsonc'): KeyedEntry[] {
   if (nestsTooDeep(text)) return [];

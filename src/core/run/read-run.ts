@@ -63,9 +63,8 @@ export async function readRunConfigs(scan: RunScan): Promise<Pick<RunContents, '
 /** A metric log of the run: one file, or the files of a format that reads them together (one run's event files). */
 export interface MetricLogGroup {
   spec: MetricFormatSpec;
+  /** One file, or several read through spec.readGroup. */
   files: ScannedFile[];
-  /** Read through spec.readGroup. */
-  grouped: boolean;
 }
 
 /** Which log a metric file is part of, for formats whose files of one run are read together; null for a log of its own. */
@@ -82,12 +81,12 @@ export function metricLogGroups(files: readonly ScannedFile[]): MetricLogGroup[]
     const spec = f.format;
     const key = metricGroupKey(f);
     if (key === null) {
-      single.push({ spec, files: [f], grouped: false });
+      single.push({ spec, files: [f] });
       continue;
     }
     const group = grouped.get(key);
     if (group) group.files.push(f);
-    else grouped.set(key, { spec, files: [f], grouped: true });
+    else grouped.set(key, { spec, files: [f] });
   }
   return [...single, ...grouped.values()];
 }
@@ -95,8 +94,8 @@ export function metricLogGroups(files: readonly ScannedFile[]): MetricLogGroup[]
 export async function readRun(scan: RunScan, opts: ReadRunOptions = {}): Promise<RunContents> {
   const { settings, configSources } = await readRunConfigs(scan);
   const logs: RunLog[] = [];
-  for (const { spec, files, grouped } of metricLogGroups(scan.files)) {
-    logs.push({ files, log: grouped ? await spec.readGroup!(files.map((f) => f.head), opts) : await spec.read(files[0]!.head, opts) });
+  for (const { spec, files } of metricLogGroups(scan.files)) {
+    logs.push({ files, log: spec.readGroup ? await spec.readGroup(files.map((f) => f.head), opts) : await spec.read(files[0]!.head, opts) });
   }
   for (const l of logs) settings.push(...l.log.settings);
   return { scan, logs, settings, configSources };
