@@ -5,7 +5,7 @@
 // without replacing the development one).
 import * as esbuild from 'esbuild';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,9 +69,9 @@ if (!production && outdir === 'dist') {
 
 async function copyWasmBinaries() {
   const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-  await mkdir(join(root, outdir), { recursive: true });
+  await mkdir(resolve(root, outdir), { recursive: true });
   for (const name of await readdir(wasmDir)) {
-    if (name.endsWith('.wasm')) await copyFile(join(wasmDir, name), join(root, outdir, name));
+    if (name.endsWith('.wasm')) await copyFile(join(wasmDir, name), resolve(root, outdir, name));
   }
 }
 
@@ -80,11 +80,11 @@ async function removeStaleMaps() {
   for (const dir of outdir === 'dist' ? ['dist', 'out/test'] : [outdir]) {
     let names = [];
     try {
-      names = await readdir(join(root, dir));
+      names = await readdir(resolve(root, dir));
     } catch {
       continue;
     }
-    for (const name of names) if (name.endsWith('.map')) await rm(join(root, dir, name));
+    for (const name of names) if (name.endsWith('.map')) await rm(resolve(root, dir, name));
   }
 }
 

@@ -4,8 +4,8 @@
  * replaces a random slot with probability cap / n), so memory is bounded whatever the epoch's size
  * and the sample is the same on every run of the same input. ReservoirSlots makes the choices;
  * SampleReservoir keeps the rows (for `focal-lens samples`, samples/extract.ts); the
- * counterfactual's cap (analysis/sample-cap.ts) makes the same choices with its builder's own store
- * as the reservoir, so that the rows it keeps are not held twice.
+ * counterfactual's cap (analysis/sample-cap.ts) makes the same choices (StratifiedSlots: per true
+ * class) with its builder's own store as the reservoir, so that the rows it keeps are not held twice.
  */
 import { seededRandom } from './seeded-random';
 
@@ -33,6 +33,69 @@ export class ReservoirSlots {
     this.seen++;
     const slot = Math.floor(this.random() * this.seen);
     return slot < this.cap ? slot : -1;
+  }
+}
+
+/** StratifiedSlots.offer(): the sample takes the next new slot. */
+export const APPEND = -1;
+/** StratifiedSlots.offer(): the sample is not kept. */
+export const SKIP = -2;
+
+/**
+ * Algorithm R within each stratum (the softmax counterfactual's strata are the true classes), the
+ * strata sharing one slot space numbered in the order samples were appended: a stratum keeps all
+ * its samples up to `cap`, then a seeded uniform sample of `cap` of them, so a rare class is kept
+ * whole however large the common ones are, and a kept sample of stratum s stands for
+ * seen[s] / kept[s] samples (weights()).
+ */
+export class StratifiedSlots {
+  readonly seen: Float64Array;
+  readonly kept: Int32Array;
+  /** Stratum s's slots at [s * cap, s * cap + kept[s]). */
+  private readonly slotsOf: Int32Array;
+  private appended = 0;
+  private readonly random: () => number;
+
+  constructor(
+    readonly strata: number,
+    readonly cap: number,
+    seed: number,
+  ) {
+    this.seen = new Float64Array(strata);
+    this.kept = new Int32Array(strata);
+    this.slotsOf = new Int32Array(strata * cap);
+    this.random = seededRandom(seed);
+  }
+
+  /** The fate of the next sample of stratum s: APPEND, the slot it replaces, or SKIP. */
+  offer(s: number): number {
+    const seen = ++this.seen[s]!;
+    const kept = this.kept[s]!;
+    if (kept < this.cap) {
+      this.slotsOf[s * this.cap + kept] = this.appended++;
+      this.kept[s] = kept + 1;
+      return APPEND;
+    }
+    const j = Math.floor(this.random() * seen);
+    return j < this.cap ? this.slotsOf[s * this.cap + j]! : SKIP;
+  }
+
+  /** Samples each kept sample of a stratum stands for (1 while the stratum is whole; 0 when empty). */
+  weights(): Float64Array {
+    return Float64Array.from(this.seen, (n, s) => (this.kept[s]! > 0 ? n / this.kept[s]! : 0));
+  }
+
+  /** Whether some stratum had more samples than its cap. */
+  get sampled(): boolean {
+    return this.seen.some((n, s) => n > this.kept[s]!);
+  }
+
+  get totalSeen(): number {
+    return this.seen.reduce((a, b) => a + b, 0);
+  }
+
+  get totalKept(): number {
+    return this.appended;
   }
 }
 

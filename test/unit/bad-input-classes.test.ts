@@ -185,34 +185,75 @@ describe('bad input classes (issue 12)', function () {
     assert.throws(() => checkEpochCount(257, 2048, 'run.jsonl'), /expected at most 256 distinct epochs \(or steps\) with 2048 classes/);
   });
 
-  it('one big epoch: the counterfactual keeps a seeded uniform sample past its cap, exact below it', () => {
+  it('one big epoch: the softmax counterfactual keeps a seeded sample of each class past its cap, rare classes whole, exact below it', () => {
     const spec = { kind: 'softmax' as const, numClasses: 3, gamma: 2, alpha0: [0.3, 0.3, 0.4], threshold: 0.5 };
     const r = rng(3);
     const batches: SampleBatch[] = [];
+    const trueCount = [0, 0, 0];
     for (let b = 0; b < 40; b++) {
       const probabilities = new Float32Array(256 * 3);
+      const targets = new Int32Array(256);
       for (let i = 0; i < 256; i++) {
+        // class 2 is rare (3%): fewer samples than the per-class cap
+        const u = r();
+        const y = u < 0.6 ? 0 : u < 0.97 ? 1 : 2;
+        targets[i] = y;
+        trueCount[y]!++;
         const p = [r() + 0.01, r() + 0.01, r() + 0.01];
+        p[y]! += 0.4;
         const s = p[0]! + p[1]! + p[2]!;
         for (let c = 0; c < 3; c++) probabilities[i * 3 + c] = p[c]! / s;
       }
-      batches.push({ samples: 256, probabilities, targets: Int32Array.from({ length: 256 }, () => Math.floor(r() * 3)), targetLayout: 'index' });
+      batches.push({ samples: 256, probabilities, targets, targetLayout: 'index' });
     }
     const copy = (b: SampleBatch): SampleBatch => ({ ...b, probabilities: b.probabilities.slice() });
+    const alpha = [0.2, 0.3, 0.5];
     const run = (maxScores: number) => {
       const cf = cappedCounterfactual(spec, maxScores);
       for (const b of batches) cf.add(copy(b));
-      return { row: cf.build(['a', 'b', 'c']).evaluate([0.2, 0.3, 0.5]), sampled: cf.sampled() };
+      const engine = cf.build(['a', 'b', 'c']);
+      return { row: engine.evaluate(alpha), counts: engine.counts(alpha), calibrated: engine.evaluateCalibrated(alpha), sampled: cf.sampled() };
     };
     const exact = counterfactualBuilder(spec);
     for (const b of batches) exact.add(copy(b));
-    const truth = exact.build(['a', 'b', 'c']).evaluate([0.2, 0.3, 0.5]);
+    const exactEngine = exact.build(['a', 'b', 'c']);
+    const truth = { row: exactEngine.evaluate(alpha), counts: exactEngine.counts(alpha), calibrated: exactEngine.evaluateCalibrated(alpha) };
     const under = run(1 << 20);
     assert.equal(under.sampled, null);
-    assert.deepEqual(under.row, truth);
+    assert.deepEqual(under.row, truth.row);
+    assert.deepEqual(under.calibrated, truth.calibrated);
+
+    // 3 x 4 strata x 500 = 6,000 scores: classes 0 and 1 keep 500 each, class 2 all of its own
     const capped = run(3 * 2000);
-    assert.deepEqual(capped.sampled, { seen: 10240, kept: 2000 });
+    assert.ok(trueCount[2]! < 500 && trueCount[1]! > 500, `${trueCount}`);
+    assert.deepEqual(capped.sampled, { seen: 10240, kept: 1000 + trueCount[2]!, perClass: 500 });
     assert.deepEqual(run(3 * 2000).row, capped.row, 'the same sample on every run');
-    assert.ok(Math.abs(capped.row.accuracy - truth.accuracy) < 0.05, `${capped.row.accuracy} vs ${truth.accuracy}`);
+    assert.deepEqual([...capped.counts.count], trueCount, 'true counts are whole: each kept sample stands for its class');
+    assert.equal(capped.counts.total, 10240);
+    // the rare class was kept whole: its true positives and recall are exact
+    assert.equal(capped.counts.tp[2], truth.counts.tp[2]);
+    assert.equal(capped.row.perClass[2]!.recall, truth.row.perClass[2]!.recall);
+    for (let c = 0; c < 3; c++) {
+      const est = capped.counts.predicted[c]! / 10240;
+      const full = truth.counts.predicted[c]! / 10240;
+      assert.ok(Math.abs(est - full) < 0.04, `class ${c}: predicted share ${est} vs ${full}`);
+    }
+    assert.ok(Math.abs(capped.row.accuracy - truth.row.accuracy) < 0.04, `${capped.row.accuracy} vs ${truth.row.accuracy}`);
+    assert.ok(Math.abs(capped.calibrated.accuracy - truth.calibrated.accuracy) < 0.04, `${capped.calibrated.accuracy} vs ${truth.calibrated.accuracy}`);
+  });
+
+  it('a softmax with too many classes for one sample of each falls back to one uniform sample', () => {
+    const C = 100;
+    const spec = { kind: 'softmax' as const, numClasses: C, gamma: 2, alpha0: null, threshold: 0.5 };
+    // one sample in each of 101 strata of 100 scores needs 10,100 scores: 10,000 allow a uniform sample of 100
+    const cf = cappedCounterfactual(spec, 10_000);
+    const r = rng(5);
+    for (let b = 0; b < 4; b++) {
+      const probabilities = new Float32Array(256 * C);
+      for (let i = 0; i < 256 * C; i++) probabilities[i] = (r() + 0.01) / (C * 0.51);
+      cf.add({ samples: 256, probabilities, targets: Int32Array.from({ length: 256 }, () => Math.floor(r() * C)), targetLayout: 'index' });
+    }
+    assert.deepEqual(cf.sampled(), { seen: 1024, kept: 100, perClass: null });
+    assert.equal(cf.build(Array.from({ length: C }, (_, c) => `c${c}`)).counts(0.5).total, 100);
   });
 });

@@ -1,14 +1,17 @@
 /**
  * The softmax counterfactual's passes over its per-sample summary (counterfactual.ts): each one
- * reads the segments of log q_hat rows and class indices and returns counts (integers in float64)
- * or ranges, one named function per question the engine asks of its samples.
+ * reads the segments of log q_hat rows and class indices and returns counts or ranges, one named
+ * function per question the engine asks of its samples. A sample counts as the weight of its true
+ * class (the samples it stands for in a class-stratified sample, analysis/sample-cap.ts; 1 when
+ * every sample was kept, and then every count is an integer in float64).
  */
 import { softmaxScoreSlope } from '../focal';
 
-/** One batch of the softmax engine's summary: log q_hat rows (row-major) and class indices. */
+/** One batch of the softmax engine's summary: log q_hat rows (row-major), class indices and observed (argmax p) classes. */
 export interface PassSegment {
   logQ: Float32Array;
   targets: Int32Array;
+  pred: Uint16Array;
 }
 
 /**
@@ -48,8 +51,10 @@ export function binOf(v: number, lo: number, scale: number): number {
   return b < CALIBRATION_BINS ? b : CALIBRATION_BINS - 1;
 }
 
-/** Each pass's parameters; results are Float64Arrays of integer counts (or a range's bounds). */
+/** Each pass's parameters; results are Float64Arrays of counts (or a range's bounds). */
 export interface PassParams {
+  /** True counts [C], observed (argmax p) predicted and true-positive counts [C], and [total]. */
+  observed: { C: number };
   /** Predicted and true-positive counts [K, C] of argmax_c (logA[k, c] + logQ_c). */
   counts: { C: number; K: number; logA: Float64Array };
   /** Difference arrays [C, G + 1] of the class0 sweep (counterfactual.ts sweep). */
@@ -69,22 +74,53 @@ export interface PassParams {
 
 export type PassOp = keyof PassParams;
 
-type Pass<P> = (segments: readonly PassSegment[], params: P) => Float64Array[];
+/** Per true class, then last for targets outside [0, C): the samples each kept one stands for. */
+type Weights = Float64Array;
 
-function counts(segments: readonly PassSegment[], { C, K, logA }: PassParams['counts']): Float64Array[] {
+type Pass<P> = (segments: readonly PassSegment[], weights: Weights, params: P) => Float64Array[];
+
+/** The weight of a sample of class y. */
+function weightOf(weights: Weights, y: number, C: number): number {
+  return weights[y >= 0 && y < C ? y : C]!;
+}
+
+function observed(segments: readonly PassSegment[], weights: Weights, { C }: PassParams['observed']): Float64Array[] {
+  const kept = new Float64Array(C + 1);
+  const predicted = new Float64Array(C);
+  const tp = new Float64Array(C);
+  for (const { targets, pred } of segments) {
+    for (let i = 0; i < targets.length; i++) {
+      const y = targets[i]!;
+      const best = pred[i]!;
+      const w = weightOf(weights, y, C);
+      kept[y >= 0 && y < C ? y : C]! += 1;
+      predicted[best]! += w;
+      if (best === y) tp[best]! += w;
+    }
+  }
+  // true counts are whole: kept x (seen / kept), rounded back to the seen count it came from
+  const strata = Float64Array.from(kept, (n, s) => Math.round(n * weights[s]!));
+  const total = strata.reduce((a, b) => a + b, 0);
+  return [strata.slice(0, C), predicted, tp, Float64Array.of(total)];
+}
+
+function counts(segments: readonly PassSegment[], weights: Weights, { C, K, logA }: PassParams['counts']): Float64Array[] {
   const predicted = new Float64Array(K * C);
   const tp = new Float64Array(K * C);
   for (const { logQ, targets } of segments) {
-    for (let i = 0, o = 0; i < targets.length; i++, o += C) tallyArgmax(logQ, o, logA, K, C, targets[i]!, predicted, tp, false);
+    for (let i = 0, o = 0; i < targets.length; i++, o += C) {
+      const y = targets[i]!;
+      tallyArgmax(logQ, o, logA, K, C, y, weightOf(weights, y, C), predicted, tp, false);
+    }
   }
   return [predicted, tp];
 }
 
 /**
- * Counts a sample of class y as predicted argmax_c (logA[k, c] + x[xo + c]) under each of the K
- * alphas, into predicted and tp [K, C]; `float32` compares the sums rounded to float32.
+ * Counts a sample of class y (weight w) as predicted argmax_c (logA[k, c] + x[xo + c]) under each
+ * of the K alphas, into predicted and tp [K, C]; `float32` compares the sums rounded to float32.
  */
-function tallyArgmax(x: Float32Array | Float64Array, xo: number, logA: Float64Array, K: number, C: number, y: number, predicted: Float64Array, tp: Float64Array, float32: boolean): void {
+function tallyArgmax(x: Float32Array | Float64Array, xo: number, logA: Float64Array, K: number, C: number, y: number, w: number, predicted: Float64Array, tp: Float64Array, float32: boolean): void {
   for (let k = 0, base = 0; k < K; k++, base += C) {
     let best = 0;
     let bestV = float32 ? Math.fround(x[xo]! + logA[base]!) : x[xo]! + logA[base]!;
@@ -96,28 +132,28 @@ function tallyArgmax(x: Float32Array | Float64Array, xo: number, logA: Float64Ar
         best = c;
       }
     }
-    predicted[base + best]! += 1;
-    if (best === y) tp[base + best]! += 1;
+    predicted[base + best]! += w;
+    if (best === y) tp[base + best]! += w;
   }
 }
 
-/** Difference arrays of the sweeps: +1 at the first grid index a sample predicts c, -1 after the last. */
-function marks(C: number, G: number): { pred: Float64Array; tpd: Float64Array; mark: (c: number, j0: number, j1: number, hit: boolean) => void } {
+/** Difference arrays of the sweeps: +w at the first grid index a sample predicts c, -w after the last. */
+function marks(C: number, G: number): { pred: Float64Array; tpd: Float64Array; mark: (c: number, j0: number, j1: number, hit: boolean, w: number) => void } {
   const pred = new Float64Array(C * (G + 1));
   const tpd = new Float64Array(C * (G + 1));
-  const mark = (c: number, j0: number, j1: number, hit: boolean) => {
+  const mark = (c: number, j0: number, j1: number, hit: boolean, w: number) => {
     if (j1 <= j0) return;
-    pred[c * (G + 1) + j0]! += 1;
-    pred[c * (G + 1) + j1]! -= 1;
+    pred[c * (G + 1) + j0]! += w;
+    pred[c * (G + 1) + j1]! -= w;
     if (hit) {
-      tpd[c * (G + 1) + j0]! += 1;
-      tpd[c * (G + 1) + j1]! -= 1;
+      tpd[c * (G + 1) + j0]! += w;
+      tpd[c * (G + 1) + j1]! -= w;
     }
   };
   return { pred, tpd, mark };
 }
 
-function sweepClass0(segments: readonly PassSegment[], { C, ts, asc }: PassParams['sweepClass0']): Float64Array[] {
+function sweepClass0(segments: readonly PassSegment[], weights: Weights, { C, ts, asc }: PassParams['sweepClass0']): Float64Array[] {
   const G = ts.length;
   const { pred, tpd, mark } = marks(C, G);
   for (const { logQ, targets } of segments) {
@@ -127,6 +163,7 @@ function sweepClass0(segments: readonly PassSegment[], { C, ts, asc }: PassParam
       for (let c = 2; c < C; c++) if (logQ[o + c]! > m) { m = logQ[o + c]!; k = c; }
       const dlt = m - logQ[o]!; // class 0 wins iff t >= dlt
       const y = targets[i]!;
+      const w = weightOf(weights, y, C);
       // first index where class 0 wins (asc) / last index where it wins (desc)
       let lo = 0;
       let hi = G;
@@ -137,18 +174,18 @@ function sweepClass0(segments: readonly PassSegment[], { C, ts, asc }: PassParam
         else lo = mid + 1;
       }
       if (asc) {
-        mark(k, 0, lo, y === k);
-        mark(0, lo, G, y === 0);
+        mark(k, 0, lo, y === k, w);
+        mark(0, lo, G, y === 0, w);
       } else {
-        mark(0, 0, lo, y === 0);
-        mark(k, lo, G, y === k);
+        mark(0, 0, lo, y === 0, w);
+        mark(k, lo, G, y === k, w);
       }
     }
   }
   return [pred, tpd];
 }
 
-function sweepBeta(segments: readonly PassSegment[], { C, values, slope }: PassParams['sweepBeta']): Float64Array[] {
+function sweepBeta(segments: readonly PassSegment[], weights: Weights, { C, values, slope }: PassParams['sweepBeta']): Float64Array[] {
   const G = values.length;
   const { pred, tpd, mark } = marks(C, G);
   const b0 = values[0]!;
@@ -166,6 +203,7 @@ function sweepBeta(segments: readonly PassSegment[], { C, values, slope }: PassP
   for (const { logQ, targets } of segments) {
     for (let i = 0, o = 0; i < targets.length; i++, o += C) {
       const y = targets[i]!;
+      const w = weightOf(weights, y, C);
       let cur = 0;
       let bestV = logQ[o]! + b0 * slope[0]!;
       for (let c = 1; c < C; c++) {
@@ -184,11 +222,11 @@ function sweepBeta(segments: readonly PassSegment[], { C, values, slope }: PassP
           if (x > b && (x < next || (x === next && slope[c]! > slope[nc]!))) { next = x; nc = c; }
         }
         if (nc < 0 || next > bEnd) {
-          mark(cur, j, G, y === cur);
+          mark(cur, j, G, y === cur, w);
           break;
         }
         const jn = lowerBound(next);
-        mark(cur, j, jn, y === cur);
+        mark(cur, j, jn, y === cur, w);
         j = jn;
         b = next;
         cur = nc;
@@ -198,23 +236,24 @@ function sweepBeta(segments: readonly PassSegment[], { C, values, slope }: PassP
   return [pred, tpd];
 }
 
-function histogram(segments: readonly PassSegment[], { C, lo, scale }: PassParams['histogram']): Float64Array[] {
+function histogram(segments: readonly PassSegment[], weights: Weights, { C, lo, scale }: PassParams['histogram']): Float64Array[] {
   const n = new Float64Array(C * CALIBRATION_BINS);
   const pos = new Float64Array(C * CALIBRATION_BINS);
   for (const { logQ, targets } of segments) {
     for (let i = 0, o = 0; i < targets.length; i++, o += C) {
       const y = targets[i]!;
+      const w = weightOf(weights, y, C);
       for (let c = 0; c < C; c++) {
         const k = c * CALIBRATION_BINS + binOf(logQ[o + c]!, lo[c]!, scale[c]!);
-        n[k]! += 1;
-        if (y === c) pos[k]! += 1;
+        n[k]! += w;
+        if (y === c) pos[k]! += w;
       }
     }
   }
   return [n, pos];
 }
 
-function calibrated(segments: readonly PassSegment[], { C, K, lo, scale, logA, logShare }: PassParams['calibrated']): Float64Array[] {
+function calibrated(segments: readonly PassSegment[], weights: Weights, { C, K, lo, scale, logA, logShare }: PassParams['calibrated']): Float64Array[] {
   const B = CALIBRATION_BINS;
   const predicted = new Float64Array(K * C);
   const tp = new Float64Array(K * C);
@@ -222,13 +261,14 @@ function calibrated(segments: readonly PassSegment[], { C, K, lo, scale, logA, l
   for (const { logQ, targets } of segments) {
     for (let i = 0, o = 0; i < targets.length; i++, o += C) {
       for (let c = 0; c < C; c++) share[c] = logShare[c * B + binOf(logQ[o + c]!, lo[c]!, scale[c]!)]!;
-      tallyArgmax(share, 0, logA, K, C, targets[i]!, predicted, tp, true);
+      const y = targets[i]!;
+      tallyArgmax(share, 0, logA, K, C, y, weightOf(weights, y, C), predicted, tp, true);
     }
   }
   return [predicted, tp];
 }
 
-function range(segments: readonly PassSegment[], { C }: PassParams['range']): Float64Array[] {
+function range(segments: readonly PassSegment[], _weights: Weights, { C }: PassParams['range']): Float64Array[] {
   const lo = new Float64Array(C).fill(Infinity);
   const hi = new Float64Array(C).fill(-Infinity);
   for (const { logQ } of segments) {
@@ -243,11 +283,11 @@ function range(segments: readonly PassSegment[], { C }: PassParams['range']): Fl
   return [lo, hi];
 }
 
-const PASSES: { [Op in PassOp]: Pass<PassParams[Op]> } = { counts, sweepClass0, sweepBeta, histogram, calibrated, range };
+const PASSES: { [Op in PassOp]: Pass<PassParams[Op]> } = { observed, counts, sweepClass0, sweepBeta, histogram, calibrated, range };
 
 /** Runs a pass over the engine's segments. */
 export type PassRunner = <Op extends PassOp>(op: Op, params: PassParams[Op]) => Float64Array[];
 
-export function passesOver(segments: readonly PassSegment[]): PassRunner {
-  return (op, params) => (PASSES[op] as Pass<typeof params>)(segments, params);
+export function passesOver(segments: readonly PassSegment[], weights: Weights): PassRunner {
+  return (op, params) => (PASSES[op] as Pass<typeof params>)(segments, weights, params);
 }

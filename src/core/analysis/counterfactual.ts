@@ -99,8 +99,12 @@ export interface SampleBatch {
  */
 export interface CounterfactualBuilder {
   add(batch: SampleBatch): void;
-  /** @param classes names for the rows (binary heads get [negative, positive]) */
-  build(classes: string[]): CounterfactualEngine;
+  /**
+   * @param classes names for the rows (binary heads get [negative, positive])
+   * @param weights softmax: the samples each kept sample of a true class stands for, per class and
+   *   last for targets outside [0, C) (analysis/sample-cap.ts); 1 for every class when absent
+   */
+  build(classes: string[], weights?: Float64Array): CounterfactualEngine;
   /** This epoch was not the last: stop any pending work and let go of the data. */
   discard(): void;
   /**
@@ -435,9 +439,6 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   const segments: SoftmaxSegment[] = [];
   const starts: number[] = [];
   let N = 0;
-  const count = new Float64Array(C);
-  const obsPred = new Float64Array(C);
-  const obsTp = new Float64Array(C);
   // Segments whose probabilities still await their log shares (two logs a value: the bulk of the
   // set-up). Converted in workWhile(), i.e. while the caller waits for the readers, else all at
   // once in build(): an epoch that turns out not to be the last costs only time spent waiting.
@@ -450,6 +451,13 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     if (!segment.raw) return;
     logShares(segment.raw, segment.logQ, 0, segment.targets.length, gamma, negLogA0, range);
     segment.raw = null;
+  };
+  /** The rows replace() left as probabilities in converted segments, each converted once. */
+  const convertRawRows = (segment: SoftmaxSegment): void => {
+    const rows = segment.rawRows;
+    if (!rows) return;
+    for (let r = 0; r < rows.length; r++) if (rows[r]) logShares(segment.logQ, segment.logQ, r, r + 1, gamma, negLogA0);
+    segment.rawRows = null;
   };
   const workWhile = (waiting: Promise<unknown>): void => {
     let settled = false;
@@ -466,12 +474,6 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     };
     setImmediate(step);
   };
-  /** Count a sample (its target, its observed argmax) in or out of the observed counts. */
-  const tally = (y: number, best: number, d: 1 | -1): void => {
-    if (y >= 0 && y < C) count[y]! += d;
-    obsPred[best]! += d;
-    if (best === y) obsTp[best]! += d;
-  };
   const add = (batch: SampleBatch): void => {
     const n = batch.samples;
     const probs = batch.probabilities;
@@ -483,11 +485,10 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
       const best = argmaxRow(probs, o, C);
       targets[i] = y;
       pred[i] = best;
-      tally(y, best, 1);
     }
     // the log shares overwrite the handed-over probabilities (float64 ones need a float32 home)
     const logQ = probs instanceof Float32Array ? probs.subarray(0, n * C) : new Float32Array(n * C);
-    const segment: SoftmaxSegment = { logQ, targets, pred, raw: probs };
+    const segment: SoftmaxSegment = { logQ, targets, pred, raw: probs, rawRows: null };
     segments.push(segment);
     starts.push(N);
     pending.push(segment);
@@ -497,28 +498,31 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     const k = pieceOf(starts, slot);
     const seg = segments[k]!;
     const r = slot - starts[k]!;
-    tally(seg.targets[r]!, seg.pred[r]!, -1);
     const probs = batch.probabilities;
-    const y = sampleClass(batch.targets, i, C, batch.targetLayout === 'multi-hot');
-    const best = argmaxRow(probs, i * C, C);
-    seg.targets[r] = y;
-    seg.pred[r] = best;
-    tally(y, best, 1);
+    seg.targets[r] = sampleClass(batch.targets, i, C, batch.targetLayout === 'multi-hot');
+    seg.pred[r] = argmaxRow(probs, i * C, C);
     if (seg.raw) for (let c = 0; c < C; c++) seg.raw[r * C + c] = probs[i * C + c]!;
-    else {
+    else if (probs instanceof Float32Array) {
+      // converted in build(), once, whatever number of times the slot is taken before then
+      seg.logQ.set(probs.subarray(i * C, (i + 1) * C), r * C);
+      (seg.rawRows ??= new Uint8Array(seg.targets.length))[r] = 1;
+      rangeStale = true;
+    } else {
       logShares(probs.subarray(i * C, (i + 1) * C), seg.logQ.subarray(r * C, (r + 1) * C), 0, 1, gamma, negLogA0);
       rangeStale = true;
     }
   };
-  const build = (classes: string[]): CounterfactualEngine => {
+  const build = (classes: string[], weights?: Float64Array): CounterfactualEngine => {
     for (const segment of pending.splice(0)) convert(segment);
-    const run = passesOver(segments);
+    for (const segment of segments) convertRawRows(segment);
+    const run = passesOver(segments, weights ?? new Float64Array(C + 1).fill(1));
     if (rangeStale) {
       const [lo, hi] = run('range', { C });
       range.lo.set(lo!);
       range.hi.set(hi!);
     }
-    return softmaxEngine(C, classes, alpha0, run, N, { count, obsPred, obsTp }, range);
+    const [count, obsPred, obsTp, total] = run('observed', { C });
+    return softmaxEngine(C, classes, alpha0, run, total![0]!, { count: count!, obsPred: obsPred!, obsTp: obsTp! }, range);
   };
   const discard = (): void => {
     pending.length = 0;
@@ -529,7 +533,7 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
 }
 
 /** The class of sample i: its index, or the last hot column of a one-hot row. */
-function sampleClass(targets: ArrayLike<number>, i: number, C: number, multiHot: boolean): number {
+export function sampleClass(targets: ArrayLike<number>, i: number, C: number, multiHot: boolean): number {
   if (!multiHot) return targets[i]!;
   let y = 0;
   for (let c = 0; c < C; c++) if (targets[i * C + c]! > 0) y = c;
@@ -552,10 +556,10 @@ function argmaxRow(values: ArrayLike<number>, o: number, C: number): number {
 
 /** One batch of the softmax engine's summary (counterfactual-passes.ts) and what the builder needs of it. */
 interface SoftmaxSegment extends PassSegment {
-  /** The observed (argmax p) class of each sample, for replace(). */
-  pred: Uint16Array;
   /** The probabilities until converted into logQ (often the same array), then null. */
   raw: Float32Array | Float64Array | null;
+  /** Rows of a converted segment that replace() filled with probabilities (1), until build(). */
+  rawRows: Uint8Array | null;
 }
 
 function softmaxEngine(

@@ -1,22 +1,47 @@
 /**
- * A bound on the per-sample data the counterfactual keeps: up to a cap an epoch's samples all go
- * to the counterfactual as they arrive (exact what-if rows); past it, a seeded uniform sample of
- * them does (reservoir sampling, algorithm R, the reservoir being the builder's own store), so
- * memory does not grow with the size of the last epoch. The sample is the same on every run of
- * the same input.
+ * A bound on the per-sample data the counterfactual keeps, so that memory does not grow with the
+ * size of the last epoch. Up to it an epoch's samples all go to the counterfactual as they arrive
+ * (exact what-if rows); past it, a seeded sample of them does, the reservoir being the builder's
+ * own store. The sample is the same on every run of the same input.
+ * - softmax: stratified by true class. Each class keeps all its samples up to
+ *   COUNTERFACTUAL_CLASS_CAP (fewer with many classes: 2^23 scores in all), then a uniform sample
+ *   of that many, each standing for its class's samples / kept (weights in every count). A rare
+ *   class is kept whole; a large one is estimated from 32,768 samples (a share's standard error
+ *   at most 0.28 points), and every pass costs a fraction of the epoch.
+ * - sigmoid, and softmax with too many classes to stratify: a uniform sample (algorithm R) of
+ *   2^23 scores.
  */
-import { ReservoirSlots } from '../sample-reservoir';
-import { counterfactualBuilder, type CounterfactualBuilder, type CounterfactualEngine, type CounterfactualSpec, type SampleBatch } from './counterfactual';
+import { APPEND, ReservoirSlots, StratifiedSlots } from '../sample-reservoir';
+import { counterfactualBuilder, sampleClass, type CounterfactualBuilder, type CounterfactualEngine, type CounterfactualSpec, type SampleBatch } from './counterfactual';
 
 /** Scores (samples x columns) the counterfactual keeps at most: 32 MiB of float32. */
 export const COUNTERFACTUAL_MAX_SCORES = 1 << 23;
 
-export interface CappedCounterfactual extends CounterfactualBuilder {
-  /** Samples seen and samples kept, when the epoch was larger than the cap (else null). */
-  sampled(): { seen: number; kept: number } | null;
+/** Samples of one true class the softmax counterfactual keeps at most. */
+export const COUNTERFACTUAL_CLASS_CAP = 1 << 15;
+
+/** How the counterfactual's sample was taken, when the epoch was larger than the cap. */
+export interface CounterfactualSample {
+  seen: number;
+  kept: number;
+  /** Softmax: the samples each class keeps at most (null: one uniform sample of all samples). */
+  perClass: number | null;
 }
 
-export function cappedCounterfactual(spec: CounterfactualSpec, maxScores = COUNTERFACTUAL_MAX_SCORES, seed = 0x5eed): CappedCounterfactual {
+export interface CappedCounterfactual extends CounterfactualBuilder {
+  /** How the samples were sampled, when the epoch was larger than the cap (else null). */
+  sampled(): CounterfactualSample | null;
+}
+
+export function cappedCounterfactual(spec: CounterfactualSpec, maxScores = COUNTERFACTUAL_MAX_SCORES, seed = 0x5eed, classCap = COUNTERFACTUAL_CLASS_CAP): CappedCounterfactual {
+  const C = spec.numClasses;
+  // one stratum per class and one for targets outside [0, C), all of them within maxScores; with
+  // too many classes for one sample each (about 2,900 at 2^23 scores), one uniform sample
+  const perClass = Math.min(classCap, Math.floor(maxScores / C / (C + 1)));
+  return spec.kind === 'softmax' && perClass >= 1 ? stratifiedCap(spec, perClass, seed) : uniformCap(spec, maxScores, seed);
+}
+
+function uniformCap(spec: CounterfactualSpec, maxScores: number, seed: number): CappedCounterfactual {
   const C = spec.numClasses;
   const cap = Math.max(1, Math.floor(maxScores / C));
   const builder = counterfactualBuilder(spec);
@@ -35,12 +60,41 @@ export function cappedCounterfactual(spec: CounterfactualSpec, maxScores = COUNT
   };
 
   return {
+    ...builder,
     add,
-    build: (classes: string[]): CounterfactualEngine => builder.build(classes),
-    discard: () => builder.discard(),
-    workWhile: (waiting) => builder.workWhile(waiting),
-    replace: (slot, batch, i) => builder.replace(slot, batch, i),
-    sampled: () => (slots.seen > cap ? { seen: slots.seen, kept: cap } : null),
+    sampled: () => (slots.seen > cap ? { seen: slots.seen, kept: cap, perClass: null } : null),
+  };
+}
+
+function stratifiedCap(spec: CounterfactualSpec, cap: number, seed: number): CappedCounterfactual {
+  const C = spec.numClasses;
+  const builder = counterfactualBuilder(spec);
+  const slots = new StratifiedSlots(C + 1, cap, seed);
+  let fates = new Int32Array(0);
+
+  const add = (batch: SampleBatch): void => {
+    const n = batch.samples;
+    const multiHot = batch.targetLayout === 'multi-hot';
+    if (fates.length < n) fates = new Int32Array(n);
+    let appended = 0;
+    for (let i = 0; i < n; i++) {
+      const y = sampleClass(batch.targets, i, C, multiHot);
+      const fate = slots.offer(y >= 0 && y < C ? y : C);
+      fates[i] = fate;
+      if (fate === APPEND) appended++;
+    }
+    // the appended samples first (their slots are numbered in this order), then the replacements,
+    // which may take the slot of a sample appended from this same batch
+    if (appended === n) builder.add(batch);
+    else if (appended > 0) builder.add(chosenRows(batch, fates, appended, C));
+    for (let i = 0; i < n; i++) if (fates[i]! >= 0) builder.replace(fates[i]!, batch, i);
+  };
+
+  return {
+    ...builder,
+    add,
+    build: (classes: string[]): CounterfactualEngine => builder.build(classes, slots.weights()),
+    sampled: () => (slots.sampled ? { seen: slots.totalSeen, kept: slots.totalKept, perClass: cap } : null),
   };
 }
 
@@ -54,4 +108,18 @@ function firstRows(batch: SampleBatch, rows: number, C: number): SampleBatch {
     targets: ArrayBuffer.isView(t) ? (t as Int32Array).subarray(0, rows * tw) : Array.from({ length: rows * tw }, (_, i) => t[i]!),
     targetLayout: batch.targetLayout,
   };
+}
+
+/** The samples of a batch whose fate is APPEND, copied in order. */
+function chosenRows(batch: SampleBatch, fates: Int32Array, rows: number, C: number): SampleBatch {
+  const tw = batch.targetLayout === 'multi-hot' ? C : 1;
+  const probabilities = batch.probabilities instanceof Float32Array ? new Float32Array(rows * C) : new Float64Array(rows * C);
+  const targets = new Int32Array(rows * tw);
+  for (let i = 0, r = 0; r < rows; i++) {
+    if (fates[i] !== APPEND) continue;
+    probabilities.set(batch.probabilities.subarray(i * C, (i + 1) * C), r * C);
+    for (let k = 0; k < tw; k++) targets[r * tw + k] = batch.targets[i * tw + k]!;
+    r++;
+  }
+  return { samples: rows, probabilities, targets, targetLayout: batch.targetLayout };
 }

@@ -21,7 +21,11 @@ export function lastEpochEngine(cf: CappedCounterfactual | null, classes: string
   if (!engine) notes.push('No per-sample probabilities were kept for the last epoch: no counterfactual, what-if or suggestion.');
   const sampled = cf?.sampled();
   if (engine && sampled) {
-    notes.push(`The what-if rows and the suggestion come from a seeded uniform sample of ${sampled.kept} of the ${sampled.seen} samples of epoch ${lastEpoch} (the counterfactual keeps at most ${COUNTERFACTUAL_MAX_SCORES} scores); the per-epoch numbers use every sample.`);
+    const how =
+      sampled.perClass === null
+        ? `a seeded uniform sample of ${sampled.kept} of the ${sampled.seen} samples of epoch ${lastEpoch} (the counterfactual keeps at most ${COUNTERFACTUAL_MAX_SCORES} scores)`
+        : `a seeded sample of ${sampled.kept} of the ${sampled.seen} samples of epoch ${lastEpoch}: all of each class with at most ${sampled.perClass} samples, ${sampled.perClass} drawn uniformly from each larger class and weighted by its size`;
+    notes.push(`The what-if rows and the suggestion come from ${how}; the per-epoch numbers use every sample.`);
   }
   return { engine, notes };
 }
