@@ -25,12 +25,14 @@ describe('readers: parse workers', () => {
     const scores: number[] = [];
     const targets: number[] = [];
     const epochs: number[] = [];
+    let firstBuffer: ArrayBufferLike | undefined;
     for await (const c of d.chunks) {
+      firstBuffer ??= c.scores.buffer;
       scores.push(...c.scores);
       targets.push(...c.targets);
       for (let i = 0; i < c.samples; i++) epochs.push(c.epoch);
     }
-    return { scores, targets, epochs, issues: d.issues() };
+    return { scores, targets, epochs, issues: d.issues(), firstBuffer };
   }
 
   for (const kind of ['csv', 'jsonl'] as const) {
@@ -52,6 +54,14 @@ describe('readers: parse workers', () => {
       assert.deepEqual(pooled.scores, inThread.scores);
       assert.deepEqual(pooled.issues, inThread.issues);
       assert.equal(pooled.issues.issues[0].line, 12347);
+      // Reused buffers (valid until the next chunk is asked for, copied here): the same rows, and the
+      // first block's buffer went back to a worker to be parsed into again (detached here).
+      const reused = await collect(p, { workers: 2, lenient: true, parallelMinBytes: 1, parallelRangeBytes: 50000, reuseBuffers: true });
+      assert.deepEqual(reused.scores, inThread.scores);
+      assert.deepEqual(reused.targets, inThread.targets);
+      assert.deepEqual(reused.epochs, inThread.epochs);
+      assert.equal(reused.firstBuffer!.byteLength, 0, 'the first block was handed back');
+      assert.ok(pooled.firstBuffer!.byteLength > 0, 'without reuseBuffers, blocks stay with the consumer');
       // Strict: the same error, with the absolute line number.
       await assert.rejects(collect(p, { workers: 2, parallelMinBytes: 1, parallelRangeBytes: 50000 }), (e: unknown) => e instanceof InputError && /big\.(csv|jsonl):12347: expected .*class index in \[0, 2\], got 9/.test(e.message));
     });

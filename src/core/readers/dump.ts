@@ -44,9 +44,10 @@ export interface OpenDumpOptions {
   /** Sources already found by a run scan (then `paths` only names the input for messages). */
   sources?: DumpSource[];
   /**
-   * Array dumps (.npy, .npz, safetensors) reuse two sets of chunk buffers in turn: a chunk is then
-   * valid only until the next one is requested (for a consumer that copies what it keeps, as the
-   * kernels' staging does: no fresh pages per chunk). Default false.
+   * Chunks reuse buffers: a chunk is then valid only until the next one is requested (for a
+   * consumer that copies what it keeps, as the kernels' staging does: no fresh pages per chunk).
+   * Array dumps (.npy, .npz, safetensors) fill two sets of chunk buffers in turn; large text files
+   * hand each parsed block's buffers back to the parse workers. Default false.
    */
   reuseBuffers?: boolean;
 }
@@ -140,6 +141,7 @@ export async function openPredictionDump(paths: string[], options: OpenDumpOptio
     workers: options.workers ?? defaultWorkers(),
     parallelMinBytes: options.parallelMinBytes ?? PARALLEL_MIN_BYTES,
     ...(options.parallelRangeBytes !== undefined ? { rangeBytes: options.parallelRangeBytes } : {}),
+    reuseBuffers: options.reuseBuffers ?? false,
     onBytes,
     ...(options.split !== undefined ? { split: options.split } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -2,7 +2,7 @@
 // starts and ends at line boundaries, and posts the rows back as transferred typed arrays.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { TextBlockParser, type BlockResult, type TextConfig } from './text-parse';
+import { TextBlockParser, type BlockResult, type RowBuffers, type TextConfig } from './text-parse';
 
 /** A parse task: bytes [start, end) of `path`. */
 export interface ParseTask {
@@ -13,6 +13,8 @@ export interface ParseTask {
   /** The range ends at end of file (a final line without newline is allowed there). */
   last: boolean;
   cfg: TextConfig;
+  /** Buffers of a block the reader is done with (transferred back): the rows go there first. */
+  spare?: RowBuffers;
 }
 
 export type ParseReply = { id: number; ok: true; result: BlockResult } | { id: number; ok: false; error: string };
@@ -22,7 +24,7 @@ let buffer: Uint8Array | undefined;
 
 /** Parse a byte range synchronously (also used in-thread when no worker is available). */
 export function parseRange(task: ParseTask): BlockResult {
-  const parser = new TextBlockParser(task.cfg);
+  const parser = new TextBlockParser(task.cfg, task.spare ?? null);
   parser.expect(task.end - task.start);
   const fd = openSync(task.path, 'r');
   try {

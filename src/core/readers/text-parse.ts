@@ -69,6 +69,19 @@ export interface BlockResult {
 const NO_SPLIT = 255;
 const MAX_ISSUES = 20;
 
+/** The whole buffers behind a BlockResult's arrays, handed back to be filled again. */
+export interface RowBuffers {
+  scores: ArrayBuffer;
+  targets: ArrayBuffer;
+  epochs: ArrayBuffer;
+  splitCodes: ArrayBuffer;
+}
+
+/** The buffers of a block the consumer is done with. */
+export function rowBuffersOf(r: BlockResult): RowBuffers {
+  return { scores: r.scores.buffer as ArrayBuffer, targets: r.targets.buffer as ArrayBuffer, epochs: r.epochs.buffer as ArrayBuffer, splitCodes: r.splitCodes.buffer as ArrayBuffer };
+}
+
 class RowSink {
   cap = 0;
   n = 0;
@@ -79,11 +92,18 @@ class RowSink {
   constructor(
     readonly C: number,
     readonly multiHot: boolean,
+    /** Buffers of an earlier block, filled first when they hold enough rows (no fresh pages). */
+    private spare: RowBuffers | null = null,
   ) {}
 
   ensure(extra: number): void {
     const need = this.n + extra;
     if (need <= this.cap) return;
+    if (this.spare && this.n === 0 && this.adopt(this.spare) >= need) {
+      this.spare = null;
+      return;
+    }
+    this.spare = null;
     let cap = Math.max(1024, this.cap * 2);
     while (cap < need) cap *= 2;
     const C = this.C;
@@ -101,6 +121,20 @@ class RowSink {
     sc.set(this.splitCodes.subarray(0, this.n));
     this.splitCodes = sc;
     this.cap = cap;
+  }
+
+  /** Takes the spare buffers as its arrays (when empty); returns the rows they hold. */
+  private adopt(b: RowBuffers): number {
+    const C = this.C;
+    const tw = this.multiHot ? C : 1;
+    const rows = Math.min(Math.floor(b.scores.byteLength / 4 / C), Math.floor((this.multiHot ? b.targets.byteLength : b.targets.byteLength / 4) / tw), b.epochs.byteLength / 8, b.splitCodes.byteLength);
+    if (rows <= 0) return 0;
+    this.scores = new Float32Array(b.scores, 0, rows * C);
+    this.targets = this.multiHot ? new Uint8Array(b.targets, 0, rows * tw) : new Int32Array(b.targets, 0, rows);
+    this.epochs = new Float64Array(b.epochs, 0, rows);
+    this.splitCodes = new Uint8Array(b.splitCodes, 0, rows);
+    this.cap = rows;
+    return rows;
   }
 }
 
@@ -155,9 +189,13 @@ export class TextBlockParser {
   /** Name used in messages for the score field (JSONL: the key of the first record). */
   private scoreName = 'score';
 
-  constructor(readonly cfg: TextConfig) {
+  /** @param spare buffers of a block the consumer is done with, filled first (RowSink) */
+  constructor(
+    readonly cfg: TextConfig,
+    spare: RowBuffers | null = null,
+  ) {
     this.layout = cfg.layout;
-    if (this.layout) this.sink = new RowSink(this.layout.numClasses, this.layout.targetLayout === 'multi-hot');
+    if (this.layout) this.sink = new RowSink(this.layout.numClasses, this.layout.targetLayout === 'multi-hot', spare);
     this.splitFilterBytes = cfg.splitFilter !== undefined ? Buffer.from(cfg.splitFilter, 'utf8') : null;
     if (cfg.defaultSplit !== undefined) this.defaultSplitCode = this.splitCode(cfg.defaultSplit);
     if (cfg.kind === 'csv') {

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { InputError, IssueLog, quoted } from './errors';
 import { parseRange, type ParseReply, type ParseTask } from './parse-worker';
-import { ROLE_EPOCH, ROLE_IGNORE, ROLE_SPLIT, ROLE_TARGET, TextBlockParser, tooLongMessage, type BlockResult, type RowLayout, type TextConfig } from './text-parse';
+import { ROLE_EPOCH, ROLE_IGNORE, ROLE_SPLIT, ROLE_TARGET, rowBuffersOf, TextBlockParser, tooLongMessage, type BlockResult, type RowBuffers, type RowLayout, type TextConfig } from './text-parse';
 import { MAX_CHUNK_SCORES, MAX_CLASSES, tooManyClasses } from './limits';
 import type { DumpMeta } from './types';
 
@@ -23,6 +23,8 @@ export interface TextReadOptions {
   parallelMinBytes: number;
   /** Bytes per worker task (cut at line ends). */
   rangeBytes?: number;
+  /** A block is valid only until the next is requested: its buffers are then parsed into again. */
+  reuseBuffers?: boolean;
   signal?: AbortSignal;
   onBytes(n: number): void;
 }
@@ -542,7 +544,8 @@ class Pool {
 
   private dispatch(w: Worker, q: { task: ParseTask; resolve(r: BlockResult): void; reject(e: unknown): void }): void {
     this.pending.set(q.task.id, { resolve: q.resolve, reject: q.reject, worker: w });
-    w.postMessage(q.task);
+    const spare = q.task.spare;
+    w.postMessage(q.task, spare ? [spare.scores, spare.targets, spare.epochs, spare.splitCodes] : []);
   }
 
   run(task: ParseTask): Promise<BlockResult> {
@@ -580,6 +583,9 @@ async function* parallelBlocks(plan: TextPlan, size: number, opts: TextReadOptio
   const fh = await open(plan.path, 'r');
   const inflight: { promise: Promise<BlockResult>; bytes: number }[] = [];
   const maxInflight = opts.workers + 1;
+  // with reuseBuffers, the buffers of each block handed out go back to a worker once the consumer
+  // asks for the next block (no fresh pages, no garbage waiting for a collection)
+  const spares: RowBuffers[] = [];
   let next = plan.dataOffset;
   let id = 0;
   let line = plan.dataLine;
@@ -588,7 +594,8 @@ async function* parallelBlocks(plan: TextPlan, size: number, opts: TextReadOptio
     const fill = async () => {
       while (inflight.length < maxInflight && next < size) {
         const end = await rangeEnd(fh, next, size, opts.rangeBytes ?? RANGE_BYTES);
-        const task: ParseTask = { id: id++, path: plan.path, start: next, end, last: end >= size, cfg };
+        const spare = spares.pop();
+        const task: ParseTask = { id: id++, path: plan.path, start: next, end, last: end >= size, cfg, ...(spare ? { spare } : {}) };
         const promise = pool.run(task);
         promise.catch(() => undefined);
         inflight.push({ promise, bytes: end - next });
@@ -603,6 +610,7 @@ async function* parallelBlocks(plan: TextPlan, size: number, opts: TextReadOptio
       opts.onBytes(head.bytes);
       await fill();
       yield { result: r, firstLine: line };
+      if (opts.reuseBuffers) spares.push(rowBuffersOf(r));
       line += r.lines;
       if (r.fatal) return;
     }
