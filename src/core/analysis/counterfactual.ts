@@ -501,10 +501,12 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     const probs = batch.probabilities;
     seg.targets[r] = sampleClass(batch.targets, i, C, batch.targetLayout === 'multi-hot');
     seg.pred[r] = argmaxRow(probs, i * C, C);
+    // copied value by value: a subarray view per call costs more than the row (hundreds of
+    // thousands of replacements in a large epoch)
     if (seg.raw) for (let c = 0; c < C; c++) seg.raw[r * C + c] = probs[i * C + c]!;
     else if (probs instanceof Float32Array) {
       // converted in build(), once, whatever number of times the slot is taken before then
-      seg.logQ.set(probs.subarray(i * C, (i + 1) * C), r * C);
+      for (let c = 0; c < C; c++) seg.logQ[r * C + c] = probs[i * C + c]!;
       (seg.rawRows ??= new Uint8Array(seg.targets.length))[r] = 1;
       rangeStale = true;
     } else {

@@ -117,7 +117,7 @@ function chosenRows(batch: SampleBatch, fates: Int32Array, rows: number, C: numb
   const targets = new Int32Array(rows * tw);
   for (let i = 0, r = 0; r < rows; i++) {
     if (fates[i] !== APPEND) continue;
-    probabilities.set(batch.probabilities.subarray(i * C, (i + 1) * C), r * C);
+    for (let c = 0; c < C; c++) probabilities[r * C + c] = batch.probabilities[i * C + c]!;
     for (let k = 0; k < tw; k++) targets[r * tw + k] = batch.targets[i * tw + k]!;
     r++;
   }
