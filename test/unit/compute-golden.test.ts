@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { selectBackend } from '../../src/core/compute/backend';
+import { wasmHeapView } from '../../src/core/compute/kernels';
 import { EpochAccumulator, type ResolvedLoss } from '../../src/core/compute/epoch-accumulator';
 import type { SampleBatch } from '../../src/core/analysis/counterfactual';
 import type { ClassEpochStats, EpochReport } from '../../src/core/report';
@@ -59,8 +60,9 @@ function compareClass(a: ClassEpochStats, e: ClassEpochStats, where: string): vo
 }
 
 /** A batch as onBatch sees it, with its targets copied (they are only valid during the call). */
+/** A batch's arrays are valid during onBatch only (reused batch after batch): kept as copies. */
 function copyBatch(b: SampleBatch): SampleBatch {
-  return { ...b, targets: Array.from(b.targets) };
+  return { ...b, probabilities: b.probabilities.slice(), targets: Array.from(b.targets) };
 }
 
 /** The batches' samples, probabilities and targets, concatenated. */
@@ -142,6 +144,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
         }
       }
     }
+
+    it(backend === 'wasm' ? 'reads probabilities straight from the wasm heap, as dataSync has them' : 'reads probabilities through dataSync (no heap view off wasm)', function () {
+      const x = tf.tidy(() => tf.softmax(tf.tensor2d([0.5, -1, 2, 0, 3, 1, -2, 0.25], [2, 4])));
+      const view = wasmHeapView(x, 6);
+      if (backend === 'wasm') assert.deepEqual(Array.from(view ?? []), Array.from(x.dataSync()).slice(0, 6), 'the heap view is taken and holds the values');
+      else assert.equal(view, null);
+      x.dispose();
+    });
 
     it('hands each batch of per-sample probabilities and targets to onBatch', function () {
       const g = JSON.parse(readFileSync(join(GOLDEN, 'softmax-logits.json'), 'utf8')) as GoldenFile;

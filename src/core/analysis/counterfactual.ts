@@ -86,7 +86,7 @@ export type CounterfactualSpec = Omit<CounterfactualData, 'samples' | 'probabili
 /** Per-sample data of consecutive whole samples (one kernel batch), as CounterfactualData has it. */
 export interface SampleBatch {
   samples: number;
-  /** The builder may keep and overwrite this array: the caller hands it over. */
+  /** Read during add() only, as targets are: the builder copies the samples it keeps. */
   probabilities: Float32Array | Float64Array;
   /** Read during add() only: the caller may reuse the array. */
   targets: ArrayLike<number>;
@@ -98,7 +98,8 @@ export interface SampleBatch {
  * turns probabilities into its per-sample summary as they arrive instead of keeping them all.
  */
 export interface CounterfactualBuilder {
-  add(batch: SampleBatch): void;
+  /** @param rows the samples of the batch to add, in order (all when absent) */
+  add(batch: SampleBatch, rows?: ArrayLike<number>): void;
   /**
    * @param classes names for the rows (binary heads get [negative, positive])
    * @param weights softmax: the samples each kept sample of a true class stands for, per class and
@@ -275,13 +276,14 @@ function sigmoidBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   const starts: number[] = [];
   let targetLayout: SampleBatch['targetLayout'] | undefined;
   let samples = 0;
-  const add = (batch: SampleBatch): void => {
+  const add = (batch: SampleBatch, rows?: ArrayLike<number>): void => {
     if (targetLayout && targetLayout !== batch.targetLayout) throw new RangeError('counterfactual: the target layout changed between batches');
     targetLayout = batch.targetLayout;
-    pieces.push(batch.probabilities);
-    targetPieces.push(targetLayout === 'multi-hot' ? Uint8Array.from(batch.targets) : Int32Array.from(batch.targets));
+    const own = ownedRows(batch, C, rows);
+    pieces.push(own.probabilities);
+    targetPieces.push(own.targets);
     starts.push(samples);
-    samples += batch.samples;
+    samples += own.samples;
   };
   const replace = (slot: number, batch: SampleBatch, i: number): void => {
     const k = pieceOf(starts, slot);
@@ -474,20 +476,21 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     };
     setImmediate(step);
   };
-  const add = (batch: SampleBatch): void => {
-    const n = batch.samples;
-    const probs = batch.probabilities;
+  const add = (batch: SampleBatch, rows?: ArrayLike<number>): void => {
+    const own = ownedRows(batch, C, rows);
+    const n = own.samples;
+    const probs = own.probabilities;
     const multiHot = batch.targetLayout === 'multi-hot';
     const targets = new Int32Array(n);
     const pred = new Uint16Array(n);
     for (let i = 0, o = 0; i < n; i++, o += C) {
-      const y = sampleClass(batch.targets, i, C, multiHot);
+      const y = sampleClass(own.targets, i, C, multiHot);
       const best = argmaxRow(probs, o, C);
       targets[i] = y;
       pred[i] = best;
     }
-    // the log shares overwrite the handed-over probabilities (float64 ones need a float32 home)
-    const logQ = probs instanceof Float32Array ? probs.subarray(0, n * C) : new Float32Array(n * C);
+    // the log shares overwrite the copied probabilities (float64 ones need a float32 home)
+    const logQ = probs instanceof Float32Array ? probs : new Float32Array(n * C);
     const segment: SoftmaxSegment = { logQ, targets, pred, raw: probs, rawRows: null };
     segments.push(segment);
     starts.push(N);
@@ -532,6 +535,31 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     starts.length = 0;
   };
   return { add, build, discard, workWhile, replace };
+}
+
+/**
+ * Copies of the given samples of a batch (all when `rows` is absent): probabilities in the batch's
+ * precision, targets as laid out (class indices, or multi-hot rows of C).
+ */
+function ownedRows(batch: SampleBatch, C: number, rows?: ArrayLike<number>): { samples: number; probabilities: Float32Array | Float64Array; targets: Int32Array | Uint8Array } {
+  const n = rows ? rows.length : batch.samples;
+  const tw = batch.targetLayout === 'multi-hot' ? C : 1;
+  const src = batch.probabilities;
+  const t = batch.targets;
+  if (!rows) {
+    const targets = batch.targetLayout === 'multi-hot' ? new Uint8Array(n * tw) : new Int32Array(n * tw);
+    for (let k = 0; k < n * tw; k++) targets[k] = t[k]!;
+    return { samples: n, probabilities: src.slice(0, n * C), targets };
+  }
+  const probabilities = src instanceof Float32Array ? new Float32Array(n * C) : new Float64Array(n * C);
+  const targets = batch.targetLayout === 'multi-hot' ? new Uint8Array(n * tw) : new Int32Array(n * tw);
+  // value by value: a subarray view per row costs more than the row
+  for (let r = 0; r < n; r++) {
+    const i = rows[r]!;
+    for (let c = 0; c < C; c++) probabilities[r * C + c] = src[i * C + c]!;
+    for (let k = 0; k < tw; k++) targets[r * tw + k] = t[i * tw + k]!;
+  }
+  return { samples: n, probabilities, targets };
 }
 
 /** The class of sample i: its index, or the last hot column of a one-hot row. */
@@ -677,8 +705,7 @@ export function counterfactual(data: CounterfactualData): CounterfactualEngine {
     throw new RangeError(`counterfactual: ${probabilities.length} probabilities for ${samples} x ${data.numClasses}`);
   }
   const builder = counterfactualBuilder(spec);
-  // a copy: the builder overwrites float32 probabilities with its summary
-  builder.add({ samples, probabilities: probabilities.slice(0, samples * data.numClasses), targets, targetLayout });
+  builder.add({ samples, probabilities, targets, targetLayout });
   return builder.build(classes);
 }
 

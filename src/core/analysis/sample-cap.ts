@@ -71,22 +71,26 @@ function stratifiedCap(spec: CounterfactualSpec, cap: number, seed: number): Cap
   const builder = counterfactualBuilder(spec);
   const slots = new StratifiedSlots(C + 1, cap, seed);
   let fates = new Int32Array(0);
+  let appendedRows = new Int32Array(0);
 
   const add = (batch: SampleBatch): void => {
     const n = batch.samples;
     const multiHot = batch.targetLayout === 'multi-hot';
-    if (fates.length < n) fates = new Int32Array(n);
+    if (fates.length < n) {
+      fates = new Int32Array(n);
+      appendedRows = new Int32Array(n);
+    }
     let appended = 0;
     for (let i = 0; i < n; i++) {
       const y = sampleClass(batch.targets, i, C, multiHot);
       const fate = slots.offer(y >= 0 && y < C ? y : C);
       fates[i] = fate;
-      if (fate === APPEND) appended++;
+      if (fate === APPEND) appendedRows[appended++] = i;
     }
     // the appended samples first (their slots are numbered in this order), then the replacements,
     // which may take the slot of a sample appended from this same batch
     if (appended === n) builder.add(batch);
-    else if (appended > 0) builder.add(chosenRows(batch, fates, appended, C));
+    else if (appended > 0) builder.add(batch, appendedRows.subarray(0, appended));
     for (let i = 0; i < n; i++) if (fates[i]! >= 0) builder.replace(fates[i]!, batch, i);
   };
 
@@ -108,18 +112,4 @@ function firstRows(batch: SampleBatch, rows: number, C: number): SampleBatch {
     targets: ArrayBuffer.isView(t) ? (t as Int32Array).subarray(0, rows * tw) : Array.from({ length: rows * tw }, (_, i) => t[i]!),
     targetLayout: batch.targetLayout,
   };
-}
-
-/** The samples of a batch whose fate is APPEND, copied in order. */
-function chosenRows(batch: SampleBatch, fates: Int32Array, rows: number, C: number): SampleBatch {
-  const tw = batch.targetLayout === 'multi-hot' ? C : 1;
-  const probabilities = batch.probabilities instanceof Float32Array ? new Float32Array(rows * C) : new Float64Array(rows * C);
-  const targets = new Int32Array(rows * tw);
-  for (let i = 0, r = 0; r < rows; i++) {
-    if (fates[i] !== APPEND) continue;
-    for (let c = 0; c < C; c++) probabilities[r * C + c] = batch.probabilities[i * C + c]!;
-    for (let k = 0; k < tw; k++) targets[r * tw + k] = batch.targets[i * tw + k]!;
-    r++;
-  }
-  return { samples: rows, probabilities, targets, targetLayout: batch.targetLayout };
 }

@@ -49,9 +49,9 @@ export interface EpochAccumulatorOptions {
   /**
    * Receives each kernel batch's per-sample probabilities (row-major, numClasses values a sample, 1
    * for binary: p of the positive class; sigmoid p or softmax p, after clipping for probability
-   * inputs; the array is handed over) and targets (softmax: class indices; binary: 0/1; multi-label:
-   * multi-hot rows; valid during the call only), in sample order. For the counterfactual, which
-   * digests them batch by batch rather than keeping an epoch's probabilities around.
+   * inputs) and targets (softmax: class indices; binary: 0/1; multi-label: multi-hot rows), both
+   * valid during the call only (the arrays are reused batch after batch), in sample order. For the
+   * counterfactual, which copies the samples it keeps rather than an epoch's probabilities.
    */
   onBatch?: (batch: SampleBatch) => void;
   /**
@@ -89,6 +89,8 @@ export class EpochAccumulator {
   private sY: Float32Array | null = null; // sigmoid, column-major [C, cap]
   private sT: Int32Array | null = null; // softmax, [cap]
   private sOneHot: Float32Array | null = null; // softmax, row-major [cap, C], filled at flush
+  /** The kernel reads each batch's probabilities back here for onBatch (row-major [cap, C]). */
+  private sProbabilities: Float32Array | null = null;
   private sValid = new Float32Array(0);
 
   // float64 accumulators
@@ -174,6 +176,7 @@ export class EpochAccumulator {
       this.sOneHot = new Float32Array(cap * C);
     }
     this.sScores = scores;
+    if (this.onBatch) this.sProbabilities = new Float32Array(cap * C);
     this.cap = cap;
   }
 
@@ -189,6 +192,7 @@ export class EpochAccumulator {
     this.sY = this.loss.kind === 'sigmoid' ? new Float32Array(0) : null;
     this.sT = this.loss.kind === 'sigmoid' ? null : new Int32Array(0);
     this.sOneHot = this.loss.kind === 'sigmoid' ? null : new Float32Array(0);
+    this.sProbabilities = null;
   }
 
   private stage(chunk: PredictionChunk, start: number, take: number, multiHot: boolean): void {
@@ -296,7 +300,7 @@ export class EpochAccumulator {
       const res = sigmoidKernel(
         { scoreKind: this.scoreKind, C, n, scores, y, valid: this.sValid.subarray(0, n) },
         kl,
-        this.onBatch !== undefined,
+        this.sProbabilities,
         real,
       );
       const nb = n / BLOCK;
@@ -333,7 +337,7 @@ export class EpochAccumulator {
           valid: this.sValid.subarray(0, n),
         },
         kl,
-        this.onBatch !== undefined,
+        this.sProbabilities,
         real,
       );
       const nb = n / BLOCK;

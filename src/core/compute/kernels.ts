@@ -59,7 +59,7 @@ export interface SigmoidBatchResult {
    * `pred` summed over positives is TP, over negatives FP.
    */
   sums: Float32Array;
-  /** Row-major [n, C] probabilities of the real rows only, when asked. */
+  /** Row-major [n, C] probabilities of the real rows only, when asked: a view of the array given. */
   probabilities?: Float32Array;
 }
 
@@ -72,7 +72,8 @@ function powGamma(omp: tf.Tensor, gamma: number): tf.Tensor | null {
   return tf.pow(omp, tf.scalar(gamma));
 }
 
-export function sigmoidKernel(batch: SigmoidBatch, loss: KernelLoss, keepProbabilities: boolean, realRows: number): SigmoidBatchResult {
+/** @param probabilitiesInto where the real rows' probabilities are read back to (none: not read back) */
+export function sigmoidKernel(batch: SigmoidBatch, loss: KernelLoss, probabilitiesInto: Float32Array | null, realRows: number): SigmoidBatchResult {
   const { C, n } = batch;
   const nb = n / BLOCK;
   let probabilities: Float32Array | undefined;
@@ -96,7 +97,7 @@ export function sigmoidKernel(batch: SigmoidBatch, loss: KernelLoss, keepProbabi
       logp = tf.log(p);
       logq = tf.log1p(tf.neg(p));
     }
-    if (keepProbabilities) probabilities = readRows(C === 1 ? p : tf.transpose(p), realRows * C);
+    if (probabilitiesInto) probabilities = readRows(C === 1 ? p : tf.transpose(p), realRows * C, probabilitiesInto);
     // Exact selections by the 0/1 target.
     const pick = (a: tf.Tensor, b: tf.Tensor) => tf.add(tf.mul(y, a), tf.mul(yc, b));
     const pt = pick(p, q);
@@ -156,10 +157,12 @@ export interface SoftmaxBatchResult {
   pred: Int32Array;
   /** Block sums [n / BLOCK, C] of G-_c = sum over y != c of |h| p_t p_c. */
   gradNeg: Float32Array;
+  /** Row-major [n, C] probabilities of the real rows only, when asked: a view of the array given. */
   probabilities?: Float32Array;
 }
 
-export function softmaxKernel(batch: SoftmaxBatch, loss: KernelLoss, keepProbabilities: boolean, realRows: number): SoftmaxBatchResult {
+/** @param probabilitiesInto where the real rows' probabilities are read back to (none: not read back) */
+export function softmaxKernel(batch: SoftmaxBatch, loss: KernelLoss, probabilitiesInto: Float32Array | null, realRows: number): SoftmaxBatchResult {
   const { C, n } = batch;
   const nb = n / BLOCK;
   const gamma = loss.gamma;
@@ -192,7 +195,7 @@ export function softmaxKernel(batch: SoftmaxBatch, loss: KernelLoss, keepProbabi
       omp = tf.sub(1, pt);
       logpt = tf.log(pt);
     }
-    if (keepProbabilities) probabilities = readRows(P, realRows * C);
+    if (probabilitiesInto) probabilities = readRows(P, realRows * C, probabilitiesInto);
     const ce = tf.neg(logpt);
     const ay = loss.classAlpha ? tf.sum(tf.mul(y, tf.tensor2d(loss.classAlpha, [1, C])), 1) : null;
     // k = |h| p_t = a_y (1 - p_t)^(gamma - 1) [ (1 - p_t) + gamma p_t (-log p_t) ]; G+ term = k (1 - p_t).
@@ -235,11 +238,31 @@ function logit(t: number): number {
 }
 
 /**
- * The first `count` values of a tensor (row-major) as a Float32Array the caller owns. dataSync
- * already hands out a copy (wasm, tensorflow) or the backing array of a tensor the tidy disposes
- * (cpu), so only the padding needs cutting off.
+ * The first `count` values of a tensor (row-major), copied into `into` (reused batch after batch).
+ * On wasm they are copied straight from the backend's heap: dataSync would copy them into a fresh
+ * array first, and fresh memory costs a page fault per 4 KiB (about 0.1 s per 40 MB on the
+ * bench's machine, more than the kernel's own ops on it).
  */
-function readRows(x: tf.Tensor, count: number): Float32Array {
-  const all = x.dataSync() as Float32Array;
-  return all.length === count ? all : all.slice(0, count);
+function readRows(x: tf.Tensor, count: number, into: Float32Array): Float32Array {
+  into.set(wasmHeapView(x, count) ?? (x.dataSync() as Float32Array).subarray(0, count));
+  return into.subarray(0, count);
+}
+
+/** Where the wasm backend keeps a tensor's values: its dataIdMap entry's offset into the heap. */
+interface WasmBackendInternals {
+  dataIdMap?: { get(id: object): { memoryOffset?: number } | undefined };
+  wasm?: { HEAPU8: Uint8Array };
+}
+
+/**
+ * The first `count` values of a float32 tensor on the wasm backend, viewed in place on its heap
+ * (valid until the heap grows or the tensor is disposed), or null on any other backend. Not a
+ * public tfjs API: a unit test checks that it is taken on wasm and gives what dataSync gives.
+ */
+export function wasmHeapView(x: tf.Tensor, count: number): Float32Array | null {
+  if (x.dtype !== 'float32' || tf.getBackend() !== 'wasm') return null;
+  const b = tf.backend() as unknown as WasmBackendInternals;
+  const offset = b.dataIdMap?.get(x.dataId)?.memoryOffset;
+  if (!b.wasm || typeof offset !== 'number' || count > x.size) return null;
+  return new Float32Array(b.wasm.HEAPU8.buffer, offset, count);
 }
