@@ -212,7 +212,7 @@ describe('bad input classes (issue 12)', function () {
       const cf = cappedCounterfactual(spec, maxScores);
       for (const b of batches) cf.add(copy(b));
       const engine = cf.build(['a', 'b', 'c']);
-      return { row: engine.evaluate(alpha), counts: engine.counts(alpha), calibrated: engine.evaluateCalibrated(alpha), sampled: cf.sampled() };
+      return { engine, row: engine.evaluate(alpha), counts: engine.counts(alpha), calibrated: engine.evaluateCalibrated(alpha), sampled: cf.sampled() };
     };
     const exact = counterfactualBuilder(spec);
     for (const b of batches) exact.add(copy(b));
@@ -240,6 +240,19 @@ describe('bad input classes (issue 12)', function () {
     }
     assert.ok(Math.abs(capped.row.accuracy - truth.row.accuracy) < 0.04, `${capped.row.accuracy} vs ${truth.row.accuracy}`);
     assert.ok(Math.abs(capped.calibrated.accuracy - truth.calibrated.accuracy) < 0.04, `${capped.calibrated.accuracy} vs ${truth.calibrated.accuracy}`);
+    // a sweep over a grid (running sums of weighted marks) gives each alpha's counts; a class
+    // nobody is predicted as counts exactly 0, not what rounding leaves of cancelled weights
+    const grid = [1e-9, 0.2, 0.5, 0.9, 1 - 1e-9];
+    const swept = capped.engine.sweep!({ kind: 'class0', sign: 1 }, grid);
+    grid.forEach((a, g) => {
+      const direct = capped.engine.counts([a, 1 - a, 1 - a]);
+      for (let c = 0; c < 3; c++) {
+        assert.ok(Math.abs(swept[g]!.predicted[c]! - direct.predicted[c]!) < 1e-6, `alpha ${a} class ${c}: ${swept[g]!.predicted[c]} vs ${direct.predicted[c]}`);
+        assert.ok(Math.abs(swept[g]!.tp[c]! - direct.tp[c]!) < 1e-6, `alpha ${a} class ${c} tp`);
+      }
+    });
+    assert.equal(swept[0]!.predicted[0], 0, 'class 0 at alpha 1e-9: never predicted');
+    assert.deepEqual([swept[4]!.predicted[1], swept[4]!.predicted[2]], [0, 0], 'classes 1 and 2 at alpha 1 - 1e-9: never predicted');
   });
 
   it('a softmax with too many classes for one sample of each falls back to one uniform sample', () => {

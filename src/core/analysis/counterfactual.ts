@@ -562,6 +562,16 @@ function ownedRows(batch: SampleBatch, C: number, rows?: ArrayLike<number>): { s
   return { samples: n, probabilities, targets };
 }
 
+/**
+ * A copy of running sums of +w / -w marks, each sum below 1/2 made 0: weights are at least 1 (a
+ * kept sample stands for itself or more), so a smaller sum is what rounding left of marks that
+ * cancelled, and a class nobody is predicted as must count 0, not 1e-12 (rowFromCounts counts a
+ * class predicted at all in the macro F1).
+ */
+function wholeOrZero(sums: Float64Array): Float64Array {
+  return sums.map((v) => (v < 0.5 ? 0 : v));
+}
+
 /** The class of sample i: its index, or the last hot column of a one-hot row. */
 export function sampleClass(targets: ArrayLike<number>, i: number, C: number, multiHot: boolean): number {
   if (!multiHot) return targets[i]!;
@@ -630,7 +640,7 @@ function softmaxEngine(
         runP[c]! += pred![c * (G + 1) + g]!;
         runT[c]! += tpd![c * (G + 1) + g]!;
       }
-      out.push({ count, predicted: runP.slice(), tp: runT.slice(), total: N });
+      out.push({ count, predicted: wholeOrZero(runP), tp: wholeOrZero(runT), total: N });
     }
     return out;
   };
