@@ -7,8 +7,8 @@
  * kernels produce them (the last epoch is not known until the dump ends; a previous epoch's is
  * dropped as soon as a later epoch starts), so peak memory does not grow with the number of epochs
  * and the counterfactual's set-up overlaps with the readers' parsing; past a cap it keeps a seeded
- * uniform sample of the epoch's samples (analysis/sample-cap.ts), so memory does not grow with the
- * size of the epoch either. When an epoch reappears after a later one (interleaved files), the dump
+ * sample of the epoch's samples (per class for softmax, analysis/sample-cap.ts), so memory does not
+ * grow with the size of the epoch either. When an epoch reappears after a later one (interleaved files), the dump
  * is read again with one accumulator per epoch alive (their state is small; chunks are queued per
  * epoch up to a budget and fed one epoch at a time) and the counterfactual fed for the largest
  * epoch only.
