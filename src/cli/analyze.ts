@@ -45,6 +45,9 @@ Options:
   --threshold T           sigmoid decision threshold (default 0.5)
   --what-if a1,a2,...     extra counterfactual alphas in the log's convention; a vector as a:b:c
   --objective O           macro-f1 (default) | balanced-accuracy | accuracy, for the suggestion
+  --what-if-samples N     softmax: samples of each class of the last epoch the what-if rows and the
+                          suggestion use (default 32768; a larger class is a weighted sample of N);
+                          all: every sample (up to 8M scores; slower on large epochs)
   --backend B             auto (default) | tensorflow | wasm | cpu
   --native-backend DIR    also look for @tensorflow/tfjs-node(-gpu) in DIR (a folder holding its
                           node_modules); repeatable; FOCAL_LENS_NATIVE_BACKEND lists more (path-separated)
@@ -129,6 +132,7 @@ export const ANALYZE_FLAGS = {
   threshold: { type: 'string' },
   'what-if': { type: 'string', multiple: true },
   objective: { type: 'string' },
+  'what-if-samples': { type: 'string' },
   backend: { type: 'string' },
   'native-backend': { type: 'string', multiple: true },
   ...(Object.fromEntries(COLLAPSE_THRESHOLD_KEYS.map((k) => [COLLAPSE_THRESHOLDS[k].flag.slice(2), { type: 'string' }])) as Record<string, { type: 'string' }>),
@@ -195,6 +199,12 @@ export function optionsFromFlags(values: FlagValues, positionals: string[]): { o
   if (v.objective !== undefined) {
     if (!OBJECTIVES.includes(v.objective as Objective)) throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}; got '${v.objective}'`);
     options.objective = v.objective as Objective;
+  }
+  const perClass = v['what-if-samples'];
+  if (perClass !== undefined) {
+    const n = perClass.trim().toLowerCase() === 'all' ? Infinity : parseNumber('--what-if-samples', perClass);
+    if (n !== Infinity && (!Number.isInteger(n) || n < 1)) throw new UsageError(`--what-if-samples expects a whole number of samples (at least 1) or all; got '${perClass}'`);
+    options.whatIfSamplesPerClass = n;
   }
   if (v.backend !== undefined) {
     if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(v.backend)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu; got '${v.backend}'`);

@@ -39,6 +39,7 @@ export const SETTINGS = {
   threshold: spec<number>({ default: 0.5, read: numberIn(0, 1, true) }),
   objective: spec<Objective>({ default: 'macro-f1', read: oneOf(['macro-f1', 'balanced-accuracy', 'accuracy'] as const) }),
   defaultConvention: spec<string>({ default: '', read: text }),
+  whatIfSamplesPerClass: spec<number>({ default: 32_768, read: (raw) => (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 ? raw : undefined) }),
   maxSamplesToWebview: spec<number>({ default: 1_000_000, read: (raw) => (typeof raw === 'number' && Number.isInteger(raw) && raw >= 1000 ? raw : undefined) }),
   ...collapseSpecs,
 };

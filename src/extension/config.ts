@@ -70,9 +70,14 @@ export class Config implements vscode.Disposable {
     return this.get('prevalence', scope);
   }
 
+  /** Softmax samples of each class of the last epoch the what-if uses; 0: every sample. */
+  get whatIfSamplesPerClass(): number {
+    return this.get('whatIfSamplesPerClass');
+  }
+
   /** The settings every analysis request carries. */
-  analysisSettings(): Pick<AnalysisRequest, 'backend' | 'threshold' | 'objective' | 'collapse'> {
-    return { backend: this.computeBackend, threshold: this.threshold, objective: this.objective, collapse: this.collapse };
+  analysisSettings(): Pick<AnalysisRequest, 'backend' | 'threshold' | 'objective' | 'collapse' | 'whatIfSamplesPerClass'> {
+    return { backend: this.computeBackend, threshold: this.threshold, objective: this.objective, collapse: this.collapse, whatIfSamplesPerClass: this.whatIfSamplesPerClass };
   }
 
   /** Sets the backend in the workspace's settings when it is set there, else in the user's. */

@@ -62,6 +62,8 @@ export interface AnalysisRequest {
   threshold?: number;
   /** What the suggestion maximises (focalLens.objective). */
   objective?: 'macro-f1' | 'balanced-accuracy' | 'accuracy';
+  /** Softmax samples of each class the what-if uses (focalLens.whatIfSamplesPerClass); 0: every sample. */
+  whatIfSamplesPerClass?: number;
   /** Verdict thresholds that differ from the defaults (focalLens.collapse.*). */
   collapse?: Partial<CollapseThresholds>;
   /** Folders holding an installed TensorFlow native package (the extension's global storage, focalLens.nativeBackendPath). */
@@ -79,6 +81,7 @@ export function analysisArgs(request: AnalysisRequest): string[] {
   if (request.convention !== undefined) args.push(`--convention=${request.convention}`);
   if (request.threshold !== undefined) args.push(`--threshold=${request.threshold}`);
   if (request.objective !== undefined) args.push(`--objective=${request.objective}`);
+  if (request.whatIfSamplesPerClass !== undefined) args.push(`--what-if-samples=${request.whatIfSamplesPerClass === 0 ? 'all' : request.whatIfSamplesPerClass}`);
   for (const key of COLLAPSE_THRESHOLD_KEYS) {
     const v = request.collapse?.[key];
     if (v !== undefined) args.push(`${COLLAPSE_THRESHOLDS[key].flag}=${v}`);

@@ -209,7 +209,7 @@ describe('bad input classes (issue 12)', function () {
     const copy = (b: SampleBatch): SampleBatch => ({ ...b, probabilities: b.probabilities.slice() });
     const alpha = [0.2, 0.3, 0.5];
     const run = (maxScores: number) => {
-      const cf = cappedCounterfactual(spec, maxScores);
+      const cf = cappedCounterfactual(spec, { maxScores });
       for (const b of batches) cf.add(copy(b));
       const engine = cf.build(['a', 'b', 'c']);
       return { engine, row: engine.evaluate(alpha), counts: engine.counts(alpha), calibrated: engine.evaluateCalibrated(alpha), sampled: cf.sampled() };
@@ -259,7 +259,7 @@ describe('bad input classes (issue 12)', function () {
     const C = 100;
     const spec = { kind: 'softmax' as const, numClasses: C, gamma: 2, alpha0: null, threshold: 0.5 };
     // one sample in each of 101 strata of 100 scores needs 10,100 scores: 10,000 allow a uniform sample of 100
-    const cf = cappedCounterfactual(spec, 10_000);
+    const cf = cappedCounterfactual(spec, { maxScores: 10_000 });
     const r = rng(5);
     for (let b = 0; b < 4; b++) {
       const probabilities = new Float32Array(256 * C);

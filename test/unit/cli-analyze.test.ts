@@ -107,6 +107,23 @@ describe('focal-lens analyze (CLI)', function () {
     assert.deepEqual(rep.classes, ['background', 'car', 'person', 'bicycle']);
   });
 
+  it('--what-if-samples: a per-class sample of the last epoch (said in the notes), or every sample', async () => {
+    const base = [ex('softmax-4class-vector.csv'), '--backend', 'cpu', '--alpha-vector', '0.1,0.2,0.3,0.4', '--gamma', '2', '--format', 'json'];
+    const sampled = await run([...base, '--what-if-samples', '20']);
+    assert.equal(sampled.code, 0, sampled.err);
+    const rep = JSON.parse(sampled.out) as AnalysisReport;
+    assert.ok((rep.notes ?? []).some((n) => /seeded sample of \d+ of the \d+ samples of epoch \d+: all of each class with at most 20 samples, 20 drawn uniformly from each larger class/.test(n)), (rep.notes ?? []).join('\n'));
+    const all = JSON.parse((await run([...base, '--what-if-samples', 'all'])).out) as AnalysisReport;
+    const byDefault = JSON.parse((await run(base)).out) as AnalysisReport;
+    assert.ok(!(all.notes ?? []).some((n) => /sample of/.test(n)), 'every sample: no sampling note');
+    assert.deepEqual(all.whatIf, byDefault.whatIf, 'a small epoch is whole either way');
+    for (const bad of ['0', '2.5', 'some']) {
+      const r = await run([...base, '--what-if-samples', bad]);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.err, /--what-if-samples/);
+    }
+  });
+
   it('softmax with a scalar alpha and no convention asks for --convention', async () => {
     const r = await run([ex('softmax-4class-vector.csv'), '--backend', 'cpu', '--alpha', '0.25', '--gamma', '2']);
     assert.equal(r.code, 2);

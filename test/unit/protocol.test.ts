@@ -59,6 +59,7 @@ describe('protocol: the extension\'s request as CLI arguments', () => {
       backend: 'wasm',
       threshold: 0.4,
       objective: 'balanced-accuracy',
+      whatIfSamplesPerClass: 5000,
       config: { alpha: [0.25, 0.75], gamma: 2, convention: 'vector', source: 'configs/train.py:12' },
       collapse: { minClassCount: 5, vanishRecall: 0.05, dominantShare: 0.95, dominantMaxTrueShare: 0.8, driftRatio: 2.5, driftWindow: 4, severeRatio: 8 },
       nativeBackendPaths: ['/opt/tfjs', '-dash dir'],
@@ -74,6 +75,8 @@ describe('protocol: the extension\'s request as CLI arguments', () => {
     assert.equal(options.backend, 'wasm');
     assert.equal(options.threshold, 0.4);
     assert.equal(options.objective, 'balanced-accuracy');
+    assert.equal(options.whatIfSamplesPerClass, 5000);
+    assert.equal(buildOptions(analysisArgs({ logPaths: ['x'], whatIfSamplesPerClass: 0 })).options.whatIfSamplesPerClass, Infinity, '0: every sample');
     assert.deepEqual(options.config, { alpha: [0.25, 0.75], gamma: 2, convention: 'vector', source: 'configs/train.py:12' });
     assert.deepEqual(options.verdictThresholds, request.collapse);
     assert.deepEqual(options.nativeBackendPaths, request.nativeBackendPaths);

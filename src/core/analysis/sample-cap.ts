@@ -8,8 +8,8 @@
  *   of that many, each standing for its class's samples / kept (weights in every count). A rare
  *   class is kept whole; a large one is estimated from 32,768 samples (a share's standard error
  *   at most 0.28 points), and every pass costs a fraction of the epoch.
- * - sigmoid, and softmax with too many classes to stratify: a uniform sample (algorithm R) of
- *   2^23 scores.
+ * - sigmoid, softmax with too many classes to stratify, and softmax when asked for every sample
+ *   (`--what-if-samples all`): a uniform sample (algorithm R) of 2^23 scores.
  */
 import { APPEND, ReservoirSlots, StratifiedSlots } from '../sample-reservoir';
 import { counterfactualBuilder, sampleClass, type CounterfactualBuilder, type CounterfactualEngine, type CounterfactualSpec, type SampleBatch } from './counterfactual';
@@ -33,12 +33,21 @@ export interface CappedCounterfactual extends CounterfactualBuilder {
   sampled(): CounterfactualSample | null;
 }
 
-export function cappedCounterfactual(spec: CounterfactualSpec, maxScores = COUNTERFACTUAL_MAX_SCORES, seed = 0x5eed, classCap = COUNTERFACTUAL_CLASS_CAP): CappedCounterfactual {
+export interface SampleCapOptions {
+  /** Default COUNTERFACTUAL_MAX_SCORES. */
+  maxScores?: number;
+  /** Softmax: samples of one class kept at most (default COUNTERFACTUAL_CLASS_CAP; Infinity: one uniform sample of maxScores). */
+  samplesPerClass?: number;
+  seed?: number;
+}
+
+export function cappedCounterfactual(spec: CounterfactualSpec, { maxScores = COUNTERFACTUAL_MAX_SCORES, samplesPerClass = COUNTERFACTUAL_CLASS_CAP, seed = 0x5eed }: SampleCapOptions = {}): CappedCounterfactual {
   const C = spec.numClasses;
   // one stratum per class and one for targets outside [0, C), all of them within maxScores; with
   // too many classes for one sample each (about 2,900 at 2^23 scores), one uniform sample
-  const perClass = Math.min(classCap, Math.floor(maxScores / C / (C + 1)));
-  return spec.kind === 'softmax' && perClass >= 1 ? stratifiedCap(spec, perClass, seed) : uniformCap(spec, maxScores, seed);
+  const perClass = Math.min(samplesPerClass, Math.floor(maxScores / C / (C + 1)));
+  const stratified = spec.kind === 'softmax' && perClass >= 1 && samplesPerClass !== Infinity;
+  return stratified ? stratifiedCap(spec, perClass, seed) : uniformCap(spec, maxScores, seed);
 }
 
 function uniformCap(spec: CounterfactualSpec, maxScores: number, seed: number): CappedCounterfactual {

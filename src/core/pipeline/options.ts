@@ -5,6 +5,7 @@
 import type { AlphaConvention, LossKind, Objective } from '../report';
 import { selectBackend, type BackendPreference, type SelectedBackend } from '../compute/backend';
 import type { VerdictThresholds } from '../analysis/verdict';
+import type { SampleCapOptions } from '../analysis/sample-cap';
 
 export const OBJECTIVES: Objective[] = ['macro-f1', 'balanced-accuracy', 'accuracy'];
 
@@ -44,6 +45,11 @@ export interface AnalyzeOptions {
   /** Folders to look for an installed TensorFlow native package in, before the bundle's own (compute/backend.ts). */
   nativeBackendPaths?: string[];
   lenient?: boolean;
+  /**
+   * Softmax: samples of each class of the last epoch the counterfactual keeps (default 32,768, the
+   * rest a weighted sample); Infinity: every sample, up to 2^23 scores (analysis/sample-cap.ts).
+   */
+  whatIfSamplesPerClass?: number;
   verdictThresholds?: Partial<VerdictThresholds>;
   onProgress?: (event: AnalyzeProgress) => void;
   signal?: AbortSignal;
@@ -81,4 +87,9 @@ export function abortError(): Error {
  */
 export function analysisBackend(opts: Pick<AnalyzeOptions, 'backend' | 'nativeBackendPaths'>): Promise<SelectedBackend> {
   return selectBackend(opts.backend ?? 'auto', opts.nativeBackendPaths ? { nativePaths: opts.nativeBackendPaths } : {});
+}
+
+/** The counterfactual's sample bounds the options ask for (analysis/sample-cap.ts). */
+export function sampleCapOf(opts: Pick<AnalyzeOptions, 'whatIfSamplesPerClass'>): SampleCapOptions {
+  return opts.whatIfSamplesPerClass !== undefined ? { samplesPerClass: opts.whatIfSamplesPerClass } : {};
 }

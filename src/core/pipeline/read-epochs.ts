@@ -20,7 +20,7 @@ import type { DumpSource } from '../readers/dump-source';
 import { InputError } from '../readers/errors';
 import { EpochAccumulator, type EpochResult } from '../compute/epoch-accumulator';
 import { cappedCounterfactual, type CappedCounterfactual } from '../analysis/sample-cap';
-import { abortError, UsageError, type AnalyzeOptions, type AnalyzeProgress } from './options';
+import { abortError, sampleCapOf, UsageError, type AnalyzeOptions, type AnalyzeProgress } from './options';
 import { counterfactualSpec, resolveLoss, type LossSettings, type Resolved } from './settings';
 
 /**
@@ -72,6 +72,7 @@ export interface ReadEpochsInput {
 
 export async function readEpochs({ dump, reopen, opts, settings, classesOpt, where, split, progress }: ReadEpochsInput): Promise<EpochsRead> {
   const signal = opts.signal;
+  const sampleCap = sampleCapOf(opts);
   let resolved: Resolved | null = null;
   const results: EpochResult[] = [];
   let lastCounterfactual: CappedCounterfactual | null = null;
@@ -108,7 +109,7 @@ export async function readEpochs({ dump, reopen, opts, settings, classesOpt, whe
         // a later epoch started: the previous one is not the last
         (lastCounterfactual as CappedCounterfactual | null)?.discard();
         lastCounterfactual = null;
-        const cf = later !== undefined && chunk.epoch < later ? null : cappedCounterfactual(counterfactualSpec(resolved));
+        const cf = later !== undefined && chunk.epoch < later ? null : cappedCounterfactual(counterfactualSpec(resolved), sampleCap);
         cur = { epoch: chunk.epoch, acc: new EpochAccumulator(resolved.loss, classesOpt, cf ? { onBatch: (b) => cf.add(b) } : {}), counterfactual: cf };
       }
       cur.acc.add(chunk);
@@ -157,7 +158,7 @@ export async function readEpochs({ dump, reopen, opts, settings, classesOpt, whe
           // the largest epoch so far is the only one whose samples the counterfactual needs
           maxEpoch = e;
           cf?.discard();
-          const feed = (cf = cappedCounterfactual(counterfactualSpec(resolved!)));
+          const feed = (cf = cappedCounterfactual(counterfactualSpec(resolved!), sampleCap));
           accs.set(e, new EpochAccumulator(loss, classesOpt, { onBatch: (b) => e === maxEpoch && feed.add(b) }));
         } else accs.set(e, new EpochAccumulator(loss, classesOpt));
       }

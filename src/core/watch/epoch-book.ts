@@ -11,7 +11,7 @@
 import type { EpochReport } from '../report';
 import type { PredictionChunk } from '../readers/types';
 import { EpochAccumulator } from '../compute/epoch-accumulator';
-import { cappedCounterfactual, type CappedCounterfactual } from '../analysis/sample-cap';
+import { cappedCounterfactual, type CappedCounterfactual, type SampleCapOptions } from '../analysis/sample-cap';
 import { checkEpochCount } from '../pipeline/read-epochs';
 import { counterfactualSpec, type Resolved } from '../pipeline/settings';
 
@@ -32,6 +32,7 @@ export class EpochBook {
     readonly resolved: Resolved,
     private readonly classes: string[] | null,
     private readonly where: string,
+    private readonly sampleCap: SampleCapOptions = {},
   ) {}
 
   add(chunk: PredictionChunk): void {
@@ -39,7 +40,7 @@ export class EpochBook {
     if (!slot) {
       checkEpochCount(this.epochs.size + 1, this.resolved.loss.numClasses, this.where);
       // an epoch before the newest judged one can no longer be the last: no per-sample data for it
-      const counterfactual = chunk.epoch > this.newestJudged ? cappedCounterfactual(counterfactualSpec(this.resolved)) : null;
+      const counterfactual = chunk.epoch > this.newestJudged ? cappedCounterfactual(counterfactualSpec(this.resolved), this.sampleCap) : null;
       const created: BookEpoch = { acc: new EpochAccumulator(this.resolved.loss, this.classes, { onBatch: (b) => created.counterfactual?.add(b) }), counterfactual, report: null, fresh: true };
       this.epochs.set(chunk.epoch, (slot = created));
     }

@@ -28,7 +28,7 @@ import { InputError, IssueLog } from '../readers/errors';
 import type { FormatRole } from '../readers/registry';
 import { displayName, dumpSources, findRunFiles, scanRun, type RunScan, type ScannedFile } from '../readers/scan';
 import type { DumpMeta, PredictionChunk } from '../readers/types';
-import { abortError, analysisBackend, OBJECTIVES, UsageError, type AnalyzeOptions } from '../pipeline/options';
+import { abortError, analysisBackend, OBJECTIVES, sampleCapOf, UsageError, type AnalyzeOptions } from '../pipeline/options';
 import { dumpSettings, metaName, resolveLoss } from '../pipeline/settings';
 import { judgedDumpReport } from '../pipeline/report';
 import { analyzeWithoutDump } from '../pipeline/without-dump';
@@ -304,7 +304,7 @@ export class RunWatch {
         this.backend ??= await analysisBackend(this.opts);
         const where = this.where();
         const settings = dumpSettings(this.opts, this.runContents(now), this.meta, where);
-        this.book = new EpochBook(resolveLoss(this.opts, settings.loss, this.meta, chunk, where), settings.classes, where);
+        this.book = new EpochBook(resolveLoss(this.opts, settings.loss, this.meta, chunk, where), settings.classes, where, sampleCapOf(this.opts));
       }
       this.book.add(chunk);
       const a = this.activity.get(f);
