@@ -79,9 +79,14 @@ type Weights = Float64Array;
 
 type Pass<P> = (segments: readonly PassSegment[], weights: Weights, params: P) => Float64Array[];
 
+/** The stratum of a sample of class y: the class, or C for a target outside [0, C). */
+export function stratumOf(y: number, C: number): number {
+  return y >= 0 && y < C ? y : C;
+}
+
 /** The weight of a sample of class y. */
 function weightOf(weights: Weights, y: number, C: number): number {
-  return weights[y >= 0 && y < C ? y : C]!;
+  return weights[stratumOf(y, C)]!;
 }
 
 function observed(segments: readonly PassSegment[], weights: Weights, { C }: PassParams['observed']): Float64Array[] {
@@ -93,7 +98,7 @@ function observed(segments: readonly PassSegment[], weights: Weights, { C }: Pas
       const y = targets[i]!;
       const best = pred[i]!;
       const w = weightOf(weights, y, C);
-      kept[y >= 0 && y < C ? y : C]! += 1;
+      kept[stratumOf(y, C)]! += 1;
       predicted[best]! += w;
       if (best === y) tp[best]! += w;
     }

@@ -546,13 +546,12 @@ function ownedRows(batch: SampleBatch, C: number, rows?: ArrayLike<number>): { s
   const tw = batch.targetLayout === 'multi-hot' ? C : 1;
   const src = batch.probabilities;
   const t = batch.targets;
+  const targets = batch.targetLayout === 'multi-hot' ? new Uint8Array(n * tw) : new Int32Array(n * tw);
   if (!rows) {
-    const targets = batch.targetLayout === 'multi-hot' ? new Uint8Array(n * tw) : new Int32Array(n * tw);
     for (let k = 0; k < n * tw; k++) targets[k] = t[k]!;
     return { samples: n, probabilities: src.slice(0, n * C), targets };
   }
   const probabilities = src instanceof Float32Array ? new Float32Array(n * C) : new Float64Array(n * C);
-  const targets = batch.targetLayout === 'multi-hot' ? new Uint8Array(n * tw) : new Int32Array(n * tw);
   // value by value: a subarray view per row costs more than the row
   for (let r = 0; r < n; r++) {
     const i = rows[r]!;

@@ -13,6 +13,7 @@
  */
 import { APPEND, ReservoirSlots, StratifiedSlots } from '../sample-reservoir';
 import { counterfactualBuilder, sampleClass, type CounterfactualBuilder, type CounterfactualEngine, type CounterfactualSpec, type SampleBatch } from './counterfactual';
+import { stratumOf } from './counterfactual-passes';
 
 /** Scores (samples x columns) the counterfactual keeps at most: 32 MiB of float32. */
 export const COUNTERFACTUAL_MAX_SCORES = 1 << 23;
@@ -92,7 +93,7 @@ function stratifiedCap(spec: CounterfactualSpec, cap: number, seed: number): Cap
     let appended = 0;
     for (let i = 0; i < n; i++) {
       const y = sampleClass(batch.targets, i, C, multiHot);
-      const fate = slots.offer(y >= 0 && y < C ? y : C);
+      const fate = slots.offer(stratumOf(y, C));
       fates[i] = fate;
       if (fate === APPEND) appendedRows[appended++] = i;
     }

@@ -8,10 +8,10 @@
  * dropped as soon as a later epoch starts), so peak memory does not grow with the number of epochs
  * and the counterfactual's set-up overlaps with the readers' parsing; past a cap it keeps a seeded
  * sample of the epoch's samples (per class for softmax, analysis/sample-cap.ts), so memory does not
- * grow with the size of the epoch either. When an epoch reappears after a later one (interleaved files), the dump
- * is read again with one accumulator per epoch alive (their state is small; chunks are queued per
- * epoch up to a budget and fed one epoch at a time) and the counterfactual fed for the largest
- * epoch only.
+ * grow with the size of the epoch either. When an epoch reappears after a later one (interleaved
+ * files), the dump is read again with one accumulator per epoch alive (their state is small;
+ * chunks are queued per epoch up to a budget and fed one epoch at a time) and the counterfactual
+ * fed for the largest epoch only.
  */
 import type { EpochReport } from '../report';
 import type { PredictionChunk } from '../readers/types';

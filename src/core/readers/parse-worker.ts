@@ -2,7 +2,7 @@
 // starts and ends at line boundaries, and posts the rows back as transferred typed arrays.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { TextBlockParser, type BlockResult, type RowBuffers, type TextConfig } from './text-parse';
+import { rowBuffersOf, TextBlockParser, type BlockResult, type RowBuffers, type TextConfig } from './text-parse';
 
 /** A parse task: bytes [start, end) of `path`. */
 export interface ParseTask {
@@ -55,7 +55,7 @@ if (parentPort) {
     }
     if (reply.ok) {
       const r = reply.result;
-      port.postMessage(reply, [r.scores.buffer, r.targets.buffer, r.epochs.buffer, r.splitCodes.buffer] as ArrayBuffer[]);
+      port.postMessage(reply, Object.values(rowBuffersOf(r)));
     } else port.postMessage(reply);
   });
 }

@@ -545,7 +545,7 @@ class Pool {
   private dispatch(w: Worker, q: { task: ParseTask; resolve(r: BlockResult): void; reject(e: unknown): void }): void {
     this.pending.set(q.task.id, { resolve: q.resolve, reject: q.reject, worker: w });
     const spare = q.task.spare;
-    w.postMessage(q.task, spare ? [spare.scores, spare.targets, spare.epochs, spare.splitCodes] : []);
+    w.postMessage(q.task, spare ? Object.values(spare) : []);
   }
 
   run(task: ParseTask): Promise<BlockResult> {
