@@ -18,10 +18,12 @@ async function main(): Promise<void> {
   const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const marks: Partial<Record<AnalyzeProgress['phase'], { wall: number; cpu: number }>> = {};
+  const faults0 = process.resourceUsage().minorPageFault;
+  type Mark = { wall: number; cpu: number; faults: number };
+  const marks: Partial<Record<AnalyzeProgress['phase'], Mark>> = {};
   const mark = (phase: AnalyzeProgress['phase']) => {
     const c = process.cpuUsage(cpu0);
-    marks[phase] = { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+    marks[phase] = { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000, faults: process.resourceUsage().minorPageFault - faults0 };
   };
   const report = await analyze({
     paths: [args[0]!],
@@ -33,15 +35,17 @@ async function main(): Promise<void> {
       if (e.phase === 'backend' || e.phase === 'counterfactual' || e.phase === 'done' || e.phase === 'epoch') mark(e.phase);
     },
   });
-  const span = (a: { wall: number; cpu: number } | undefined, b: { wall: number; cpu: number } | undefined) =>
-    a && b ? { wall: Math.round(b.wall - a.wall), cpu: Math.round(b.cpu - a.cpu) } : null;
-  const zero = { wall: 0, cpu: 0 };
+  // page faults: the first touch of each 4 KiB page of fresh memory, which some machines make dear
+  const span = (a: Mark | undefined, b: Mark | undefined) =>
+    a && b ? { wall: Math.round(b.wall - a.wall), cpu: Math.round(b.cpu - a.cpu), pageFaults: b.faults - a.faults } : null;
+  const zero = { wall: 0, cpu: 0, faults: 0 };
   process.stdout.write(
     `${JSON.stringify({
       samples: report.epochs.reduce((n, e) => n + e.samples, 0),
       backend: report.backend,
       ms: {
         startup: Math.round(startup),
+        startupPageFaults: faults0,
         scan: span(zero, marks.backend),
         epochs: span(marks.backend, marks.epoch),
         judge: span(marks.counterfactual, marks.done),

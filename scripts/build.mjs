@@ -36,7 +36,10 @@ const nodeCommon = {
   // jsonc-parser's CommonJS entry loads its parts with a dynamic require that a bundle cannot
   // resolve; its ES module entry imports them statically.
   mainFields: ['module', 'main'],
-  external: ['vscode', ...nativeTf],
+  // tfjs-core requires node-fetch only where there is no global fetch, which Node 18+ and VS Code's
+  // extension host have: bundled, it and its URL and Unicode tables (tr46) were a fifth of the CLI
+  // bundle that every run parses.
+  external: ['vscode', ...nativeTf, 'node-fetch'],
 };
 
 const builds = [

@@ -430,36 +430,41 @@ function binaryNames(classes: string[]): string[] {
 }
 
 /**
- * The softmax engine's per-sample summary, built batch by batch: log q_hat rows and class indices
- * in segments (one per batch, never concatenated), true and observed counts.
+ * The softmax engine's per-sample summary, built batch by batch: log q_hat rows, class indices and
+ * observed classes in pages of a fixed number of rows, so that the reservoir's slot k is row
+ * k mod pageRows of page k / pageRows (a replacement is a shift, a mask and a row copy).
  */
 function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   const C = spec.numClasses;
   const gamma = spec.gamma;
   const alpha0 = spec.alpha0 === null ? new Array<number>(C).fill(1) : conventionVector('vector', spec.alpha0, C);
   const negLogA0 = alpha0.map((a) => -Math.log(a > 0 ? a : PROB_EPS));
-  const segments: SoftmaxSegment[] = [];
-  const starts: number[] = [];
-  let N = 0;
-  // Segments whose probabilities still await their log shares (two logs a value: the bulk of the
+  // about 2^20 scores a page (a power of two rows): few pages for any number of classes
+  const pageBits = Math.max(0, Math.min(16, Math.floor(Math.log2((1 << 20) / C))));
+  const pageRows = 2 ** pageBits;
+  const pages: SoftmaxPage[] = [];
+  // Full pages whose probabilities still await their log shares (two logs a value: the bulk of the
   // set-up). Converted in workWhile(), i.e. while the caller waits for the readers, else all at
   // once in build(): an epoch that turns out not to be the last costs only time spent waiting.
-  const pending: SoftmaxSegment[] = [];
+  const pending: SoftmaxPage[] = [];
   // each class's score range, for the label calibration's histogram (kept here: no extra pass,
-  // unless replace() took samples out of converted segments)
+  // unless replace() took samples out of converted rows)
   const range = { lo: new Float64Array(C).fill(Infinity), hi: new Float64Array(C).fill(-Infinity) };
   let rangeStale = false;
-  const convert = (segment: SoftmaxSegment): void => {
-    if (!segment.raw) return;
-    logShares(segment.raw, segment.logQ, 0, segment.targets.length, gamma, negLogA0, range);
-    segment.raw = null;
-  };
-  /** The rows replace() left as probabilities in converted segments, each converted once. */
-  const convertRawRows = (segment: SoftmaxSegment): void => {
-    const rows = segment.rawRows;
-    if (!rows) return;
-    for (let r = 0; r < rows.length; r++) if (rows[r]) logShares(segment.logQ, segment.logQ, r, r + 1, gamma, negLogA0);
-    segment.rawRows = null;
+  /** Rows of a page that hold probabilities, in runs: each run's log shares in one call. */
+  const convert = (page: SoftmaxPage): void => {
+    const raw = page.raw;
+    for (let r = 0; r < page.rows; ) {
+      if (!raw[r]) {
+        r++;
+        continue;
+      }
+      let end = r + 1;
+      while (end < page.rows && raw[end]) end++;
+      logShares(page.logQ, page.logQ, r, end, gamma, negLogA0, range);
+      raw.fill(0, r, end);
+      r = end;
+    }
   };
   const workWhile = (waiting: Promise<unknown>): void => {
     let settled = false;
@@ -467,7 +472,7 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
       settled = true;
     };
     waiting.then(stop, stop);
-    // One segment per turn of the event loop: a settled `waiting` (its reaction runs first) stops it.
+    // One page per turn of the event loop: a settled `waiting` (its reaction runs first) stops it.
     const step = (): void => {
       const next = settled ? undefined : pending.shift();
       if (!next) return;
@@ -476,50 +481,43 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     };
     setImmediate(step);
   };
-  const add = (batch: SampleBatch, rows?: ArrayLike<number>): void => {
-    const own = ownedRows(batch, C, rows);
-    const n = own.samples;
-    const probs = own.probabilities;
-    const multiHot = batch.targetLayout === 'multi-hot';
-    const targets = new Int32Array(n);
-    const pred = new Uint16Array(n);
-    for (let i = 0, o = 0; i < n; i++, o += C) {
-      const y = sampleClass(own.targets, i, C, multiHot);
-      const best = argmaxRow(probs, o, C);
-      targets[i] = y;
-      pred[i] = best;
+  /** Writes sample i of a batch into a row: its probabilities (float32: converted later) or log shares (float64: now). */
+  const put = (page: SoftmaxPage, r: number, batch: SampleBatch, i: number, multiHot: boolean): void => {
+    const probs = batch.probabilities;
+    page.targets[r] = sampleClass(batch.targets, i, C, multiHot);
+    page.pred[r] = argmaxRow(probs, i * C, C);
+    if (probs instanceof Float32Array) {
+      // copied value by value: a subarray view per row costs more than the row
+      for (let c = 0; c < C; c++) page.logQ[r * C + c] = probs[i * C + c]!;
+      page.raw[r] = 1;
+    } else {
+      logShares(probs.subarray(i * C, (i + 1) * C), page.logQ.subarray(r * C, (r + 1) * C), 0, 1, gamma, negLogA0, range);
+      page.raw[r] = 0;
     }
-    // the log shares overwrite the copied probabilities (float64 ones need a float32 home)
-    const logQ = probs instanceof Float32Array ? probs : new Float32Array(n * C);
-    const segment: SoftmaxSegment = { logQ, targets, pred, raw: probs, rawRows: null };
-    segments.push(segment);
-    starts.push(N);
-    pending.push(segment);
-    N += n;
+  };
+  const add = (batch: SampleBatch, rows?: ArrayLike<number>): void => {
+    const multiHot = batch.targetLayout === 'multi-hot';
+    const n = rows ? rows.length : batch.samples;
+    for (let k = 0; k < n; k++) {
+      let page = pages[pages.length - 1];
+      if (!page || page.rows === pageRows) {
+        if (page) pending.push(page);
+        pages.push((page = newPage(pageRows, C)));
+      }
+      put(page, page.rows++, batch, rows ? rows[k]! : k, multiHot);
+    }
   };
   const replace = (slot: number, batch: SampleBatch, i: number): void => {
-    const k = pieceOf(starts, slot);
-    const seg = segments[k]!;
-    const r = slot - starts[k]!;
-    const probs = batch.probabilities;
-    seg.targets[r] = sampleClass(batch.targets, i, C, batch.targetLayout === 'multi-hot');
-    seg.pred[r] = argmaxRow(probs, i * C, C);
-    // copied value by value: a subarray view per call costs more than the row (hundreds of
-    // thousands of replacements in a large epoch)
-    if (seg.raw) for (let c = 0; c < C; c++) seg.raw[r * C + c] = probs[i * C + c]!;
-    else if (probs instanceof Float32Array) {
-      // converted in build(), once, whatever number of times the slot is taken before then
-      for (let c = 0; c < C; c++) seg.logQ[r * C + c] = probs[i * C + c]!;
-      (seg.rawRows ??= new Uint8Array(seg.targets.length))[r] = 1;
-      rangeStale = true;
-    } else {
-      logShares(probs.subarray(i * C, (i + 1) * C), seg.logQ.subarray(r * C, (r + 1) * C), 0, 1, gamma, negLogA0);
-      rangeStale = true;
-    }
+    const page = pages[slot >>> pageBits]!;
+    const r = slot & (pageRows - 1);
+    // a converted row's log shares leave: the range may have been theirs
+    if (!page.raw[r]) rangeStale = true;
+    put(page, r, batch, i, batch.targetLayout === 'multi-hot');
   };
   const build = (classes: string[], weights?: Float64Array): CounterfactualEngine => {
-    for (const segment of pending.splice(0)) convert(segment);
-    for (const segment of segments) convertRawRows(segment);
+    pending.length = 0;
+    for (const page of pages) convert(page);
+    const segments: PassSegment[] = pages.map((p) => ({ logQ: p.logQ.subarray(0, p.rows * C), targets: p.targets.subarray(0, p.rows), pred: p.pred.subarray(0, p.rows) }));
     const run = passesOver(segments, weights ?? new Float64Array(C + 1).fill(1));
     if (rangeStale) {
       const [lo, hi] = run('range', { C });
@@ -531,10 +529,25 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
   };
   const discard = (): void => {
     pending.length = 0;
-    segments.length = 0;
-    starts.length = 0;
+    pages.length = 0;
   };
   return { add, build, discard, workWhile, replace };
+}
+
+/** One page of the softmax engine's store (counterfactual-passes.ts reads its filled rows). */
+interface SoftmaxPage {
+  /** Row-major [pageRows, C]: log q_hat, or probabilities in the rows `raw` marks. */
+  logQ: Float32Array;
+  targets: Int32Array;
+  /** Observed (argmax p) class of each row. */
+  pred: Uint16Array;
+  /** 1 for a row that holds probabilities, until converted. */
+  raw: Uint8Array;
+  rows: number;
+}
+
+function newPage(pageRows: number, C: number): SoftmaxPage {
+  return { logQ: new Float32Array(pageRows * C), targets: new Int32Array(pageRows), pred: new Uint16Array(pageRows), raw: new Uint8Array(pageRows), rows: 0 };
 }
 
 /**
@@ -591,14 +604,6 @@ function argmaxRow(values: ArrayLike<number>, o: number, C: number): number {
     }
   }
   return best;
-}
-
-/** One batch of the softmax engine's summary (counterfactual-passes.ts) and what the builder needs of it. */
-interface SoftmaxSegment extends PassSegment {
-  /** The probabilities until converted into logQ (often the same array), then null. */
-  raw: Float32Array | Float64Array | null;
-  /** Rows of a converted segment that replace() filled with probabilities (1), until build(). */
-  rawRows: Uint8Array | null;
 }
 
 function softmaxEngine(

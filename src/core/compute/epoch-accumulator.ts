@@ -9,8 +9,9 @@
  *     const { report } = acc.finish(epoch);
  *
  * Chunks are staged into batches of about 2^18 scores, each batch runs one tf.tidy kernel
- * (kernels.ts) and returns float32 sums over blocks of 256 samples, which are added here in float64.
- * Counts are exact integers counted in JS. Everything is synchronous (dataSync).
+ * (kernels.ts) and returns float32 sums over blocks of 256 samples (softmax: float32 per-sample
+ * values, grouped by true class here), which are added here in float64. Counts are exact integers
+ * counted in JS. Everything is synchronous (dataSync).
  *
  * Class definitions (ClassEpochStats):
  * - sigmoid, C >= 2 heads (multi-label / one-vs-rest, index or multi-hot targets): class c is head c;
@@ -41,7 +42,7 @@ import type { ClassEpochStats, EpochReport } from '../report';
 import type { SampleBatch } from '../analysis/counterfactual';
 import type { PredictionChunk, ScoreKind } from '../readers/types';
 import { classStats, type ResolvedLoss } from '../focal';
-import { BLOCK, SIGMOID_Q, SOFTMAX_Q, sigmoidKernel, softmaxKernel } from './kernels';
+import { BLOCK, CLIP_HI, CLIP_LO, SIGMOID_Q, SOFTMAX_Q, sigmoidKernel, softmaxKernel } from './kernels';
 
 export type { ResolvedLoss } from '../focal';
 
@@ -88,7 +89,13 @@ export class EpochAccumulator {
   private sScores = new Float32Array(0);
   private sY: Float32Array | null = null; // sigmoid, column-major [C, cap]
   private sT: Int32Array | null = null; // softmax, [cap]
-  private sOneHot: Float32Array | null = null; // softmax, row-major [cap, C], filled at flush
+  /** Softmax, filled at flush (kernels.ts's SoftmaxBatch): row-major [cap, C] complement of the one-hot targets. */
+  private sOthers: Float32Array | null = null;
+  /** Softmax, filled at flush: [cap] the target's shifted logit or clipped probability, its class's alpha. */
+  private sTarget: Float32Array | null = null;
+  private sTargetAlpha: Float32Array | null = null;
+  /** Softmax: the kernel's per-sample values [SOFTMAX_Q.length, cap], read back batch after batch. */
+  private sPerSample: Float32Array | null = null;
   /** The kernel reads each batch's probabilities back here for onBatch (row-major [cap, C]). */
   private sProbabilities: Float32Array | null = null;
   private sValid = new Float32Array(0);
@@ -173,7 +180,10 @@ export class EpochAccumulator {
       const t = new Int32Array(cap);
       if (this.sT) t.set(this.sT.subarray(0, f));
       this.sT = t;
-      this.sOneHot = new Float32Array(cap * C);
+      this.sOthers = new Float32Array(cap * C);
+      this.sTarget = new Float32Array(cap);
+      this.sTargetAlpha = this.loss.classAlpha ? new Float32Array(cap) : null;
+      this.sPerSample = new Float32Array(SOFTMAX_Q.length * cap);
     }
     this.sScores = scores;
     if (this.onBatch) this.sProbabilities = new Float32Array(cap * C);
@@ -191,7 +201,7 @@ export class EpochAccumulator {
     this.sValid = new Float32Array(0);
     this.sY = this.loss.kind === 'sigmoid' ? new Float32Array(0) : null;
     this.sT = this.loss.kind === 'sigmoid' ? null : new Int32Array(0);
-    this.sOneHot = this.loss.kind === 'sigmoid' ? null : new Float32Array(0);
+    this.sOthers = this.sTarget = this.sTargetAlpha = this.sPerSample = null;
     this.sProbabilities = null;
   }
 
@@ -324,37 +334,32 @@ export class EpochAccumulator {
       const sT = this.sT as Int32Array;
       this.sScores.fill(0, real * C, n * C);
       sT.fill(0, real, n);
-      const y = this.sOneHot as Float32Array;
-      y.fill(0, 0, n * C);
-      for (let i = 0; i < n; i++) y[i * C + sT[i]] = 1;
+      this.stageSoftmaxRows(n, real);
       const res = softmaxKernel(
         {
           scoreKind: this.scoreKind,
           C,
           n,
           scores: this.sScores.subarray(0, n * C),
-          y: y.subarray(0, n * C),
+          others: (this.sOthers as Float32Array).subarray(0, n * C),
+          target: (this.sTarget as Float32Array).subarray(0, n),
+          targetAlpha: this.sTargetAlpha ? this.sTargetAlpha.subarray(0, n) : null,
           valid: this.sValid.subarray(0, n),
         },
         kl,
+        this.sPerSample as Float32Array,
         this.sProbabilities,
         real,
       );
-      const nb = n / BLOCK;
       const Q = SOFTMAX_Q.length;
+      const ps = res.perSample;
       for (let q = 0; q < Q; q++) {
-        for (let c = 0; c < C; c++) {
-          let tot = 0;
-          for (let b = 0; b < nb; b++) tot += res.byClass[(b * Q + q) * C + c];
-          this.acc[q * C + c] += tot;
-        }
+        const acc = this.acc;
+        const base = q * C;
+        const from = q * real;
+        for (let i = 0; i < real; i++) acc[base + sT[i]] += ps[from + i];
       }
-      const pred = res.pred;
-      for (let i = 0; i < real; i++) {
-        const pc = pred[i];
-        this.predCount[pc] += 1;
-        if (pc === sT[i]) this.truePos[pc] += 1;
-      }
+      const nb = n / BLOCK;
       for (let c = 0; c < C; c++) {
         let tot = 0;
         for (let b = 0; b < nb; b++) tot += res.gradNeg[b * C + c];
@@ -363,6 +368,47 @@ export class EpochAccumulator {
       if (this.onBatch && res.probabilities) this.onBatch({ samples: real, probabilities: res.probabilities, targets: sT.subarray(0, real), targetLayout: 'index' });
     }
     this.fill = 0;
+  }
+
+  /**
+   * The softmax kernel's inputs that JS finds cheaper than tfjs, in one pass over the staged rows:
+   * each row's argmax (the predicted class, counted here), its logits shifted by their maximum (in
+   * place), the target's column, the complement of the one-hot target and the target's alpha.
+   * Padded rows (class 0, scores 0) get a clipped probability as their target, never 0.
+   */
+  private stageSoftmaxRows(n: number, real: number): void {
+    const C = this.C;
+    const sc = this.sScores;
+    const sT = this.sT as Int32Array;
+    const others = this.sOthers as Float32Array;
+    const target = this.sTarget as Float32Array;
+    const alpha = this.sTargetAlpha;
+    const classAlpha = this.loss.classAlpha;
+    const logits = this.scoreKind === 'logits';
+    others.fill(1, 0, n * C);
+    for (let i = 0, o = 0; i < n; i++, o += C) {
+      const y = sT[i];
+      others[o + y] = 0;
+      if (alpha) alpha[i] = (classAlpha as number[])[y];
+      // the first largest value, as argmax has it (of clipped values for probabilities)
+      let best = 0;
+      let m = logits ? sc[o] : clip(sc[o]);
+      for (let c = 1; c < C; c++) {
+        const x = logits ? sc[o + c] : clip(sc[o + c]);
+        if (x > m) {
+          m = x;
+          best = c;
+        }
+      }
+      if (i < real) {
+        this.predCount[best] += 1;
+        if (best === y) this.truePos[best] += 1;
+      }
+      if (logits) {
+        for (let c = 0; c < C; c++) sc[o + c] -= m;
+        target[i] = sc[o + y];
+      } else target[i] = clip(sc[o + y]);
+    }
   }
 
   /** Flush, and build the epoch's report. */
@@ -445,6 +491,11 @@ export class EpochAccumulator {
     }
     return { epoch, samples: N, focalSum, ceSum, perClass };
   }
+}
+
+/** A probability clipped to the kernels' float32 bounds. */
+function clip(p: number): number {
+  return p < CLIP_LO ? CLIP_LO : p > CLIP_HI ? CLIP_HI : p;
 }
 
 /** Row-major multi-hot rows of the first `rows` samples of column-major [C, stride] 0/1 staging. */

@@ -3,19 +3,25 @@
  *
  * Each kernel takes one staged batch (see epoch-accumulator.ts: padded to a multiple of BLOCK
  * samples, with a validity mask) and returns per-class sums over blocks of BLOCK samples, read back
- * to JS. Per-sample values and the within-block sums are float32 (tfjs); the caller adds the block
- * sums in float64. With BLOCK = 256 the float32 part contributes about 1e-7..1e-6 relative error,
- * independent of the epoch size.
+ * to JS; the softmax kernel returns its per-sample values instead (the caller adds them by true
+ * class), and block sums of G- only. Per-sample values and the within-block sums are float32
+ * (tfjs); the caller adds them in float64. With BLOCK = 256 the float32 part contributes about
+ * 1e-7..1e-6 relative error, independent of the epoch size.
+ *
+ * What JS does cheaper than tfjs is done while staging (epoch-accumulator.ts): the softmax row's
+ * maximum and argmax (two reductions that cost a fifth of the kernel on wasm), the target's column
+ * and its alpha, so that the kernel needs no one-hot product to pick them.
  *
  * Numerics (float32):
  * - sigmoid logits: log p = min(z, 0) - log1p(exp(-|z|)), log(1 - p) = min(-z, 0) - log1p(exp(-|z|)),
  *   p = sigmoid(z), 1 - p = sigmoid(-z): no cancellation for confident samples, no clipping.
  * - sigmoid probabilities: p clipped to [CLIP_LO, CLIP_HI], log(1 - p) = log1p(-p).
- * - softmax logits: shifted by the row max, E = exp(z - max), E_y and O = sum of the other E;
+ * - softmax logits: shifted by the row max (while staging), E = exp(z - max), E_y and O = sum of the other E;
  *   log p_t = (z_y - max) - log1p((E_y - 1) + O), 1 - p_t = O / (E_y + O): accurate both for hard
  *   and for confident samples.
  * - softmax probabilities: clipped, p_t = p_y, 1 - p_t = 1 - p_y (no renormalisation).
- * - all p_t / 1 - p_t / log p_t selections by the 0/1 target are exact (y a + (1 - y) b).
+ * - sigmoid p_t / 1 - p_t / log p_t selections by the 0/1 target are exact (y a + (1 - y) b); the
+ *   softmax target's column is picked in JS, and the others masked by the one-hot complement.
  */
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -136,33 +142,45 @@ export interface SoftmaxBatch {
   C: number;
   /** Padded batch length, a multiple of BLOCK. */
   n: number;
-  /** Row-major [n, C] scores; padded rows 0. */
-  scores: Float32Array;
   /**
-   * Row-major [n, C] one-hot targets; padded rows class 0 (so that their p_t is a clipped
-   * probability, never 0: every sum masks them with `valid`, and 0 x log 0 would be NaN).
+   * Row-major [n, C]: logits shifted by their row's maximum (z - max z, float32; the caller finds
+   * the maximum and the argmax while staging, which costs less in JS than two reductions in
+   * tfjs), or probabilities as read; padded rows 0.
    */
-  y: Float32Array;
+  scores: Float32Array;
+  /** Row-major [n, C] complement of the one-hot targets (0 at the target, 1 elsewhere); padded rows class 0. */
+  others: Float32Array;
+  /**
+   * [n] the target's column of `scores`: logits z_y - max z, probabilities p_y clipped to
+   * [CLIP_LO, CLIP_HI]; padded rows a clipped probability (never 0: 0 x log 0 would be NaN).
+   */
+  target: Float32Array;
+  /** [n] alpha of the target's class (float32), when the loss has class weights. */
+  targetAlpha: Float32Array | null;
   /** [n] 1 for real samples, 0 for padding. */
   valid: Float32Array;
 }
 
-/** Per-sample quantities the softmax kernel sums by true class, in this order. */
+/** Per-sample quantities of the softmax kernel, in this order (the caller sums them by true class). */
 export const SOFTMAX_Q = ['focal', 'weight', 'gradPos', 'ce'] as const;
 
 export interface SoftmaxBatchResult {
-  /** Block sums [n / BLOCK, SOFTMAX_Q.length, C], grouped by true class. */
-  byClass: Float32Array;
-  /** [n] argmax class per sample (padded rows included; the caller counts the real ones in JS). */
-  pred: Int32Array;
+  /**
+   * [SOFTMAX_Q.length, real rows] per-sample values (a view of `perSampleInto`): the caller adds
+   * them by true class in float64, which is cheaper than grouping them in the kernel.
+   */
+  perSample: Float32Array;
   /** Block sums [n / BLOCK, C] of G-_c = sum over y != c of |h| p_t p_c. */
   gradNeg: Float32Array;
   /** Row-major [n, C] probabilities of the real rows only, when asked: a view of the array given. */
   probabilities?: Float32Array;
 }
 
-/** @param probabilitiesInto where the real rows' probabilities are read back to (none: not read back) */
-export function softmaxKernel(batch: SoftmaxBatch, loss: KernelLoss, probabilitiesInto: Float32Array | null, realRows: number): SoftmaxBatchResult {
+/**
+ * @param perSampleInto where the per-sample values are read back to ([SOFTMAX_Q.length, realRows] at least)
+ * @param probabilitiesInto where the real rows' probabilities are read back to (none: not read back)
+ */
+export function softmaxKernel(batch: SoftmaxBatch, loss: KernelLoss, perSampleInto: Float32Array, probabilitiesInto: Float32Array | null, realRows: number): SoftmaxBatchResult {
   const { C, n } = batch;
   const nb = n / BLOCK;
   const gamma = loss.gamma;
@@ -170,34 +188,32 @@ export function softmaxKernel(batch: SoftmaxBatch, loss: KernelLoss, probabiliti
   const results = tf.tidy(() => {
     const s = tf.tensor2d(batch.scores, [n, C]);
     const v = tf.tensor1d(batch.valid);
-    const y = tf.tensor2d(batch.y, [n, C]);
-    // PN: p_c where c != y, else 0
-    let P: tf.Tensor, PN: tf.Tensor, pt: tf.Tensor, omp: tf.Tensor, logpt: tf.Tensor;
+    const others = tf.tensor2d(batch.others, [n, C]);
+    const target = tf.tensor1d(batch.target);
+    // EO: E_c (logits) or p_c (probabilities) where c != y, else 0; S1 divides it into p_c
+    let EO: tf.Tensor, S1: tf.Tensor | null, pt: tf.Tensor, omp: tf.Tensor, logpt: tf.Tensor;
     if (batch.scoreKind === 'logits') {
-      const sh = tf.sub(s, tf.max(s, 1, true));
-      const E = tf.exp(sh);
-      const Ey_full = tf.mul(E, y);
-      const Ey = tf.sum(Ey_full, 1);
-      const Eothers = tf.sub(E, Ey_full);
-      const O = tf.sum(Eothers, 1);
+      const E = tf.exp(s);
+      const Ey = tf.exp(target);
+      EO = tf.mul(E, others);
+      const O = tf.sum(EO, 1);
       const S = tf.add(Ey, O);
-      logpt = tf.sub(tf.sum(tf.mul(sh, y), 1), tf.log1p(tf.add(tf.sub(Ey, 1), O)));
+      logpt = tf.sub(target, tf.log1p(tf.add(tf.sub(Ey, 1), O)));
       pt = tf.div(Ey, S);
       omp = tf.div(O, S);
-      const S1 = tf.reshape(S, [n, 1]);
-      P = tf.div(E, S1);
-      // E_c / S with E_y zeroed: bit for bit p_c - p_c y_c (y is exactly 0 or 1), one op fewer
-      PN = tf.div(Eothers, S1);
+      S1 = tf.reshape(S, [n, 1]);
+      if (probabilitiesInto) probabilities = readRows(tf.div(E, S1), realRows * C, probabilitiesInto);
     } else {
-      P = tf.clipByValue(s, CLIP_LO, CLIP_HI);
-      PN = tf.sub(P, tf.mul(P, y));
-      pt = tf.sum(tf.mul(P, y), 1);
+      const P = tf.clipByValue(s, CLIP_LO, CLIP_HI);
+      EO = tf.mul(P, others);
+      S1 = null;
+      pt = target;
       omp = tf.sub(1, pt);
       logpt = tf.log(pt);
+      if (probabilitiesInto) probabilities = readRows(P, realRows * C, probabilitiesInto);
     }
-    if (probabilitiesInto) probabilities = readRows(P, realRows * C, probabilitiesInto);
     const ce = tf.neg(logpt);
-    const ay = loss.classAlpha ? tf.sum(tf.mul(y, tf.tensor2d(loss.classAlpha, [1, C])), 1) : null;
+    const ay = batch.targetAlpha ? tf.tensor1d(batch.targetAlpha) : null;
     // k = |h| p_t = a_y (1 - p_t)^(gamma - 1) [ (1 - p_t) + gamma p_t (-log p_t) ]; G+ term = k (1 - p_t).
     let k: tf.Tensor;
     let m: tf.Tensor | null; // (1 - p_t)^gamma
@@ -215,22 +231,14 @@ export function softmaxKernel(batch: SoftmaxBatch, loss: KernelLoss, probabiliti
     const w = m ? (ay ? tf.mul(ay, m) : m) : (ay ?? tf.onesLike(ce));
     const fl = tf.mul(w, ce);
     const gpos = tf.mul(k, omp);
-    const pred = tf.argMax(batch.scoreKind === 'logits' ? s : P, 1);
-    // Grouped by true class, block sums: per block, the quantities [4, BLOCK] (padded rows zeroed)
-    // times the one-hot [BLOCK, C], in one batched matMul. (matMul's transposeA is several times
-    // slower on wasm than transposing the small [4, n] operand first.)
-    const perSample = tf.reshape(tf.mul(tf.stack([fl, w, gpos, ce]), tf.reshape(v, [1, n])), [SOFTMAX_Q.length, nb, BLOCK]);
-    const byClass = tf.matMul(tf.transpose(perSample, [1, 0, 2]), tf.reshape(y, [nb, BLOCK, C]));
-    const kv = tf.mul(k, v);
-    const gradNeg = tf.matMul(tf.reshape(kv, [nb, 1, BLOCK]), tf.reshape(PN, [nb, BLOCK, C]));
-    return [byClass, gradNeg, pred];
+    [fl, w, gpos, ce].forEach((q, i) => readRows(q, realRows, perSampleInto.subarray(i * realRows, (i + 1) * realRows)));
+    // G-_c = sum over samples of k p_c (c != y) = (k / S) E_c: the division on [n], not on [n, C]
+    const kv = tf.mul(S1 ? tf.div(k, tf.reshape(S1, [n])) : k, v);
+    return tf.matMul(tf.reshape(kv, [nb, 1, BLOCK]), tf.reshape(EO, [nb, BLOCK, C]));
   });
-  const [byClass, gradNeg, pred] = results.map((r) => {
-    const d = r.dataSync();
-    r.dispose();
-    return d;
-  });
-  return { byClass: byClass as Float32Array, gradNeg: gradNeg as Float32Array, pred: pred as Int32Array, probabilities };
+  const gradNeg = results.dataSync() as Float32Array;
+  results.dispose();
+  return { perSample: perSampleInto.subarray(0, SOFTMAX_Q.length * realRows), gradNeg, probabilities };
 }
 
 function logit(t: number): number {

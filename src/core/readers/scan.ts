@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { InputError } from './errors';
 import { epochFromName, type DumpSource } from './dump-source';
-import { detect, readHead, unsupportedFileError, type FileHead, type FormatSpec } from './registry';
+import { detect, FORMATS, nameClaimed, readHead, unsupportedFileError, type FileHead, type FormatSpec } from './registry';
 
 /** How deep a run folder is walked (lightning_logs/version_0/... and logs/validation/... fit). */
 export const RUN_MAX_DEPTH = 4;
@@ -139,13 +139,18 @@ async function walk(dir: string, opts: WalkOptions, depth: number, out: ScannedF
 async function siblingConfigs(file: ScannedFile, base: string, out: ScannedFile[]): Promise<void> {
   const dir = dirname(file.head.path);
   const found: ScannedFile[] = [];
-  await walk(dir, { base, maxDepth: 1 }, 0, found, { unrecognised: 0 });
+  // every config format claims its files by name: the heads of other files (a folder of dumps
+  // and logs beside the one given) need not be read
+  const configNamed = (path: string) => CONFIG_FORMATS.some((f) => nameClaimed(f.claims, basename(path)));
+  await walk(dir, { base, maxDepth: 1, skip: (path) => !configNamed(path) }, 0, found, { unrecognised: 0 });
   for (const f of found) {
     const inCheckpoint = f.checkpoint !== undefined;
     const sameFolder = dirname(f.head.path) === dir;
     if (f.format.role === 'config' && (sameFolder || inCheckpoint)) out.push(f);
   }
 }
+
+const CONFIG_FORMATS = FORMATS.filter((f) => f.role === 'config');
 
 async function contentKey(f: ScannedFile): Promise<string | null> {
   // only small text files are compared whole (logs and configs; dumps are never duplicated)
