@@ -1,6 +1,6 @@
-// The softmax counterfactual's counting passes (src/core/analysis/counterfactual-passes.ts): the
-// grouped argmax (columns that share their alpha under every alpha) counts exactly what a scan of
-// every column counts, ties and sums that round together included.
+// The softmax counterfactual's counting passes (src/core/analysis/counterfactual-passes.ts) against
+// a direct count: the first column of the largest sum wins, ties and sums that round together
+// included (float64 sums for the counts, float32 for the label-calibrated rule).
 import { strict as assert } from 'node:assert';
 import { CALIBRATION_BINS, passesOver, type PassSegment } from '../../src/core/analysis/counterfactual-passes';
 import { rng } from './seeded-random';
@@ -25,7 +25,7 @@ function bruteCounts(rows: Float64Array[], targets: number[], logA: number[][], 
   return { predicted, tp };
 }
 
-describe('counterfactual passes: grouped argmax', function () {
+describe('counterfactual passes: the argmax under each alpha', function () {
   const C = 10;
   const r = rng(11);
   // values with exact ties and neighbours a float32 step or two apart, so that some sums round together
@@ -52,7 +52,7 @@ describe('counterfactual passes: grouped argmax', function () {
   rows.forEach((x, i) => logQ.set(x, i * C));
   const segment: PassSegment = { logQ, targets: Int32Array.from(targets), pred: new Uint16Array(rows.length) };
   const run = passesOver([segment], new Float64Array(C + 1).fill(1));
-  // class0-alpha vectors (two groups), one with a third group, and one all different
+  // class0-alpha vectors, and one with three distinct values
   const alphas = [
     [0.25, ...new Array(C - 1).fill(0.75)],
     [0.9, ...new Array(C - 1).fill(0.1)],
@@ -61,14 +61,14 @@ describe('counterfactual passes: grouped argmax', function () {
   ];
   const logA = alphas.map((a) => a.map(Math.log));
 
-  it('counts as the scan of every column does (float64 sums)', () => {
+  it('counts what a direct count does (float64 sums)', () => {
     const [predicted, tp] = run('counts', { C, K: logA.length, logA: Float64Array.from(logA.flat()) });
     const want = bruteCounts(rows, targets, logA, false);
     assert.deepEqual([...predicted!], want.predicted);
     assert.deepEqual([...tp!], want.tp);
   });
 
-  it('counts as the scan of every column does with sums rounded to float32 (the calibrated rule)', () => {
+  it('counts what a direct count does with sums rounded to float32 (the calibrated rule)', () => {
     // an identity table: each bin's log share is the bin's own value, so the rule compares log q_hat
     const B = CALIBRATION_BINS;
     const lo = new Float64Array(C).fill(-4);

@@ -112,94 +112,13 @@ function observed(segments: readonly PassSegment[], weights: Weights, { C }: Pas
 function counts(segments: readonly PassSegment[], weights: Weights, { C, K, logA }: PassParams['counts']): Float64Array[] {
   const predicted = new Float64Array(K * C);
   const tp = new Float64Array(K * C);
-  const argmax = argmaxUnderAlphas(logA, K, C, false);
   for (const { logQ, targets } of segments) {
     for (let i = 0, o = 0; i < targets.length; i++, o += C) {
       const y = targets[i]!;
-      argmax.tally(logQ, o, y, weightOf(weights, y, C), predicted, tp);
+      tallyArgmax(logQ, o, logA, K, C, y, weightOf(weights, y, C), predicted, tp, false);
     }
   }
   return [predicted, tp];
-}
-
-/** Counts samples as predicted argmax_c (logA[k, c] + x[xo + c]) under each of K alphas. */
-interface ArgmaxUnderAlphas {
-  /** Adds a sample of class y (weight w) to predicted and tp [K, C]. */
-  tally(x: Float32Array | Float64Array, xo: number, y: number, w: number, predicted: Float64Array, tp: Float64Array): void;
-}
-
-/**
- * The argmax of each of K alphas, as tallyArgmax has it (the first column of the largest sum; sums
- * rounded to float32 when `float32`), with columns that share their log alpha under every alpha in
- * one group: a conventional alpha (class0-alpha: alpha for class 0, 1 - alpha for all others) makes
- * two groups of ten classes, and a sample costs one scan of its columns and K compares of two, not
- * K scans. Within a group the largest value wins under every alpha; only when another value of the
- * group is close enough for its sum to round to the same number (a tie the first column wins) does
- * a sample take the full scan.
- */
-function argmaxUnderAlphas(logA: Float64Array, K: number, C: number, float32: boolean): ArgmaxUnderAlphas {
-  const group = new Int32Array(C);
-  const firstOf: number[] = [];
-  let maxAbsA = 0;
-  for (let c = 0; c < C; c++) {
-    for (let k = 0; k < K; k++) maxAbsA = Math.max(maxAbsA, Math.abs(logA[k * C + c]!));
-    let g = firstOf.findIndex((c0) => {
-      for (let k = 0; k < K; k++) if (logA[k * C + c] !== logA[k * C + c0]) return false;
-      return true;
-    });
-    if (g < 0) g = firstOf.push(c) - 1;
-    group[c] = g;
-  }
-  const full: ArgmaxUnderAlphas = { tally: (x, xo, y, w, predicted, tp) => tallyArgmax(x, xo, logA, K, C, y, w, predicted, tp, float32) };
-  const G = firstOf.length;
-  if (G * 2 > C || !Number.isFinite(maxAbsA)) return full;
-  // two sums round to the same number only if their values differ by less than this share of
-  // their magnitudes (float64: 2^-52 each, float32: 2^-24 each, with a margin)
-  const close = float32 ? 2 ** -21 : 2 ** -50;
-  const bestC = new Int32Array(G);
-  const bestX = new Float64Array(G);
-  const belowX = new Float64Array(G);
-  return {
-    tally(x, xo, y, w, predicted, tp) {
-      bestC.fill(-1);
-      for (let c = 0; c < C; c++) {
-        const g = group[c]!;
-        const v = x[xo + c]!;
-        if (bestC[g]! < 0) {
-          bestC[g] = c;
-          bestX[g] = v;
-          belowX[g] = -Infinity;
-        } else if (v > bestX[g]!) {
-          belowX[g] = bestX[g]!;
-          bestX[g] = v;
-          bestC[g] = c;
-        } else if (v < bestX[g]! && v > belowX[g]!) belowX[g] = v;
-      }
-      for (let g = 0; g < G; g++) {
-        const b = bestX[g]!;
-        const under = belowX[g]!;
-        if (under !== -Infinity && !(b - under > close * (Math.abs(b) + Math.abs(under) + 2 * maxAbsA))) {
-          tallyArgmax(x, xo, logA, K, C, y, w, predicted, tp, float32);
-          return;
-        }
-      }
-      for (let k = 0, base = 0; k < K; k++, base += C) {
-        let win = -1;
-        let winV = 0;
-        for (let g = 0; g < G; g++) {
-          const c = bestC[g]!;
-          const sum = bestX[g]! + logA[base + c]!;
-          const v = float32 ? Math.fround(sum) : sum;
-          if (win < 0 || v > winV || (v === winV && c < win)) {
-            winV = v;
-            win = c;
-          }
-        }
-        predicted[base + win]! += w;
-        if (win === y) tp[base + win]! += w;
-      }
-    },
-  };
 }
 
 /**
@@ -344,12 +263,11 @@ function calibrated(segments: readonly PassSegment[], weights: Weights, { C, K, 
   const predicted = new Float64Array(K * C);
   const tp = new Float64Array(K * C);
   const share = new Float64Array(C);
-  const argmax = argmaxUnderAlphas(logA, K, C, true);
   for (const { logQ, targets } of segments) {
     for (let i = 0, o = 0; i < targets.length; i++, o += C) {
       for (let c = 0; c < C; c++) share[c] = logShare[c * B + binOf(logQ[o + c]!, lo[c]!, scale[c]!)]!;
       const y = targets[i]!;
-      argmax.tally(share, 0, y, weightOf(weights, y, C), predicted, tp);
+      tallyArgmax(share, 0, logA, K, C, y, weightOf(weights, y, C), predicted, tp, true);
     }
   }
   return [predicted, tp];
