@@ -351,14 +351,7 @@ export class EpochAccumulator {
         this.sProbabilities,
         real,
       );
-      const Q = SOFTMAX_Q.length;
-      const ps = res.perSample;
-      for (let q = 0; q < Q; q++) {
-        const acc = this.acc;
-        const base = q * C;
-        const from = q * real;
-        for (let i = 0; i < real; i++) acc[base + sT[i]] += ps[from + i];
-      }
+      addByClass(res.perSample, sT, real, C, SOFTMAX_Q.length, this.acc);
       const nb = n / BLOCK;
       for (let c = 0; c < C; c++) {
         let tot = 0;
@@ -377,38 +370,14 @@ export class EpochAccumulator {
    * Padded rows (class 0, scores 0) get a clipped probability as their target, never 0.
    */
   private stageSoftmaxRows(n: number, real: number): void {
-    const C = this.C;
-    const sc = this.sScores;
     const sT = this.sT as Int32Array;
     const others = this.sOthers as Float32Array;
-    const target = this.sTarget as Float32Array;
+    others.fill(1, 0, n * this.C);
+    if (this.scoreKind === 'logits') shiftLogits(this.sScores, sT, this.C, n, real, others, this.sTarget as Float32Array, this.predCount, this.truePos);
+    else clipProbabilities(this.sScores, sT, this.C, n, real, others, this.sTarget as Float32Array, this.predCount, this.truePos);
     const alpha = this.sTargetAlpha;
     const classAlpha = this.loss.classAlpha;
-    const logits = this.scoreKind === 'logits';
-    others.fill(1, 0, n * C);
-    for (let i = 0, o = 0; i < n; i++, o += C) {
-      const y = sT[i];
-      others[o + y] = 0;
-      if (alpha) alpha[i] = (classAlpha as number[])[y];
-      // the first largest value, as argmax has it (of clipped values for probabilities)
-      let best = 0;
-      let m = logits ? sc[o] : clip(sc[o]);
-      for (let c = 1; c < C; c++) {
-        const x = logits ? sc[o + c] : clip(sc[o + c]);
-        if (x > m) {
-          m = x;
-          best = c;
-        }
-      }
-      if (i < real) {
-        this.predCount[best] += 1;
-        if (best === y) this.truePos[best] += 1;
-      }
-      if (logits) {
-        for (let c = 0; c < C; c++) sc[o + c] -= m;
-        target[i] = sc[o + y];
-      } else target[i] = clip(sc[o + y]);
-    }
+    if (alpha && classAlpha) for (let i = 0; i < n; i++) alpha[i] = classAlpha[sT[i]!]!;
   }
 
   /** Flush, and build the epoch's report. */
@@ -490,6 +459,68 @@ export class EpochAccumulator {
       );
     }
     return { epoch, samples: N, focalSum, ceSum, perClass };
+  }
+}
+
+// The per-row loops of a flush, as plain functions of typed arrays: they run once a batch over
+// every sample, and small monomorphic functions are optimised sooner than a flush() that does
+// everything (which ran them partly unoptimised, boxing every number).
+
+/**
+ * Softmax logits, rows [0, n): each row's first argmax is its predicted class (counted for the
+ * real rows), the row is shifted by its maximum in place, its target's shifted logit kept and the
+ * target's column of `others` zeroed.
+ */
+function shiftLogits(sc: Float32Array, sT: Int32Array, C: number, n: number, real: number, others: Float32Array, target: Float32Array, predCount: Float64Array, truePos: Float64Array): void {
+  for (let i = 0, o = 0; i < n; i++, o += C) {
+    const y = sT[i]!;
+    others[o + y] = 0;
+    let best = 0;
+    let m = sc[o]!;
+    for (let c = 1; c < C; c++) {
+      const x = sc[o + c]!;
+      if (x > m) {
+        m = x;
+        best = c;
+      }
+    }
+    if (i < real) {
+      predCount[best]! += 1;
+      if (best === y) truePos[best]! += 1;
+    }
+    for (let c = 0; c < C; c++) sc[o + c]! -= m;
+    target[i] = sc[o + y]!;
+  }
+}
+
+/** Softmax probabilities: the argmax of the clipped row (as the kernel clips), and the target's clipped probability. */
+function clipProbabilities(sc: Float32Array, sT: Int32Array, C: number, n: number, real: number, others: Float32Array, target: Float32Array, predCount: Float64Array, truePos: Float64Array): void {
+  for (let i = 0, o = 0; i < n; i++, o += C) {
+    const y = sT[i]!;
+    others[o + y] = 0;
+    let best = 0;
+    let m = clip(sc[o]!);
+    for (let c = 1; c < C; c++) {
+      const x = clip(sc[o + c]!);
+      if (x > m) {
+        m = x;
+        best = c;
+      }
+    }
+    if (i < real) {
+      predCount[best]! += 1;
+      if (best === y) truePos[best]! += 1;
+    }
+    target[i] = clip(sc[o + y]!);
+  }
+}
+
+/** Adds Q per-sample quantities ([Q, real] values) into acc [Q, C] by the samples' true classes. */
+function addByClass(values: Float32Array, sT: Int32Array, real: number, C: number, Q: number, acc: Float64Array): void {
+  for (let q = 0; q < Q; q++) {
+    const base = q * C;
+    const from = q * real;
+    for (let i = 0; i < real; i++) acc[base + sT[i]!]! += values[from + i]!;
   }
 }
 
