@@ -461,6 +461,8 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
       }
       let end = r + 1;
       while (end < page.rows && raw[end]) end++;
+      // the observed class of each row, from its probabilities, before they become log shares
+      for (let q = r; q < end; q++) page.pred[q] = argmaxRow(page.logQ, q * C, C);
       logShares(page.logQ, page.logQ, r, end, gamma, negLogA0, range);
       raw.fill(0, r, end);
       r = end;
@@ -481,29 +483,52 @@ function softmaxBuilder(spec: CounterfactualSpec): CounterfactualBuilder {
     };
     setImmediate(step);
   };
-  /** Writes sample i of a batch into a row: its probabilities (float32: converted later) or log shares (float64: now). */
+  /**
+   * Writes sample i of a batch into a row: its probabilities (float32: converted later, with its
+   * observed class) or its log shares and observed class (float64: now).
+   */
   const put = (page: SoftmaxPage, r: number, batch: SampleBatch, i: number, multiHot: boolean): void => {
     const probs = batch.probabilities;
     page.targets[r] = sampleClass(batch.targets, i, C, multiHot);
-    page.pred[r] = argmaxRow(probs, i * C, C);
     if (probs instanceof Float32Array) {
       // copied value by value: a subarray view per row costs more than the row
       for (let c = 0; c < C; c++) page.logQ[r * C + c] = probs[i * C + c]!;
       page.raw[r] = 1;
     } else {
+      page.pred[r] = argmaxRow(probs, i * C, C);
       logShares(probs.subarray(i * C, (i + 1) * C), page.logQ.subarray(r * C, (r + 1) * C), 0, 1, gamma, negLogA0, range);
       page.raw[r] = 0;
     }
   };
+  /** The page rows are appended to (a new one when the last is full). */
+  const openPage = (): SoftmaxPage => {
+    let page = pages[pages.length - 1];
+    if (!page || page.rows === pageRows) {
+      if (page) pending.push(page);
+      pages.push((page = newPage(pageRows, C)));
+    }
+    return page;
+  };
   const add = (batch: SampleBatch, rows?: ArrayLike<number>): void => {
     const multiHot = batch.targetLayout === 'multi-hot';
+    const probs = batch.probabilities;
+    const targets = batch.targets;
+    if (!rows && probs instanceof Float32Array && targets instanceof Int32Array && !multiHot) {
+      // a whole batch of float32 rows: copied page span by page span
+      for (let i = 0; i < batch.samples; ) {
+        const page = openPage();
+        const take = Math.min(batch.samples - i, pageRows - page.rows);
+        page.logQ.set(probs.subarray(i * C, (i + take) * C), page.rows * C);
+        page.targets.set(targets.subarray(i, i + take), page.rows);
+        page.raw.fill(1, page.rows, page.rows + take);
+        page.rows += take;
+        i += take;
+      }
+      return;
+    }
     const n = rows ? rows.length : batch.samples;
     for (let k = 0; k < n; k++) {
-      let page = pages[pages.length - 1];
-      if (!page || page.rows === pageRows) {
-        if (page) pending.push(page);
-        pages.push((page = newPage(pageRows, C)));
-      }
+      const page = openPage();
       put(page, page.rows++, batch, rows ? rows[k]! : k, multiHot);
     }
   };
