@@ -2,7 +2,10 @@
 // a direct count: the first column of the largest sum wins, ties and sums that round together
 // included (float64 sums for the counts, float32 for the label-calibrated rule).
 import { strict as assert } from 'node:assert';
-import { CALIBRATION_BINS, passesOver, type PassSegment } from '../../src/core/analysis/counterfactual-passes';
+import { CALIBRATION_BINS, logShares, passesOver, type PassSegment } from '../../src/core/analysis/counterfactual-passes';
+import { counterfactualBuilder } from '../../src/core/analysis/counterfactual';
+import { cappedCounterfactual } from '../../src/core/analysis/sample-cap';
+import { APPEND, StratifiedSlots } from '../../src/core/sample-reservoir';
 import { rng } from './seeded-random';
 
 /** The first column of the largest sum, as the passes define it. */
@@ -80,5 +83,83 @@ describe('counterfactual passes: the argmax under each alpha', function () {
     const want = bruteCounts(binned, targets, logA, true);
     assert.deepEqual([...predicted!], want.predicted);
     assert.deepEqual([...tp!], want.tp);
+  });
+});
+
+describe('the softmax counterfactual store in pages', function () {
+  // 1,024 classes make pages of 1,024 rows: a few thousand samples span several pages
+  const C = 1024;
+  const r = rng(23);
+  const spec = { kind: 'softmax' as const, numClasses: C, gamma: 2, alpha0: null, threshold: 0.5 };
+  const samples = 5000;
+  const probabilities = new Float32Array(samples * C);
+  const targets = new Int32Array(samples);
+  for (let i = 0; i < samples; i++) {
+    // 400 classes of 12 or 13 samples each
+    const y = (i % 400) * 2;
+    targets[i] = y;
+    let sum = 0;
+    const row = probabilities.subarray(i * C, (i + 1) * C);
+    for (let c = 0; c < C; c++) sum += row[c] = r() + (c === y ? 2 : 0);
+    for (let c = 0; c < C; c++) row[c] = row[c]! / sum;
+  }
+  const batches = [0, 700, 1500, 1501, 3333, samples].slice(1).map((end, k, ends) => {
+    const start = k === 0 ? 0 : ends[k - 1]!;
+    return { samples: end - start, probabilities: probabilities.slice(start * C, end * C), targets: targets.slice(start, end), targetLayout: 'index' as const };
+  });
+  const alphas = [new Array<number>(C).fill(1), Array.from({ length: C }, (_, c) => 1 + (c % 256) / 64)];
+
+  /** Predicted and true-positive counts of argmax_c (log alpha_c + log q_hat_c) over the given rows, each weighing w[its class]. */
+  function direct(rows: Array<{ p: Float32Array; y: number }>, alpha: number[], weight: (y: number) => number): { predicted: number[]; tp: number[] } {
+    const predicted = new Array<number>(C).fill(0);
+    const tp = predicted.slice();
+    const logQ = new Float32Array(C);
+    for (const { p, y } of rows) {
+      logShares(p, logQ, 0, 1, 2, new Array<number>(C).fill(-0));
+      let best = 0;
+      for (let c = 1; c < C; c++) if (logQ[c]! + Math.log(alpha[c]!) > logQ[best]! + Math.log(alpha[best]!)) best = c;
+      predicted[best]! += weight(y);
+      if (best === y) tp[best]! += weight(y);
+    }
+    return { predicted, tp };
+  }
+
+  it('every sample kept, in batches that cross pages: the counts of a direct count', () => {
+    const builder = counterfactualBuilder(spec);
+    for (const b of batches) builder.add(b);
+    const engine = builder.build(Array.from({ length: C }, (_, c) => `c${c}`));
+    const rows = Array.from({ length: samples }, (_, i) => ({ p: probabilities.subarray(i * C, (i + 1) * C), y: targets[i]! }));
+    for (const alpha of alphas) {
+      const got = engine.counts(alpha);
+      const want = direct(rows, alpha, () => 1);
+      assert.deepEqual([...got.predicted], want.predicted);
+      assert.deepEqual([...got.tp], want.tp);
+    }
+  });
+
+  it('a per-class sample with replacements across pages: the counts of the same sample kept in a plain array', () => {
+    // 4 samples a class at most: 1,600 kept rows (two pages), replacements in both
+    const capped = cappedCounterfactual(spec, { samplesPerClass: 4 });
+    for (const b of batches) capped.add({ ...b, probabilities: b.probabilities.slice() });
+    const engine = capped.build(Array.from({ length: C }, (_, c) => `c${c}`));
+    assert.deepEqual(capped.sampled(), { seen: samples, kept: 1600, perClass: 4 });
+    // the same choices (seed and order), kept in a plain array
+    const slots = new StratifiedSlots(C + 1, 4, 0x5eed);
+    const kept: Array<{ p: Float32Array; y: number }> = [];
+    for (let i = 0; i < samples; i++) {
+      const fate = slots.offer(targets[i]!);
+      const row = { p: probabilities.subarray(i * C, (i + 1) * C), y: targets[i]! };
+      if (fate === APPEND) kept.push(row);
+      else if (fate >= 0) kept[fate] = row;
+    }
+    const w = slots.weights();
+    for (const alpha of alphas) {
+      const got = engine.counts(alpha);
+      const want = direct(kept, alpha, (y) => w[y]!);
+      for (let c = 0; c < C; c++) {
+        assert.ok(Math.abs(got.predicted[c]! - want.predicted[c]!) < 1e-9, `class ${c}: ${got.predicted[c]} vs ${want.predicted[c]}`);
+        assert.ok(Math.abs(got.tp[c]! - want.tp[c]!) < 1e-9, `class ${c} tp`);
+      }
+    }
   });
 });
