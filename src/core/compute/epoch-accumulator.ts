@@ -373,8 +373,7 @@ export class EpochAccumulator {
     const sT = this.sT as Int32Array;
     const others = this.sOthers as Float32Array;
     others.fill(1, 0, n * this.C);
-    if (this.scoreKind === 'logits') shiftLogits(this.sScores, sT, this.C, n, real, others, this.sTarget as Float32Array, this.predCount, this.truePos);
-    else clipProbabilities(this.sScores, sT, this.C, n, real, others, this.sTarget as Float32Array, this.predCount, this.truePos);
+    stageTargets(this.sScores, sT, this.C, n, real, this.scoreKind === 'logits', others, this.sTarget as Float32Array, this.predCount, this.truePos);
     const alpha = this.sTargetAlpha;
     const classAlpha = this.loss.classAlpha;
     if (alpha && classAlpha) for (let i = 0; i < n; i++) alpha[i] = classAlpha[sT[i]!]!;
@@ -467,18 +466,19 @@ export class EpochAccumulator {
 // everything (which ran them partly unoptimised, boxing every number).
 
 /**
- * Softmax logits, rows [0, n): each row's first argmax is its predicted class (counted for the
- * real rows), the row is shifted by its maximum in place, its target's shifted logit kept and the
- * target's column of `others` zeroed.
+ * Softmax rows [0, n): each row's first argmax (of clipped values for probabilities, as the kernel
+ * clips) is its predicted class, counted for the real rows; the target's column of `others` is
+ * zeroed; logits are shifted by their row's maximum in place and the target's shifted logit kept,
+ * probabilities keep the target's clipped probability.
  */
-function shiftLogits(sc: Float32Array, sT: Int32Array, C: number, n: number, real: number, others: Float32Array, target: Float32Array, predCount: Float64Array, truePos: Float64Array): void {
+function stageTargets(sc: Float32Array, sT: Int32Array, C: number, n: number, real: number, logits: boolean, others: Float32Array, target: Float32Array, predCount: Float64Array, truePos: Float64Array): void {
   for (let i = 0, o = 0; i < n; i++, o += C) {
     const y = sT[i]!;
     others[o + y] = 0;
     let best = 0;
-    let m = sc[o]!;
+    let m = logits ? sc[o]! : clip(sc[o]!);
     for (let c = 1; c < C; c++) {
-      const x = sc[o + c]!;
+      const x = logits ? sc[o + c]! : clip(sc[o + c]!);
       if (x > m) {
         m = x;
         best = c;
@@ -488,30 +488,10 @@ function shiftLogits(sc: Float32Array, sT: Int32Array, C: number, n: number, rea
       predCount[best]! += 1;
       if (best === y) truePos[best]! += 1;
     }
-    for (let c = 0; c < C; c++) sc[o + c]! -= m;
-    target[i] = sc[o + y]!;
-  }
-}
-
-/** Softmax probabilities: the argmax of the clipped row (as the kernel clips), and the target's clipped probability. */
-function clipProbabilities(sc: Float32Array, sT: Int32Array, C: number, n: number, real: number, others: Float32Array, target: Float32Array, predCount: Float64Array, truePos: Float64Array): void {
-  for (let i = 0, o = 0; i < n; i++, o += C) {
-    const y = sT[i]!;
-    others[o + y] = 0;
-    let best = 0;
-    let m = clip(sc[o]!);
-    for (let c = 1; c < C; c++) {
-      const x = clip(sc[o + c]!);
-      if (x > m) {
-        m = x;
-        best = c;
-      }
-    }
-    if (i < real) {
-      predCount[best]! += 1;
-      if (best === y) truePos[best]! += 1;
-    }
-    target[i] = clip(sc[o + y]!);
+    if (logits) {
+      for (let c = 0; c < C; c++) sc[o + c]! -= m;
+      target[i] = sc[o + y]!;
+    } else target[i] = clip(sc[o + y]!);
   }
 }
 
