@@ -65,7 +65,7 @@ export interface PassParams {
   histogram: { C: number; lo: Float64Array; scale: Float64Array };
   /**
    * Predicted and true-positive counts [K, C] of argmax_c fround(logA[k, c] + logShare[c, bin_c]):
-   * the label-calibrated decision rule, compared in float32 as a float32 table of the sums would.
+   * the label-calibrated decision rule, compared in float32 (the pass tabulates the rounded sums per alpha, class and bin).
    */
   calibrated: { C: number; K: number; lo: Float64Array; scale: Float64Array; logA: Float64Array; logShare: Float64Array };
   /** Each class's lowest and highest log q_hat. */
